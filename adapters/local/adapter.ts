@@ -1,0 +1,172 @@
+// The local playground: a real adapter over the same core and commands as Slack and Teams, with
+// a web page instead of a chat client. It delivers messages into per-person inboxes and a
+// channel, renders them as HTML, and turns button presses and typed commands into core calls.
+import http from "node:http";
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import type { ChatPort, WorkspaceRef, Actor } from "../../src/ports.ts";
+import type { Message } from "../../src/messages/model.ts";
+import type { Partnerpuls } from "../../src/core.ts";
+import { readBody, sendJson, HttpError, type Mount } from "../../src/server.ts";
+import { renderHtml } from "./render.ts";
+import { PLAYGROUND_PEOPLE, PLAYGROUND_WORKSPACE, PLAYGROUND_CHANNEL, DEMO_SETUP_COMMANDS } from "./people.ts";
+
+export interface Delivered {
+  id: string;
+  at: string;
+  message: Message;
+}
+
+/**
+ * The playground's "chat platform": inboxes live in this process. The durable state (answers,
+ * rounds, actions) is in the database; after a restart each person's home view shows their open
+ * polls again.
+ */
+export class LocalChat implements ChatPort {
+  private readonly inboxes = new Map<string, Delivered[]>();
+  private readonly channels = new Map<string, Delivered[]>();
+
+  async sendToUser(_ws: WorkspaceRef, userId: string, message: Message): Promise<void> {
+    this.push(this.inboxes, userId, message);
+  }
+
+  /** A message opened from the home view lands in the person's inbox, as a DM would. */
+  deliver(userId: string, message: Message): Delivered {
+    return this.push(this.inboxes, userId, message);
+  }
+
+  async sendToChannel(_ws: WorkspaceRef, channelId: string, message: Message): Promise<void> {
+    this.push(this.channels, channelId, message);
+  }
+
+  private push(map: Map<string, Delivered[]>, key: string, message: Message): Delivered {
+    const list = map.get(key) ?? [];
+    const d = { id: randomUUID(), at: new Date().toISOString(), message };
+    list.push(d);
+    map.set(key, list.slice(-200));
+    return d;
+  }
+
+  inbox(userId: string): Delivered[] {
+    return this.inboxes.get(userId) ?? [];
+  }
+
+  channel(channelId: string): Delivered[] {
+    return this.channels.get(channelId) ?? [];
+  }
+
+  /** Like chat.update: a pressed message is replaced in place. */
+  replace(userId: string, messageId: string, message: Message): boolean {
+    const list = this.inboxes.get(userId);
+    const i = list?.findIndex((d) => d.id === messageId) ?? -1;
+    if (!list || i < 0) return false;
+    list[i] = { ...list[i]!, message };
+    return true;
+  }
+}
+
+const PersonId = z.enum(PLAYGROUND_PEOPLE.map((p) => p.id) as [string, ...string[]]);
+const CommandBody = z.object({ as: PersonId, text: z.string().max(20_000), channel: z.string().max(80).optional() });
+const ActionBody = z.object({ as: PersonId, actionId: z.string().max(64), value: z.string().max(2000), messageId: z.string().max(64).optional() });
+
+export interface LocalMountOptions {
+  core: Partnerpuls;
+  chat: LocalChat;
+  /** shared secret the page sends back; without it another site could drive the playground */
+  token?: string;
+}
+
+export function localWorkspace(): WorkspaceRef {
+  return { ...PLAYGROUND_WORKSPACE };
+}
+
+export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token: string } {
+  const token = opts.token ?? randomBytes(18).toString("base64url");
+  const names = Object.fromEntries(PLAYGROUND_PEOPLE.map((p) => [p.id, p.name]));
+  const actorFor = (id: string, channelId?: string): Actor => {
+    const p = PLAYGROUND_PEOPLE.find((x) => x.id === id)!;
+    return { workspace: localWorkspace(), userId: p.id, displayName: p.name, locale: p.locale, ...(channelId ? { channelId } : {}) };
+  };
+  const view = (d: Delivered) => ({ ...d, html: renderHtml(d.message, d.id, names) });
+  const pageDir = new URL("./public/", import.meta.url);
+
+  const authorise = (req: http.IncomingMessage) => {
+    // Only pages served from this machine, carrying this process's token (no DNS rebinding, no CSRF).
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+    if (!["localhost", "127.0.0.1", "[::1]"].includes(host)) throw new HttpError(403, "the playground answers on localhost only");
+    const given = Buffer.from(String(req.headers["x-playground-token"] ?? ""));
+    const want = Buffer.from(token);
+    if (given.length !== want.length || !timingSafeEqual(given, want)) throw new HttpError(401, "missing or wrong playground token");
+  };
+  const json = async (req: http.IncomingMessage) => {
+    try {
+      return JSON.parse((await readBody(req, 100_000)).toString("utf8")) as unknown;
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      throw new HttpError(400, "body must be JSON");
+    }
+  };
+
+  const mount: Mount = async (req, res, url) => {
+    if (req.method === "GET" && (url.pathname === "/" || url.pathname === "/playground")) {
+      const html = (await readFile(new URL("index.html", pageDir), "utf8")).replace("__PLAYGROUND_TOKEN__", token);
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'" });
+      res.end(html);
+      return true;
+    }
+    const asset = /^\/playground\/([\w-]+\.(js|css))$/.exec(url.pathname);
+    if (req.method === "GET" && asset) {
+      const body = await readFile(new URL(asset[1]!, pageDir)).catch(() => null);
+      if (!body) return false;
+      res.writeHead(200, { "content-type": asset[2] === "js" ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8" });
+      res.end(body);
+      return true;
+    }
+    if (!url.pathname.startsWith("/local/api/")) return false;
+    authorise(req);
+    const route = `${req.method} ${url.pathname.slice("/local/api".length)}`;
+    switch (route) {
+      case "GET /people":
+        sendJson(res, 200, { people: PLAYGROUND_PEOPLE, channel: PLAYGROUND_CHANNEL, setup: DEMO_SETUP_COMMANDS });
+        return true;
+      case "POST /command": {
+        const body = CommandBody.safeParse(await json(req));
+        if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
+        const reply = await opts.core.command(actorFor(body.data.as, body.data.channel), body.data.text);
+        sendJson(res, 200, { reply: view({ id: randomUUID(), at: new Date().toISOString(), message: reply }) });
+        return true;
+      }
+      case "POST /action": {
+        const body = ActionBody.safeParse(await json(req));
+        if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
+        const result = await opts.core.action(actorFor(body.data.as), body.data.actionId, body.data.value);
+        const replaced = body.data.messageId ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
+        const shown = replaced ? { id: body.data.messageId!, at: new Date().toISOString(), message: result } : opts.chat.deliver(body.data.as, result);
+        sendJson(res, 200, { message: view(shown), replaced });
+        return true;
+      }
+      case "GET /inbox": {
+        const who = PersonId.safeParse(url.searchParams.get("as"));
+        if (!who.success) throw new HttpError(400, "unknown person");
+        sendJson(res, 200, { messages: opts.chat.inbox(who.data).map(view) });
+        return true;
+      }
+      case "GET /home": {
+        const who = PersonId.safeParse(url.searchParams.get("as"));
+        if (!who.success) throw new HttpError(400, "unknown person");
+        const home = await opts.core.home(actorFor(who.data));
+        sendJson(res, 200, { home: view({ id: `home-${who.data}`, at: new Date().toISOString(), message: home }) });
+        return true;
+      }
+      case "GET /channel": {
+        const id = url.searchParams.get("id") ?? PLAYGROUND_CHANNEL;
+        sendJson(res, 200, { messages: opts.chat.channel(id).map(view) });
+        return true;
+      }
+      default:
+        throw new HttpError(404, "no such playground route");
+    }
+  };
+  return { mount, token };
+}

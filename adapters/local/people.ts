@@ -1,0 +1,28 @@
+// The playground's cast: a coordinator and three partners from different sectors. They are
+// identities only; the partnership itself is created with commands, as in Slack or Teams.
+export interface PlaygroundPerson {
+  id: string;
+  name: string;
+  organisation: string;
+  sector: string;
+  locale: string;
+}
+
+export const PLAYGROUND_WORKSPACE = { platform: "local", externalId: "playground", name: "Playground" } as const;
+
+export const PLAYGROUND_PEOPLE: readonly PlaygroundPerson[] = [
+  { id: "mette", name: "Mette Holm", organisation: "Aarhus Kommune", sector: "municipality", locale: "da-DK" },
+  { id: "anders", name: "Anders Berg", organisation: "Region Midtjylland", sector: "region", locale: "da-DK" },
+  { id: "fatima", name: "Fatima Ali", organisation: "Diabetesforeningen", sector: "ngo", locale: "da-DK" },
+  { id: "lars", name: "Lars Nielsen", organisation: "Steno Diabetes Center", sector: "research", locale: "en-GB" },
+];
+
+export const PLAYGROUND_CHANNEL = "styregruppe";
+
+/** The commands a coordinator types to set up the demo partnership: shown and run by the page. */
+export const DEMO_SETUP_COMMANDS: readonly string[] = [
+  `partnership create "Sund By" channel=#${PLAYGROUND_CHANNEL} anonymity=confidential`,
+  ...PLAYGROUND_PEOPLE.map((p) => `org add "${p.organisation}" sector=${p.sector}`),
+  `member add @${PLAYGROUND_PEOPLE[0]!.id} org="${PLAYGROUND_PEOPLE[0]!.organisation}" roles=coordinator,steering`,
+  ...PLAYGROUND_PEOPLE.slice(1).map((p) => `member add @${p.id} org="${p.organisation}" roles=partner`),
+];

@@ -1,0 +1,54 @@
+// Renders the neutral message model as HTML for the playground page. Everything is escaped;
+// buttons carry their action id and value for the page to post back.
+import type { Message, Block, Button } from "../../src/messages/model.ts";
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/** The light markup the core writes: *bold*, `code`, <@user> and <#channel> mentions, newlines. */
+export function inline(text: string, names: Record<string, string> = {}): string {
+  return escapeHtml(text)
+    .replace(/&lt;@([\w.\-]+)(?:\|[^&]*)?&gt;/g, (_m, id: string) => `<span class="mention">@${escapeHtml(names[id] ?? id)}</span>`)
+    .replace(/&lt;#([\w.\-æøå]+)(?:\|[^&]*)?&gt;/g, (_m, id: string) => `<span class="mention">#${id}</span>`)
+    .replace(/`([^`]+)`/g, "<code>$1</code>")
+    .replace(/\*([^*\n]+)\*/g, "<strong>$1</strong>")
+    .replace(/\n/g, "<br>");
+}
+
+function button(b: Button, messageId: string): string {
+  const cls = ["btn", b.style !== "default" ? `btn-${b.style}` : "", b.selected ? "selected" : ""].filter(Boolean).join(" ");
+  return `<button class="${cls}" data-action-id="${escapeHtml(b.actionId)}" data-value="${escapeHtml(b.value)}" data-message-id="${escapeHtml(messageId)}"${b.selected ? ' aria-pressed="true"' : ""}>${escapeHtml(b.label)}</button>`;
+}
+
+function block(b: Block, messageId: string, names: Record<string, string>): string {
+  switch (b.type) {
+    case "header":
+      return `<h3>${inline(b.text, names)}</h3>`;
+    case "text":
+      return `<p class="${b.muted ? "muted" : ""}">${inline(b.text, names)}</p>`;
+    case "fields":
+      return `<dl class="fields">${b.fields.map((f) => `<div><dt>${inline(f.label, names)}</dt><dd>${inline(f.value, names)}</dd></div>`).join("")}</dl>`;
+    case "question":
+      return `<div class="question" data-item-id="${escapeHtml(b.itemId)}"><p>${inline(b.prompt, names)}</p><div class="options">${b.options.map((o) => button(o, messageId)).join("")}</div>${b.scaleHint ? `<p class="muted hint">${escapeHtml(b.scaleHint)}</p>` : ""}</div>`;
+    case "buttons":
+      return `<div class="buttons">${b.buttons.map((x) => button(x, messageId)).join("")}</div>`;
+    case "progress":
+      return `<div class="progress"><progress value="${b.current}" max="${b.total}"></progress> <span>${escapeHtml(b.label)}</span></div>`;
+    case "bars":
+      return `<div class="bars">${b.title ? `<p class="muted">${escapeHtml(b.title)}</p>` : ""}${b.bars
+        .map((bar) => {
+          const pct = bar.value === null ? 0 : Math.max(0, Math.min(100, ((bar.value - bar.min) / (bar.max - bar.min || 1)) * 100));
+          return `<div class="bar"><span class="label">${escapeHtml(bar.label)}</span><span class="track"><span class="fill${bar.value === null ? " withheld" : ""}" data-width="${pct.toFixed(1)}"></span></span><span class="value">${escapeHtml(bar.display)}</span></div>`;
+        })
+        .join("")}</div>`;
+    case "divider":
+      return "<hr>";
+    case "file":
+      return `<p><a class="file" download="${escapeHtml(b.filename)}" href="data:${escapeHtml(b.mimeType)};charset=utf-8,${encodeURIComponent(b.content)}">⬇ ${escapeHtml(b.filename)}</a></p>`;
+  }
+}
+
+export function renderHtml(message: Message, messageId: string, names: Record<string, string> = {}): string {
+  return `<div class="message" data-message-id="${escapeHtml(messageId)}">${message.blocks.map((b) => block(b, messageId, names)).join("")}</div>`;
+}

@@ -1,0 +1,27 @@
+// Configuration from the environment, validated at start: a wrong value stops the bot with a
+// message naming the variable, instead of failing later in the middle of a check-in.
+import { z } from "zod";
+import { isTimeZone } from "./commands/parse.ts";
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default("./data")
+    .describe("postgres://… for a PostgreSQL server; a directory for the embedded database"),
+  PARTNERPULS_LANGUAGE: z.enum(["da", "en"]).default("en"),
+  PARTNERPULS_TIMEZONE: z.string().refine(isTimeZone, "must be an IANA time zone such as Europe/Copenhagen").default("Europe/Copenhagen"),
+  PARTNERPULS_PLAYGROUND: z.enum(["on", "off"]).default("on"),
+});
+export type Config = z.infer<typeof Env>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = Env.safeParse(env);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+  throw new ConfigError(`Partnerpuls cannot start: the configuration is not valid.\n${lines.join("\n")}\nSee README.md, "Configuration".`);
+}

@@ -1,0 +1,899 @@
+// The Partnerpuls core: commands and button presses in, messages out. Platform-neutral: an
+// adapter authenticates the request, builds an Actor and renders what comes back.
+import type { PrismaClient } from "./generated/prisma/client.ts";
+import type { Actor, ChatPort, WorkspaceRef } from "./ports.ts";
+import type { Message } from "./messages/model.ts";
+import { message, textMessage } from "./messages/model.ts";
+import { parseCommand, USAGE, COORDINATOR_ONLY, type Command, type ParseError, type UsageKey } from "./commands/parse.ts";
+import { t, langFromLocale, isLang, formatDate, hasKey, type Lang, type Key } from "./i18n/i18n.ts";
+import { builtInInstruments, findBuiltIn, parseInstrument, CHECKLIST_KEY } from "./instruments/catalogue.ts";
+import type { Instrument } from "./instruments/schema.ts";
+import { snapshotFor, deadlineFrom, dueDateFrom, sectionItems, Snapshot } from "./domain/rounds.ts";
+import { pollMessage, nextOpenSection, digestMessage, listMessage } from "./messages/build.ts";
+import { scoreRound, trendBetween, mostDivergent, type RoundScore } from "./scoring/score.ts";
+import { helpMessage } from "./commands/help.ts";
+import { z } from "zod";
+
+type Db = PrismaClient;
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+export interface CoreOptions {
+  now?: () => Date;
+  defaultTimeZone?: string;
+  defaultLanguage?: Lang;
+}
+
+/** A reply that went wrong for a reason the user can fix: shown to them, nothing changed. */
+class UserError extends Error {
+  constructor(readonly key: Key, readonly params: Record<string, string | number> = {}, readonly usage?: UsageKey) {
+    super(key);
+  }
+}
+
+const AnswerPayload = z.object({
+  r: z.string().uuid(),
+  i: z.string().min(1).max(80),
+  v: z.number().int().min(1).max(10).optional(),
+  c: z.string().min(1).max(64).optional(),
+});
+const SectionPayload = z.object({ r: z.string().uuid(), s: z.string().min(1).max(80) });
+const RoundPayload = z.object({ r: z.string().uuid() });
+const ActionPayload = z.object({ a: z.string().uuid() });
+
+type PartnershipRow = NonNullable<Awaited<ReturnType<Db["partnership"]["findFirst"]>>>;
+type PersonRow = NonNullable<Awaited<ReturnType<Db["person"]["findFirst"]>>>;
+type MembershipRow = NonNullable<Awaited<ReturnType<Db["membership"]["findFirst"]>>>;
+
+interface Context {
+  actor: Actor;
+  workspaceId: string;
+  person: PersonRow;
+  lang: Lang;
+}
+
+export class Partnerpuls {
+  private readonly now: () => Date;
+  private readonly defaultTimeZone: string;
+  private readonly defaultLanguage: Lang;
+
+  constructor(
+    private readonly db: Db,
+    private readonly port: ChatPort,
+    options: CoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.defaultTimeZone = options.defaultTimeZone ?? "Europe/Copenhagen";
+    this.defaultLanguage = options.defaultLanguage ?? "en";
+  }
+
+  // ---- inbound ---------------------------------------------------------------------------------
+
+  /** A command typed by a person. The reply is for them alone (ephemeral where the platform can). */
+  async command(actor: Actor, text: string): Promise<Message> {
+    const ctx = await this.context(actor);
+    const parsed = parseCommand(text);
+    if (!parsed.ok) return this.parseErrorMessage(ctx.lang, parsed);
+    try {
+      return await this.run(ctx, parsed.command);
+    } catch (e) {
+      if (e instanceof UserError) return this.userErrorMessage(ctx.lang, e);
+      throw e;
+    }
+  }
+
+  /** A button press. Returns the message that replaces the one pressed, or a short reply. */
+  async action(actor: Actor, actionId: string, value: string): Promise<Message> {
+    const ctx = await this.context(actor);
+    try {
+      let json: unknown;
+      try {
+        json = JSON.parse(value);
+      } catch {
+        throw new UserError("err.bad-button");
+      }
+      switch (actionId) {
+        case "poll.answer": {
+          const p = AnswerPayload.safeParse(json);
+          if (!p.success) throw new UserError("err.bad-button");
+          return await this.answer(ctx, p.data);
+        }
+        case "poll.section": {
+          const p = SectionPayload.safeParse(json);
+          if (!p.success) throw new UserError("err.bad-button");
+          return await this.pollFor(ctx, p.data.r, p.data.s);
+        }
+        case "poll.open": {
+          const p = RoundPayload.safeParse(json);
+          if (!p.success) throw new UserError("err.bad-button");
+          return await this.pollFor(ctx, p.data.r, undefined);
+        }
+        case "action.done": {
+          const p = ActionPayload.safeParse(json);
+          if (!p.success) throw new UserError("err.bad-button");
+          const action = await this.db.action.findFirst({ where: { id: p.data.a, workspaceId: ctx.workspaceId } });
+          if (!action) throw new UserError("err.bad-button");
+          const partnership = await this.partnershipById(ctx, action.partnershipId);
+          return await this.completeAction(ctx, partnership, action.number);
+        }
+        case "help.topic":
+          return helpMessage(ctx.lang, typeof json === "object" && json && "topic" in json ? String((json as { topic: unknown }).topic) : undefined);
+        default:
+          throw new UserError("err.bad-button");
+      }
+    } catch (e) {
+      if (e instanceof UserError) return this.userErrorMessage(ctx.lang, e);
+      throw e;
+    }
+  }
+
+  /** What a person has open: polls to answer, actions they own, rounds they coordinate. */
+  async home(actor: Actor): Promise<Message> {
+    const ctx = await this.context(actor);
+    const now = this.now();
+    const memberships = await this.db.membership.findMany({
+      where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null },
+      include: { partnership: true },
+      orderBy: { createdAt: "asc" },
+    });
+    const blocks: Parameters<typeof message>[1] = [{ type: "header", text: t(ctx.lang, "home.title") }];
+    if (memberships.length === 0) blocks.push({ type: "text", text: t(ctx.lang, "home.no-partnerships") });
+    for (const m of memberships) {
+      const round = await this.openRound(ctx.workspaceId, m.partnershipId, now);
+      const lines: string[] = [];
+      const buttons = [];
+      if (round) {
+        const inv = await this.db.invitation.findFirst({ where: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: m.id } });
+        if (inv) {
+          lines.push(inv.completedAt ? t(ctx.lang, "home.poll-done", { n: round.number }) : t(ctx.lang, "home.poll-open", { n: round.number, date: formatDate(ctx.lang, round.closesAt, m.partnership.timeZone) }));
+          buttons.push({ label: t(ctx.lang, inv.completedAt ? "poll.review" : "home.answer"), actionId: "poll.open" as const, value: JSON.stringify({ r: round.id }), style: "primary" as const });
+        }
+        if (m.roles.includes("coordinator")) {
+          const [invited, done] = await Promise.all([
+            this.db.invitation.count({ where: { workspaceId: ctx.workspaceId, roundId: round.id } }),
+            this.db.invitation.count({ where: { workspaceId: ctx.workspaceId, roundId: round.id, completedAt: { not: null } } }),
+          ]);
+          lines.push(t(ctx.lang, "home.round-progress", { round: round.number, done, n: invited }));
+        }
+      }
+      const actions = await this.db.action.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: m.partnershipId, ownerId: m.id, status: "open" }, orderBy: { number: "asc" } });
+      for (const a of actions) lines.push(this.actionLine(ctx.lang, a, null, now));
+      const roles = m.roles.map((r) => t(ctx.lang, `role.${r}` as Key)).join(", ");
+      blocks.push({ type: "divider" });
+      blocks.push({ type: "text", text: `*${m.partnership.name}* (${roles})\n${lines.length ? lines.join("\n") : t(ctx.lang, "home.nothing-open")}` });
+      if (buttons.length) blocks.push({ type: "buttons", buttons });
+    }
+    return message(t(ctx.lang, "home.title"), blocks);
+  }
+
+  // ---- commands --------------------------------------------------------------------------------
+
+  private async run(ctx: Context, cmd: Command): Promise<Message> {
+    switch (cmd.name) {
+      case "help":
+        return helpMessage(ctx.lang, cmd.topic);
+      case "partnership.create":
+        return this.createPartnership(ctx, cmd);
+      case "partnership.list":
+        return this.listPartnerships(ctx);
+      case "language": {
+        await this.db.person.update({ where: { id: ctx.person.id }, data: { language: cmd.value } });
+        return textMessage(t(cmd.value, "ok.language", { lang: t(cmd.value, `lang.${cmd.value}`) }));
+      }
+      case "mydata.export":
+        return this.exportMyData(ctx);
+      case "mydata.erase":
+        return this.eraseMyData(ctx, cmd.confirmed);
+      case "instrument.list":
+        return this.listInstruments(ctx);
+      case "instrument.add":
+        return this.addInstrument(ctx, cmd.json);
+    }
+    const { partnership, membership } = await this.selectPartnership(ctx, cmd.partnership);
+    const lang = this.langFor(ctx, partnership);
+    const c = { ...ctx, lang };
+    if (COORDINATOR_ONLY.has(cmd.name) && !membership?.roles.includes("coordinator"))
+      throw new UserError("err.coordinator-only", { partnership: partnership.name });
+    if (!membership) throw new UserError("err.not-member", { partnership: partnership.name });
+    switch (cmd.name) {
+      case "purpose.add": {
+        await this.db.partnership.update({ where: { id: partnership.id }, data: { purposes: { push: cmd.text } } });
+        return textMessage(t(lang, "ok.purpose-added", { n: partnership.purposes.length + 1, text: cmd.text }));
+      }
+      case "purpose.list":
+        return listMessage(t(lang, "list.purposes", { partnership: partnership.name }), partnership.purposes.map((p, i) => `${i + 1}. ${p}`), t(lang, "list.no-purposes"));
+      case "org.add":
+        return this.addOrganisation(c, partnership, cmd.title, cmd.sector);
+      case "org.list": {
+        const orgs = await this.db.organisation.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: partnership.id }, orderBy: { name: "asc" } });
+        return listMessage(t(lang, "list.orgs", { partnership: partnership.name }), orgs.map((o) => `• ${o.name} (${t(lang, `sector.${o.sector}` as Key)})`), t(lang, "list.no-orgs"));
+      }
+      case "member.add":
+        return this.addMember(c, partnership, cmd.userId, cmd.org, cmd.roles);
+      case "member.remove":
+        return this.removeMember(c, partnership, cmd.userId);
+      case "member.list":
+        return this.listMembers(c, partnership);
+      case "checkin.start":
+        return this.startRound(c, partnership, cmd);
+      case "checkin.close":
+        return this.closeRound(c, partnership);
+      case "status":
+        return this.status(c, partnership, membership);
+      case "remind":
+        return this.remind(c, partnership);
+      case "digest":
+        return this.postDigest(c, partnership);
+      case "action.add":
+        return this.addAction(c, partnership, cmd);
+      case "action.list":
+        return this.listActions(c, partnership);
+      case "action.done":
+        return this.completeAction(c, partnership, cmd.number);
+      case "set":
+        return this.changeSetting(c, partnership, cmd.setting);
+      case "export.csv":
+        return this.exportCsv(c, partnership);
+    }
+  }
+
+  private async createPartnership(ctx: Context, cmd: Extract<Command, { name: "partnership.create" }>): Promise<Message> {
+    const exists = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, name: { equals: cmd.title, mode: "insensitive" } } });
+    if (exists) throw new UserError("err.partnership-exists", { name: cmd.title });
+    if (cmd.channel) await this.assertChannelFree(ctx.workspaceId, cmd.channel, null);
+    const language = cmd.language ?? ctx.person.language ?? langFromLocale(ctx.actor.locale) ?? this.defaultLanguage;
+    const p = await this.db.$transaction(async (tx) => {
+      const p = await tx.partnership.create({
+        data: {
+          workspaceId: ctx.workspaceId,
+          name: cmd.title,
+          purpose: cmd.purpose ?? "",
+          language,
+          timeZone: cmd.timezone ?? this.defaultTimeZone,
+          anonymity: cmd.anonymity ?? "confidential",
+          homeChannel: cmd.channel ?? ctx.actor.channelId ?? null,
+        },
+      });
+      await tx.membership.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id, roles: ["coordinator"] } });
+      return p;
+    });
+    const lang = this.langFor(ctx, p);
+    return textMessage(t(lang, "ok.partnership-created", { name: p.name, anonymity: t(lang, `anonymity.${p.anonymity}` as Key), tz: p.timeZone, lang: t(lang, `lang.${p.language}` as Key) }));
+  }
+
+  private async assertChannelFree(workspaceId: string, channel: string, exceptId: string | null) {
+    const taken = await this.db.partnership.findFirst({ where: { workspaceId, homeChannel: channel, ...(exceptId ? { id: { not: exceptId } } : {}) } });
+    if (taken) throw new UserError("err.channel-taken", { channel, partnership: taken.name });
+  }
+
+  private async listPartnerships(ctx: Context): Promise<Message> {
+    const ms = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
+    return listMessage(
+      t(ctx.lang, "list.partnerships"),
+      ms.map((m) => `• ${m.partnership.name} (${m.roles.map((r) => t(ctx.lang, `role.${r}` as Key)).join(", ")})`),
+      t(ctx.lang, "home.no-partnerships"),
+    );
+  }
+
+  private async addOrganisation(ctx: Context, p: PartnershipRow, name: string, sector: string): Promise<Message> {
+    const exists = await this.db.organisation.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, name: { equals: name, mode: "insensitive" } } });
+    if (exists) throw new UserError("err.org-exists", { name: exists.name });
+    await this.db.organisation.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, name, sector } });
+    return textMessage(t(ctx.lang, "ok.org-added", { name, sector: t(ctx.lang, `sector.${sector}` as Key), partnership: p.name }));
+  }
+
+  private async addMember(ctx: Context, p: PartnershipRow, userId: string, orgName: string | undefined, roles: string[]): Promise<Message> {
+    let organisationId: string | null = null;
+    if (orgName !== undefined) {
+      const org = await this.db.organisation.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, name: { equals: orgName, mode: "insensitive" } } });
+      if (!org) throw new UserError("err.unknown-org", { name: orgName }, "org.add");
+      organisationId = org.id;
+    }
+    const person = await this.db.person.upsert({
+      where: { workspaceId_platformUserId: { workspaceId: ctx.workspaceId, platformUserId: userId } },
+      create: { workspaceId: ctx.workspaceId, platformUserId: userId },
+      update: {},
+    });
+    const existing = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: person.id } });
+    if (existing && !existing.removedAt) {
+      await this.db.membership.update({ where: { id: existing.id }, data: { roles, ...(organisationId ? { organisationId } : {}) } });
+    } else if (existing) {
+      await this.db.membership.update({ where: { id: existing.id }, data: { roles, organisationId, removedAt: null } });
+    } else {
+      await this.db.membership.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: person.id, organisationId, roles } });
+    }
+    const roleText = roles.map((r) => t(ctx.lang, `role.${r}` as Key)).join(", ");
+    return textMessage(t(ctx.lang, existing && !existing.removedAt ? "ok.member-updated" : "ok.member-added", { person: this.mention(userId), roles: roleText, partnership: p.name }));
+  }
+
+  private async removeMember(ctx: Context, p: PartnershipRow, userId: string): Promise<Message> {
+    const m = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, person: { platformUserId: userId } } });
+    if (!m) throw new UserError("err.not-a-member", { person: this.mention(userId), partnership: p.name });
+    if (m.roles.includes("coordinator")) {
+      const coordinators = await this.db.membership.count({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } } });
+      if (coordinators <= 1) throw new UserError("err.last-coordinator");
+    }
+    // Kept as removed, not deleted: their answers stay in earlier rounds' aggregates.
+    await this.db.membership.update({ where: { id: m.id }, data: { removedAt: this.now() } });
+    return textMessage(t(ctx.lang, "ok.member-removed", { person: this.mention(userId), partnership: p.name }));
+  }
+
+  private async listMembers(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const ms = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true, organisation: true }, orderBy: { createdAt: "asc" } });
+    return listMessage(
+      t(ctx.lang, "list.members", { partnership: p.name, n: ms.length }),
+      ms.map((m) => `• ${this.personLabel(m.person)}${m.organisation ? ` — ${m.organisation.name}` : ""} (${m.roles.map((r) => t(ctx.lang, `role.${r}` as Key)).join(", ")})`),
+      t(ctx.lang, "list.no-members"),
+    );
+  }
+
+  // ---- rounds ----------------------------------------------------------------------------------
+
+  private async instrumentFor(workspaceId: string, key: string, version?: number): Promise<Instrument | undefined> {
+    const custom = await this.db.customInstrument.findFirst({ where: { workspaceId, key, ...(version ? { version } : {}) }, orderBy: { version: "desc" } });
+    if (custom) {
+      const parsed = parseInstrument(custom.definition);
+      if (parsed.ok) return parsed.instrument;
+    }
+    return findBuiltIn(key, version);
+  }
+
+  private async openRound(workspaceId: string, partnershipId: string, now: Date) {
+    return this.db.round.findFirst({ where: { workspaceId, partnershipId, closedAt: null, closesAt: { gt: now } }, orderBy: { number: "desc" } });
+  }
+
+  private async startRound(ctx: Context, p: PartnershipRow, cmd: Extract<Command, { name: "checkin.start" }>): Promise<Message> {
+    const now = this.now();
+    const instrument = await this.instrumentFor(ctx.workspaceId, cmd.instrument ?? CHECKLIST_KEY);
+    if (!instrument) throw new UserError("err.unknown-instrument", { key: cmd.instrument ?? "" }, "instrument");
+    let sectionIds: string[];
+    if (cmd.sections === "all") sectionIds = instrument.sections.map((s) => s.id);
+    else {
+      const bad = cmd.sections.find((n) => n > instrument.sections.length);
+      if (bad !== undefined) throw new UserError("err.no-such-section", { n: bad, max: instrument.sections.length }, "checkin.start");
+      sectionIds = cmd.sections.map((n) => instrument.sections[n - 1]!.id);
+    }
+    const closesAt = deadlineFrom(cmd.deadline, now, p.timeZone);
+    if (closesAt <= now) throw new UserError("err.deadline-past", {}, "checkin.start");
+    const orgs = await this.db.organisation.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { createdAt: "asc" } });
+    const snap = snapshotFor(instrument, sectionIds, { purposes: p.purposes, organisations: orgs });
+    if (!snap.ok) throw new UserError(snap.reason === "no-purposes" ? "err.no-purposes" : "err.too-few-orgs", {}, snap.reason === "no-purposes" ? "purpose.add" : "org.add");
+    const partners = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "partner" } }, include: { person: true } });
+    if (partners.length === 0) throw new UserError("err.no-partners", {}, "member.add");
+
+    const round = await this.db.$transaction(async (tx) => {
+      const open = await this.openRoundTx(tx, ctx.workspaceId, p.id, now);
+      if (open) throw new UserError("err.round-open", { n: open.number }, "checkin.close");
+      const last = await tx.round.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
+      const round = await tx.round.create({
+        data: {
+          workspaceId: ctx.workspaceId,
+          partnershipId: p.id,
+          number: (last?.number ?? 0) + 1,
+          instrumentKey: instrument.key,
+          instrumentVersion: instrument.version,
+          sectionIds,
+          snapshot: snap.snapshot as object,
+          opensAt: now,
+          closesAt,
+        },
+      });
+      await tx.invitation.createMany({ data: partners.map((m) => ({ workspaceId: ctx.workspaceId, roundId: round.id, membershipId: m.id })) });
+      return round;
+    });
+    const sent = await this.sendPolls(ctx.actor.workspace, p, round.id);
+    return textMessage(
+      t(ctx.lang, "ok.round-started", {
+        round: round.number,
+        instrument: snap.snapshot.title[ctx.lang],
+        n: sectionIds.length,
+        people: t(ctx.lang, "count.people", { n: sent.sent }),
+        date: formatDate(ctx.lang, closesAt, p.timeZone),
+      }) + (sent.failed ? `\n${t(ctx.lang, "warn.send-failed", { n: sent.failed })}` : ""),
+    );
+  }
+
+  private openRoundTx(tx: Tx, workspaceId: string, partnershipId: string, now: Date) {
+    return tx.round.findFirst({ where: { workspaceId, partnershipId, closedAt: null, closesAt: { gt: now } } });
+  }
+
+  /** Sends each invited partner who has not had it yet their poll; failures stay unsent for `remind`. */
+  private async sendPolls(ws: WorkspaceRef, p: PartnershipRow, roundId: string, resend = false): Promise<{ sent: number; failed: number }> {
+    const invitations = await this.db.invitation.findMany({
+      where: { workspaceId: p.workspaceId, roundId, completedAt: null, ...(resend ? {} : { sentAt: null }) },
+      include: { membership: { include: { person: true } } },
+    });
+    let sent = 0;
+    let failed = 0;
+    for (const inv of invitations) {
+      const person = inv.membership.person;
+      const lang = (isLang(person.language) ? person.language : null) ?? (isLang(p.language) ? p.language : this.defaultLanguage);
+      try {
+        const msg = await this.pollView(p.workspaceId, lang, roundId, inv.membershipId, undefined, resend ? t(lang, "poll.reminder") : undefined);
+        await this.port.sendToUser(ws, person.platformUserId, msg);
+        await this.db.invitation.update({ where: { id: inv.id }, data: { sentAt: this.now() } });
+        sent++;
+      } catch (e) {
+        failed++;
+        console.error(`partnerpuls: could not send poll to ${person.platformUserId}:`, e instanceof Error ? e.message : e);
+      }
+    }
+    return { sent, failed };
+  }
+
+  private async roundWithPartnership(workspaceId: string, roundId: string) {
+    const round = await this.db.round.findFirst({ where: { id: roundId, workspaceId }, include: { partnership: true } });
+    if (!round) throw new UserError("err.bad-button");
+    return round;
+  }
+
+  private async pollView(workspaceId: string, lang: Lang, roundId: string, membershipId: string, sectionId: string | undefined, notice?: string, after?: string): Promise<Message> {
+    const round = await this.roundWithPartnership(workspaceId, roundId);
+    const snapshot = Snapshot.parse(round.snapshot);
+    const rows = await this.db.answer.findMany({ where: { workspaceId, roundId, membershipId } });
+    const answers = new Map(rows.map((a) => [a.itemId, { rating: a.rating, choice: a.choice }]));
+    const open = round.closedAt === null && round.closesAt > this.now();
+    const shown = sectionId && round.sectionIds.includes(sectionId) ? sectionId : nextOpenSection(round.sectionIds, snapshot, (id) => answers.has(id), after);
+    return pollMessage({
+      lang,
+      partnershipName: round.partnership.name,
+      roundId,
+      roundNumber: round.number,
+      snapshot,
+      sectionIds: round.sectionIds,
+      sectionId: shown,
+      answers,
+      closesAt: round.closesAt,
+      timeZone: round.partnership.timeZone,
+      open,
+      notice,
+    });
+  }
+
+  private async invitedMembership(ctx: Context, roundId: string) {
+    const round = await this.roundWithPartnership(ctx.workspaceId, roundId);
+    const inv = await this.db.invitation.findFirst({ where: { workspaceId: ctx.workspaceId, roundId, membership: { personId: ctx.person.id } } });
+    if (!inv) throw new UserError("err.not-invited");
+    return { round, inv, lang: this.langFor(ctx, round.partnership) };
+  }
+
+  private async pollFor(ctx: Context, roundId: string, sectionId: string | undefined): Promise<Message> {
+    const { inv, lang } = await this.invitedMembership(ctx, roundId);
+    return this.pollView(ctx.workspaceId, lang, roundId, inv.membershipId, sectionId);
+  }
+
+  private async answer(ctx: Context, a: z.infer<typeof AnswerPayload>): Promise<Message> {
+    const { round, inv, lang } = await this.invitedMembership(ctx, a.r);
+    const now = this.now();
+    if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round.id, inv.membershipId, undefined);
+    const snapshot = Snapshot.parse(round.snapshot);
+    const section = snapshot.sections.find((s) => round.sectionIds.includes(s.id) && s.items.some((i) => i.id === a.i));
+    const item = section?.items.find((i) => i.id === a.i);
+    if (!section || !item) throw new UserError("err.bad-button");
+    let rating: number | null = null;
+    let choice: string | null = null;
+    if (item.kind === "rating") {
+      const scale = snapshot.scale!;
+      if (a.v === undefined || a.v < scale.min || a.v > scale.max) throw new UserError("err.bad-button");
+      rating = a.v;
+    } else {
+      if (!a.c || !(snapshot.choiceSets[item.choices] ?? []).some((c) => c.value === a.c)) throw new UserError("err.bad-button");
+      choice = a.c;
+    }
+    const allItemIds = snapshot.sections.filter((s) => round.sectionIds.includes(s.id)).flatMap((s) => s.items.map((i) => i.id));
+    const answered = await this.db.$transaction(async (tx) => {
+      // One answer per member per statement per round: a retry or double click overwrites itself.
+      await tx.answer.upsert({
+        where: { roundId_membershipId_itemId: { roundId: round.id, membershipId: inv.membershipId, itemId: item.id } },
+        create: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId, itemId: item.id, rating, choice },
+        update: { rating, choice },
+      });
+      const ids = await tx.answer.findMany({ where: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true } });
+      const have = new Set(ids.map((x) => x.itemId));
+      const complete = allItemIds.every((id) => have.has(id));
+      if (complete && !inv.completedAt) await tx.invitation.update({ where: { id: inv.id }, data: { completedAt: now } });
+      return have;
+    });
+    const sectionDone = section.items.every((i) => answered.has(i.id));
+    const label = rating !== null ? String(rating) : (snapshot.choiceSets[(item as { choices: string }).choices] ?? []).find((c) => c.value === choice)!.label[lang];
+    const notice = t(lang, "poll.saved", { value: label });
+    // Stay on the section until it is complete, then move on to the next unanswered one.
+    return this.pollView(ctx.workspaceId, lang, round.id, inv.membershipId, sectionDone ? undefined : section.id, notice, section.id);
+  }
+
+  private async closeRound(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const round = await this.db.round.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: null }, orderBy: { number: "desc" } });
+    if (!round) throw new UserError("err.no-open-round", {}, "checkin.start");
+    await this.db.round.update({ where: { id: round.id }, data: { closedAt: this.now() } });
+    const where = await this.deliverDigest(ctx, p, round.id);
+    return textMessage(`${t(ctx.lang, "ok.round-closed", { n: round.number })} ${where}`);
+  }
+
+  private async status(ctx: Context, p: PartnershipRow, membership: MembershipRow): Promise<Message> {
+    const round = await this.db.round.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
+    if (!round) throw new UserError("err.no-rounds", {}, "checkin.start");
+    const invs = await this.db.invitation.findMany({
+      where: { workspaceId: ctx.workspaceId, roundId: round.id },
+      include: { membership: { include: { person: true } } },
+    });
+    const started = new Set(
+      (await this.db.answer.groupBy({ by: ["membershipId"], where: { workspaceId: ctx.workspaceId, roundId: round.id } })).map((g) => g.membershipId),
+    );
+    const done = invs.filter((i) => i.completedAt);
+    const partial = invs.filter((i) => !i.completedAt && started.has(i.membershipId));
+    const open = round.closedAt === null && round.closesAt > this.now();
+    const lines = [
+      t(ctx.lang, "status.counts", { done: done.length, n: invs.length, partial: partial.length }),
+      open ? t(ctx.lang, "digest.open-until", { date: formatDate(ctx.lang, round.closesAt, p.timeZone) }) : t(ctx.lang, "digest.closed"),
+    ];
+    // Who has answered, never what; and in confidential mode not even who.
+    if (p.anonymity === "attributed" && membership.roles.includes("coordinator")) {
+      const names = (xs: typeof invs) => xs.map((i) => this.personLabel(i.membership.person)).join(", ") || "–";
+      lines.push(`${t(ctx.lang, "status.answered")}: ${names(done)}`);
+      lines.push(`${t(ctx.lang, "status.partial")}: ${names(partial)}`);
+      lines.push(`${t(ctx.lang, "status.waiting")}: ${names(invs.filter((i) => !i.completedAt && !started.has(i.membershipId)))}`);
+    } else if (p.anonymity === "confidential") lines.push(t(ctx.lang, "status.confidential"));
+    return listMessage(t(ctx.lang, "status.title", { partnership: p.name, n: round.number }), lines, "");
+  }
+
+  private async remind(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const round = await this.openRound(ctx.workspaceId, p.id, this.now());
+    if (!round) throw new UserError("err.no-open-round", {}, "checkin.start");
+    const r = await this.sendPolls(ctx.actor.workspace, p, round.id, true);
+    return textMessage(t(ctx.lang, "ok.reminded", { n: r.sent }) + (r.failed ? `\n${t(ctx.lang, "warn.send-failed", { n: r.failed })}` : ""));
+  }
+
+  // ---- digest ----------------------------------------------------------------------------------
+
+  private async scoreOf(workspaceId: string, round: { id: string; snapshot: unknown; sectionIds: string[] }, p: PartnershipRow): Promise<{ score: RoundScore; snapshot: Snapshot }> {
+    const snapshot = Snapshot.parse(round.snapshot);
+    const [answers, invited] = await Promise.all([
+      this.db.answer.findMany({ where: { workspaceId, roundId: round.id }, select: { membershipId: true, itemId: true, rating: true, choice: true } }),
+      this.db.invitation.count({ where: { workspaceId, roundId: round.id } }),
+    ]);
+    const asked = sectionItems(snapshot).filter((s) => round.sectionIds.includes(s.id));
+    const score = scoreRound({
+      sections: round.sectionIds.map((id) => asked.find((s) => s.id === id)!),
+      instrumentSectionIds: snapshot.sections.map((s) => s.id),
+      scale: snapshot.scale ?? { min: 1, max: 5 },
+      bands: snapshot.bands,
+      answers: answers.map((a) => ({ respondent: a.membershipId, itemId: a.itemId, rating: a.rating, choice: a.choice })),
+      invited,
+      anonymity: p.anonymity === "attributed" ? "attributed" : "confidential",
+      minimumN: p.minimumN,
+    });
+    return { score, snapshot };
+  }
+
+  /** The digest of the partnership's latest round, in the given language. */
+  async digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<Message | null> {
+    const p = await this.db.partnership.findFirst({ where: { id: partnershipId, workspaceId } });
+    if (!p) return null;
+    const round = roundId
+      ? await this.db.round.findFirst({ where: { id: roundId, workspaceId } })
+      : await this.db.round.findFirst({ where: { workspaceId, partnershipId, opensAt: { lte: this.now() } }, orderBy: { number: "desc" } });
+    if (!round) return null;
+    const now = this.now();
+    const { score, snapshot } = await this.scoreOf(workspaceId, round, p);
+    const earlier = await this.db.round.findMany({
+      where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, number: { lt: round.number } },
+      orderBy: { number: "desc" },
+      take: 4,
+    });
+    const earlierScores = [];
+    for (const r of earlier) earlierScores.push({ round: r, score: (await this.scoreOf(workspaceId, r, p)).score });
+    const previous = earlierScores[0];
+    const trend = previous ? trendBetween(score, previous.score, previous.round.number) : null;
+    const today = new Date(Date.UTC(...(Object.values(this.localToday(p.timeZone)) as [number, number, number])));
+    const [openActions, overdue] = await Promise.all([
+      this.db.action.count({ where: { workspaceId, partnershipId, status: "open" } }),
+      this.db.action.findMany({ where: { workspaceId, partnershipId, status: "open", dueDate: { lt: today } }, include: { owner: { include: { person: true } } }, orderBy: { dueDate: "asc" } }),
+    ]);
+    return digestMessage({
+      lang,
+      partnershipName: p.name,
+      roundNumber: round.number,
+      snapshot,
+      sectionIds: round.sectionIds,
+      score,
+      trend,
+      history: earlierScores.reverse().map((e) => ({ roundNumber: e.round.number, total: e.score.total?.mean ?? null })),
+      open: round.closedAt === null && round.closesAt > now,
+      closesAt: round.closedAt ?? round.closesAt,
+      timeZone: p.timeZone,
+      minimumN: p.minimumN,
+      actions: { open: openActions, overdue: overdue.map((a) => ({ number: a.number, text: a.text, owner: a.owner ? this.personLabel(a.owner.person) : null, due: a.dueDate! })) },
+      divergent: mostDivergent(score, 3),
+    });
+  }
+
+  private localToday(timeZone: string) {
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" }).formatToParts(this.now());
+    const get = (type: string) => Number(parts.find((x) => x.type === type)!.value);
+    return { y: get("year"), m: get("month") - 1, d: get("day") };
+  }
+
+  /** Posts the digest to the home channel, or to each steering member when there is none. */
+  private async deliverDigest(ctx: Context, p: PartnershipRow, roundId?: string): Promise<string> {
+    const lang = isLang(p.language) ? p.language : this.defaultLanguage;
+    const digest = await this.digestFor(ctx.workspaceId, p.id, lang, roundId);
+    if (!digest) throw new UserError("err.no-rounds", {}, "checkin.start");
+    if (p.homeChannel) {
+      await this.port.sendToChannel(ctx.actor.workspace, p.homeChannel, digest);
+      return t(ctx.lang, "ok.digest-posted", { channel: `<#${p.homeChannel}>` });
+    }
+    const steering = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
+    const recipients = steering.length ? steering : await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
+    for (const m of recipients) {
+      const personal = isLang(m.person.language) && m.person.language !== lang ? (await this.digestFor(ctx.workspaceId, p.id, m.person.language, roundId))! : digest;
+      await this.port.sendToUser(ctx.actor.workspace, m.person.platformUserId, personal);
+    }
+    return t(ctx.lang, "ok.digest-sent", { n: recipients.length });
+  }
+
+  private async postDigest(ctx: Context, p: PartnershipRow): Promise<Message> {
+    return textMessage(await this.deliverDigest(ctx, p));
+  }
+
+  // ---- follow-up actions -----------------------------------------------------------------------
+
+  private actionLine(lang: Lang, a: { number: number; text: string; dueDate: Date | null; status: string; sourceMeeting: string | null }, owner: string | null, now: Date): string {
+    const due = a.dueDate ? t(lang, "action.due", { date: formatDate(lang, a.dueDate, "UTC") }) : t(lang, "action.no-due");
+    const overdue = a.status === "open" && a.dueDate && a.dueDate.getTime() + 86_400_000 <= now.getTime() ? ` — *${t(lang, "action.overdue")}*` : "";
+    const done = a.status === "done" ? ` ✓ ${t(lang, "action.done")}` : "";
+    return `#${a.number} ${a.text} — ${owner ?? ""}${owner ? ", " : ""}${due}${overdue}${done}${a.sourceMeeting ? ` (${a.sourceMeeting})` : ""}`;
+  }
+
+  private async addAction(ctx: Context, p: PartnershipRow, cmd: Extract<Command, { name: "action.add" }>): Promise<Message> {
+    let ownerId: string | null = null;
+    if (cmd.ownerId) {
+      const m = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, person: { platformUserId: cmd.ownerId } } });
+      if (!m) throw new UserError("err.owner-not-member", { person: this.mention(cmd.ownerId), partnership: p.name }, "member.add");
+      ownerId = m.id;
+    }
+    const dueDate = cmd.due ? dueDateFrom(cmd.due, this.now(), p.timeZone) : null;
+    const action = await this.db.$transaction(async (tx) => {
+      const last = await tx.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
+      return tx.action.create({
+        data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, text: cmd.text, ownerId, dueDate, sourceMeeting: cmd.meeting ?? null },
+      });
+    });
+    return textMessage(t(ctx.lang, "ok.action-added", { number: action.number, text: action.text }) + (cmd.ownerId ? ` ${this.mention(cmd.ownerId)}` : ""));
+  }
+
+  private async listActions(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const now = this.now();
+    const actions = await this.db.action.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, include: { owner: { include: { person: true } } }, orderBy: [{ status: "desc" }, { dueDate: "asc" }, { number: "asc" }] });
+    const blocks: Parameters<typeof message>[1] = [{ type: "header", text: t(ctx.lang, "list.actions", { partnership: p.name }) }];
+    if (actions.length === 0) blocks.push({ type: "text", text: t(ctx.lang, "list.no-actions") });
+    for (const a of actions) {
+      blocks.push({ type: "text", text: this.actionLine(ctx.lang, a, a.owner ? this.personLabel(a.owner.person) : null, now) });
+      if (a.status === "open") blocks.push({ type: "buttons", buttons: [{ label: t(ctx.lang, "action.mark-done", { number: a.number }), actionId: "action.done", value: JSON.stringify({ a: a.id }) }] });
+    }
+    return message(t(ctx.lang, "list.actions", { partnership: p.name }), blocks);
+  }
+
+  private async completeAction(ctx: Context, p: PartnershipRow, number: number): Promise<Message> {
+    const action = await this.db.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number }, include: { owner: true } });
+    if (!action) throw new UserError("err.no-such-action", { number }, "action.list");
+    const membership = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id, removedAt: null } });
+    const isOwner = action.owner?.personId === ctx.person.id;
+    if (!isOwner && !membership?.roles.includes("coordinator")) throw new UserError("err.coordinator-or-owner");
+    if (action.status === "done") return textMessage(t(ctx.lang, "ok.action-already-done", { number }));
+    await this.db.action.update({ where: { id: action.id }, data: { status: "done", completedAt: this.now() } });
+    return textMessage(t(ctx.lang, "ok.action-done", { number, text: action.text }));
+  }
+
+  // ---- settings, export, personal data -----------------------------------------------------------
+
+  private async changeSetting(ctx: Context, p: PartnershipRow, s: Extract<Command, { name: "set" }>["setting"]): Promise<Message> {
+    switch (s.key) {
+      case "language":
+        await this.db.partnership.update({ where: { id: p.id }, data: { language: s.value } });
+        return textMessage(t(s.value, "ok.partnership-language", { partnership: p.name, lang: t(s.value, `lang.${s.value}`) }));
+      case "timezone":
+        await this.db.partnership.update({ where: { id: p.id }, data: { timeZone: s.value } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.timezone"), value: s.value }));
+      case "anonymity":
+        await this.db.partnership.update({ where: { id: p.id }, data: { anonymity: s.value } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.anonymity"), value: t(ctx.lang, `anonymity.${s.value}`) }));
+      case "minimum-n":
+        await this.db.partnership.update({ where: { id: p.id }, data: { minimumN: s.value } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.minimum-n"), value: s.value }));
+      case "channel":
+        await this.assertChannelFree(ctx.workspaceId, s.value, p.id);
+        await this.db.partnership.update({ where: { id: p.id }, data: { homeChannel: s.value } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.channel"), value: `<#${s.value}>` }));
+      case "purpose":
+        await this.db.partnership.update({ where: { id: p.id }, data: { purpose: s.value } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.purpose"), value: s.value }));
+    }
+  }
+
+  /** Aggregates only, one row per statement per round, within minimum-n: never who said what. */
+  private async exportCsv(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const rounds = await this.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "asc" } });
+    const rows = [["round", "instrument", "version", "section", "item", "statement", "n", "mean", "sd", "min", "max", "divergent", "withheld"].join(",")];
+    const cell = (x: string | number | null) => {
+      const s = x === null ? "" : String(x);
+      return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
+    for (const r of rounds) {
+      const { score, snapshot } = await this.scoreOf(ctx.workspaceId, r, p);
+      for (const s of snapshot.sections.filter((x) => r.sectionIds.includes(x.id)))
+        for (const item of s.items) {
+          const i = score.items.find((x) => x.itemId === item.id)!;
+          const num = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+          rows.push([r.number, r.instrumentKey, r.instrumentVersion, s.id, item.id, item.text[ctx.lang], i.withheld ? null : i.n, num(i.mean), num(i.sd), i.min, i.max, i.divergent ? 1 : 0, i.withheld ? 1 : 0].map(cell).join(","));
+        }
+    }
+    const filename = `partnerpuls-${p.name.replace(/[^\w.\-]+/g, "-").slice(0, 40)}.csv`;
+    return message(t(ctx.lang, "ok.export", { n: rounds.length }), [
+      { type: "text", text: t(ctx.lang, "ok.export", { n: rounds.length }) },
+      { type: "file", filename, mimeType: "text/csv", content: rows.join("\n") + "\n" },
+    ]);
+  }
+
+  private async exportMyData(ctx: Context): Promise<Message> {
+    const memberships = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id }, include: { partnership: true, organisation: true, answers: { include: { round: true } }, ownedActions: true } });
+    const data = {
+      person: { platformUserId: ctx.person.platformUserId, displayName: ctx.person.displayName, language: ctx.person.language, timeZone: ctx.person.timeZone, createdAt: ctx.person.createdAt },
+      memberships: memberships.map((m) => ({
+        partnership: m.partnership.name,
+        organisation: m.organisation?.name ?? null,
+        roles: m.roles,
+        removedAt: m.removedAt,
+        answers: m.answers.map((a) => ({ round: a.round.number, instrument: a.round.instrumentKey, item: a.itemId, rating: a.rating, choice: a.choice, answeredAt: a.answeredAt, updatedAt: a.updatedAt })),
+        actions: m.ownedActions.map((a) => ({ number: a.number, text: a.text, dueDate: a.dueDate, status: a.status })),
+      })),
+    };
+    return message(t(ctx.lang, "ok.mydata-export"), [
+      { type: "text", text: t(ctx.lang, "ok.mydata-export") },
+      { type: "file", filename: "partnerpuls-my-data.json", mimeType: "application/json", content: JSON.stringify(data, null, 2) },
+    ]);
+  }
+
+  private async eraseMyData(ctx: Context, confirmed: boolean): Promise<Message> {
+    if (!confirmed) return textMessage(t(ctx.lang, "mydata.erase-confirm"));
+    const coordinatorOf = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null, roles: { has: "coordinator" } }, include: { partnership: true } });
+    for (const m of coordinatorOf) {
+      const others = await this.db.membership.count({ where: { workspaceId: ctx.workspaceId, partnershipId: m.partnershipId, removedAt: null, roles: { has: "coordinator" }, id: { not: m.id } } });
+      if (others === 0) throw new UserError("err.erase-last-coordinator", { partnership: m.partnership.name });
+    }
+    // Deleting the person cascades to memberships, invitations and answers; actions lose the owner.
+    await this.db.person.delete({ where: { id: ctx.person.id } });
+    return textMessage(t(ctx.lang, "ok.mydata-erased"));
+  }
+
+  private async listInstruments(ctx: Context): Promise<Message> {
+    const custom = await this.db.customInstrument.findMany({ where: { workspaceId: ctx.workspaceId }, orderBy: [{ key: "asc" }, { version: "asc" }] });
+    const lines = [
+      ...builtInInstruments().map((i) => `• \`${i.key}\` v${i.version} — ${i.title[ctx.lang]}`),
+      ...custom.map((c) => {
+        const parsed = parseInstrument(c.definition);
+        return `• \`${c.key}\` v${c.version} — ${parsed.ok ? parsed.instrument.title[ctx.lang] : "?"} (${t(ctx.lang, "instrument.custom")})`;
+      }),
+    ];
+    return listMessage(t(ctx.lang, "list.instruments"), lines, "");
+  }
+
+  private async addInstrument(ctx: Context, json: string): Promise<Message> {
+    const coordinates = await this.db.membership.count({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null, roles: { has: "coordinator" } } });
+    if (coordinates === 0) throw new UserError("err.coordinator-only-any");
+    let data: unknown;
+    try {
+      data = JSON.parse(json);
+    } catch (e) {
+      throw new UserError("err.instrument-json", { reason: e instanceof Error ? e.message.slice(0, 120) : "" }, "instrument");
+    }
+    const parsed = parseInstrument(data);
+    if (!parsed.ok) throw new UserError("err.instrument-invalid", { errors: parsed.errors.slice(0, 5).join("; ") }, "instrument");
+    const i = parsed.instrument;
+    if (findBuiltIn(i.key)) throw new UserError("err.instrument-builtin", { key: i.key }, "instrument");
+    const exists = await this.db.customInstrument.findFirst({ where: { workspaceId: ctx.workspaceId, key: i.key, version: i.version } });
+    if (exists) throw new UserError("err.instrument-exists", { key: i.key, version: i.version }, "instrument");
+    await this.db.customInstrument.create({ data: { workspaceId: ctx.workspaceId, key: i.key, version: i.version, definition: i as object } });
+    return textMessage(t(ctx.lang, "ok.instrument-added", { key: i.key, version: i.version, title: i.title[ctx.lang] }));
+  }
+
+  // ---- context -------------------------------------------------------------------------------------
+
+  private async context(actor: Actor): Promise<Context> {
+    const ws = actor.workspace;
+    const workspace = await this.db.workspace.upsert({
+      where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } },
+      create: { platform: ws.platform, externalId: ws.externalId, name: ws.name ?? "" },
+      update: {},
+    });
+    const person = await this.db.person.upsert({
+      where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } },
+      create: { workspaceId: workspace.id, platformUserId: actor.userId, displayName: actor.displayName ?? "" },
+      update: actor.displayName ? { displayName: actor.displayName } : {},
+    });
+    const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
+    return { actor, workspaceId: workspace.id, person, lang };
+  }
+
+  /** The person's own choice first, then the partnership's language. */
+  private langFor(ctx: Context, p: { language: string }): Lang {
+    if (isLang(ctx.person.language)) return ctx.person.language;
+    return isLang(p.language) ? p.language : ctx.lang;
+  }
+
+  private async partnershipById(ctx: Context, id: string): Promise<PartnershipRow> {
+    const p = await this.db.partnership.findFirst({ where: { id, workspaceId: ctx.workspaceId } });
+    if (!p) throw new UserError("err.bad-button");
+    return p;
+  }
+
+  /** By name, by the channel the command came from, or the person's only partnership. */
+  private async selectPartnership(ctx: Context, name: string | undefined): Promise<{ partnership: PartnershipRow; membership: MembershipRow | null }> {
+    const mine = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
+    let partnership: PartnershipRow | null = null;
+    if (name !== undefined) {
+      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, name: { equals: name, mode: "insensitive" } } });
+      if (!partnership) throw new UserError("err.unknown-partnership", { name });
+    } else if (ctx.actor.channelId) {
+      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, homeChannel: ctx.actor.channelId } });
+    }
+    if (!partnership) {
+      if (mine.length === 0) throw new UserError("err.no-partnership", {}, "partnership.create");
+      if (mine.length > 1) throw new UserError("err.which-partnership", { names: mine.map((m) => `"${m.partnership.name}"`).join(", ") });
+      partnership = mine[0]!.partnership;
+    }
+    const membership = mine.find((m) => m.partnershipId === partnership.id) ?? null;
+    return { partnership, membership };
+  }
+
+  private mention(userId: string): string {
+    return `<@${userId}>`;
+  }
+
+  private personLabel(person: { displayName: string; platformUserId: string }): string {
+    return person.displayName || this.mention(person.platformUserId);
+  }
+
+  // ---- errors ----------------------------------------------------------------------------------------
+
+  private parseErrorMessage(lang: Lang, e: ParseError): Message {
+    let text: string;
+    switch (e.error) {
+      case "empty":
+        text = t(lang, "parse.empty");
+        break;
+      case "unclosed-quote":
+        text = t(lang, "parse.unclosed-quote");
+        break;
+      case "unknown-command":
+        text = t(lang, "parse.unknown-command", { word: e.word });
+        break;
+      case "missing":
+        text = t(lang, "parse.missing", { what: this.what(lang, e.what) });
+        break;
+      case "invalid":
+        text = t(lang, "parse.invalid", { what: this.what(lang, e.what), value: e.value.slice(0, 60) });
+        break;
+      case "unknown-option":
+        text = t(lang, "parse.unknown-option", { option: e.option.slice(0, 40) });
+        break;
+      case "too-many":
+        text = t(lang, "parse.too-many", { value: e.value.slice(0, 40) });
+        break;
+    }
+    const usage = "usage" in e ? USAGE[e.usage] : null;
+    return this.errorMessage(lang, text, usage);
+  }
+
+  private what(lang: Lang, what: string): string {
+    const key = `what.${what}`;
+    return t(lang, hasKey(key) ? key : "what.value");
+  }
+
+  private userErrorMessage(lang: Lang, e: UserError): Message {
+    return this.errorMessage(lang, t(lang, e.key, e.params), e.usage ? USAGE[e.usage] : null);
+  }
+
+  private errorMessage(lang: Lang, text: string, usage: string | null): Message {
+    const hint = usage ? t(lang, "parse.usage", { usage }) : t(lang, "parse.see-help");
+    return message(`${text} ${hint}`, [{ type: "text", text: `⚠️ ${text}` }, { type: "text", text: hint, muted: true }]);
+  }
+}

@@ -1,0 +1,104 @@
+// Rounds: which questions a round asks (frozen in a snapshot) and when it closes.
+import { z } from "zod";
+import type { Instrument, Section, Item, Localised } from "../instruments/schema.ts";
+import { Instrument as InstrumentSchema } from "../instruments/schema.ts";
+import type { DateSpec } from "../commands/parse.ts";
+import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
+
+/** The snapshot is the instrument as the round asked it: generated sections materialised. */
+export const Snapshot = InstrumentSchema;
+export type Snapshot = z.infer<typeof Snapshot>;
+
+export interface OrganisationLike {
+  id: string;
+  name: string;
+}
+
+/**
+ * Builds the round's snapshot: keeps the chosen sections, and turns "generate" sections into
+ * concrete items (one per purpose, or current + desired level per pair of organisations).
+ */
+export function snapshotFor(
+  instrument: Instrument,
+  sectionIds: string[],
+  context: { purposes: string[]; organisations: OrganisationLike[] },
+): { ok: true; snapshot: Snapshot } | { ok: false; reason: "no-purposes" | "too-few-organisations" } {
+  const sections: Section[] = [];
+  // Every section is kept (so a partial round can be told from a complete one); only the asked
+  // ones are materialised.
+  for (const s of instrument.sections) {
+    if (!sectionIds.includes(s.id)) sections.push(s);
+    else if (s.generate === "purposes") {
+      if (context.purposes.length === 0) return { ok: false, reason: "no-purposes" };
+      const choices = GENERATED_CHOICE_SET.purposes;
+      const items: Item[] = context.purposes.map((p, i) => ({
+        id: `${s.id}.p${i + 1}`,
+        kind: "choice",
+        choices,
+        text: { en: p, da: p },
+      }));
+      sections.push({ ...s, generate: undefined, items: [...items, ...s.items] });
+    } else if (s.generate === "organisation-pairs") {
+      const orgs = context.organisations;
+      if (orgs.length < 2) return { ok: false, reason: "too-few-organisations" };
+      const choices = GENERATED_CHOICE_SET["organisation-pairs"];
+      const items: Item[] = [];
+      for (let a = 0; a < orgs.length; a++)
+        for (let b = a + 1; b < orgs.length; b++) {
+          const pair = `${orgs[a]!.name} ↔ ${orgs[b]!.name}`;
+          const text = (en: string, da: string): Localised => ({ en: `${pair}: ${en}`, da: `${pair}: ${da}` });
+          items.push({ id: `${s.id}.${a + 1}-${b + 1}.now`, kind: "choice", choices, text: text("the link today", "forbindelsen i dag") });
+          items.push({ id: `${s.id}.${a + 1}-${b + 1}.want`, kind: "choice", choices, text: text("the link we want", "den forbindelse vi ønsker") });
+        }
+      sections.push({ ...s, generate: undefined, items: [...items, ...s.items] });
+    } else sections.push(s);
+  }
+  return { ok: true, snapshot: Snapshot.parse({ ...instrument, sections }) };
+}
+
+/** The UTC instant a wall-clock time in an IANA zone stands for (DST-aware, no library). */
+export function zonedTimeToUtc(y: number, m: number, d: number, hh: number, mm: number, timeZone: string): Date {
+  const guess = Date.UTC(y, m - 1, d, hh, mm);
+  const offsetAt = (t: number) => {
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(new Date(t));
+    const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+    return Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second")) - t;
+  };
+  let t = guess - offsetAt(guess);
+  t = guess - offsetAt(t); // second pass settles instants near a DST change
+  return new Date(t);
+}
+
+/** Wall-clock date (y, m, d) of an instant in a time zone. */
+export function localDate(at: Date, timeZone: string): { year: number; month: number; day: number } {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  return { year: get("year"), month: get("month"), day: get("day") };
+}
+
+/** A deadline is the end of the named local day (23:59 in the partnership's zone). */
+export function deadlineFrom(spec: DateSpec, now: Date, timeZone: string): Date {
+  let { year, month, day } = spec.kind === "date" ? spec : localDate(now, timeZone);
+  if (spec.kind === "days") {
+    const d = new Date(Date.UTC(year, month - 1, day + spec.days));
+    [year, month, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
+  }
+  return zonedTimeToUtc(year, month, day, 23, 59, timeZone);
+}
+
+/** A due date is a calendar date: stored at UTC midnight of that date. */
+export function dueDateFrom(spec: DateSpec, now: Date, timeZone: string): Date {
+  if (spec.kind === "date") return new Date(Date.UTC(spec.year, spec.month - 1, spec.day));
+  const { year, month, day } = localDate(now, timeZone);
+  return new Date(Date.UTC(year, month - 1, day + spec.days));
+}
+
+export function sectionItems(snapshot: Snapshot) {
+  return snapshot.sections.map((s) => ({
+    id: s.id,
+    ratingItemIds: s.items.filter((i) => i.kind === "rating").map((i) => i.id),
+    choiceItemIds: s.items.filter((i) => i.kind === "choice").map((i) => i.id),
+  }));
+}

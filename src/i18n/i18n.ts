@@ -1,0 +1,83 @@
+// Every user-facing string exists in English and Danish. A string is plain text with {named}
+// placeholders, or a set of plural forms chosen by Intl.PluralRules for the count {n}.
+import { en } from "./en.ts";
+import { da } from "./da.ts";
+
+export type Lang = "en" | "da";
+export const LANGS: readonly Lang[] = ["en", "da"];
+
+export type PluralForms = { one: string; other: string };
+export type Entry = string | PluralForms;
+export type Catalogue = Record<keyof typeof en, Entry>;
+export type Key = keyof typeof en;
+
+const catalogues: Record<Lang, Catalogue> = { en, da };
+const pluralRules: Record<Lang, Intl.PluralRules> = {
+  en: new Intl.PluralRules("en"),
+  da: new Intl.PluralRules("da"),
+};
+
+export type Params = Record<string, string | number>;
+
+export function isLang(x: unknown): x is Lang {
+  return x === "en" || x === "da";
+}
+
+/** Picks a supported language from a platform locale such as "da-DK" or "en_US". */
+export function langFromLocale(locale: string | null | undefined): Lang | null {
+  const l = locale?.slice(0, 2).toLowerCase();
+  return isLang(l) ? l : null;
+}
+
+export function t(lang: Lang, key: Key, params: Params = {}): string {
+  const entry = catalogues[lang][key];
+  let template: string;
+  if (typeof entry === "string") template = entry;
+  else {
+    const n = Number(params.n ?? 0);
+    template = pluralRules[lang].select(n) === "one" ? entry.one : entry.other;
+  }
+  return template.replace(/\{(\w+)\}/g, (m, name: string) =>
+    name in params ? formatParam(lang, params[name]!) : m,
+  );
+}
+
+function formatParam(lang: Lang, v: string | number): string {
+  if (typeof v === "string") return v;
+  return Number.isInteger(v) ? String(v) : formatDecimal(lang, v);
+}
+
+/** One decimal, with the language's decimal mark (Danish writes 3,5). */
+export function formatDecimal(lang: Lang, x: number, digits = 1): string {
+  return x.toLocaleString(lang === "da" ? "da-DK" : "en-GB", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+export function formatSigned(lang: Lang, x: number): string {
+  const s = formatDecimal(lang, Math.abs(x));
+  return x > 0.05 ? `+${s}` : x < -0.05 ? `−${s}` : `±${s}`;
+}
+
+export function formatPercent(lang: Lang, ratio: number): string {
+  return `${Math.round(ratio * 100)} %`;
+}
+
+/** A date as people in the partnership's time zone read it, e.g. "1 Dec 2026" / "1. dec. 2026". */
+export function formatDate(lang: Lang, date: Date, timeZone: string): string {
+  return date.toLocaleDateString(lang === "da" ? "da-DK" : "en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone,
+  });
+}
+
+export function hasKey(key: string): key is Key {
+  return Object.prototype.hasOwnProperty.call(en, key);
+}
+
+export function catalogueFor(lang: Lang): Catalogue {
+  return catalogues[lang];
+}

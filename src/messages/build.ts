@@ -1,0 +1,207 @@
+// Builders of the neutral messages the core sends: polls, status, digests, lists.
+import type { Lang } from "../i18n/i18n.ts";
+import { t, formatDate, formatDecimal, formatSigned, formatPercent } from "../i18n/i18n.ts";
+import type { Snapshot } from "../domain/rounds.ts";
+import type { Block, Message } from "./model.ts";
+import { message } from "./model.ts";
+import type { RoundScore, Trend, ItemScore } from "../scoring/score.ts";
+
+type BlockIn = Parameters<typeof message>[1][number];
+
+export interface PollView {
+  lang: Lang;
+  partnershipName: string;
+  roundId: string;
+  roundNumber: number;
+  snapshot: Snapshot;
+  /** the sections this round asks, in order */
+  sectionIds: string[];
+  /** section to show, or null for the "all done" view */
+  sectionId: string | null;
+  answers: Map<string, { rating: number | null; choice: string | null }>;
+  closesAt: Date;
+  timeZone: string;
+  open: boolean;
+  /** a line on top, e.g. "Saved: 4" after a click */
+  notice?: string;
+}
+
+export function answerValue(roundId: string, itemId: string, v: { rating?: number; choice?: string }): string {
+  return JSON.stringify({ r: roundId, i: itemId, ...(v.rating !== undefined ? { v: v.rating } : { c: v.choice }) });
+}
+
+/** The section a partner should see next: the first with an unanswered item, from `after` on. */
+export function nextOpenSection(sectionIds: string[], snapshot: Snapshot, answered: (itemId: string) => boolean, after?: string): string | null {
+  const start = after ? sectionIds.indexOf(after) : 0;
+  const order = [...sectionIds.slice(Math.max(0, start)), ...sectionIds.slice(0, Math.max(0, start))];
+  for (const id of order) {
+    const s = snapshot.sections.find((x) => x.id === id);
+    if (s && s.items.some((i) => !answered(i.id))) return id;
+  }
+  return null;
+}
+
+export function pollMessage(v: PollView): Message {
+  const { lang, snapshot } = v;
+  const blocks: BlockIn[] = [];
+  const title = t(lang, "poll.title", { partnership: v.partnershipName, n: v.roundNumber });
+  blocks.push({ type: "header", text: title });
+  if (v.notice) blocks.push({ type: "text", text: v.notice, muted: true });
+  const deadline = formatDate(lang, v.closesAt, v.timeZone);
+  if (!v.open) {
+    blocks.push({ type: "text", text: t(lang, "poll.closed", { date: deadline }) });
+    return message(`${title}: ${t(lang, "poll.closed", { date: deadline })}`, blocks);
+  }
+  const answeredCount = (sid: string) => snapshot.sections.find((s) => s.id === sid)!.items.filter((i) => v.answers.has(i.id)).length;
+  if (v.sectionId === null) {
+    blocks.push({ type: "progress", current: v.sectionIds.length, total: v.sectionIds.length, label: t(lang, "poll.all-done-progress", { n: v.sectionIds.length }) });
+    blocks.push({ type: "text", text: t(lang, "poll.thanks", { date: deadline }) });
+    blocks.push({ type: "buttons", buttons: [{ label: t(lang, "poll.review"), actionId: "poll.section", value: JSON.stringify({ r: v.roundId, s: v.sectionIds[0] }) }] });
+    blocks.push({ type: "text", text: snapshot.credit[lang], muted: true });
+    return message(`${title}: ${t(lang, "poll.thanks", { date: deadline })}`, blocks);
+  }
+  const index = v.sectionIds.indexOf(v.sectionId);
+  const section = snapshot.sections.find((s) => s.id === v.sectionId)!;
+  blocks.push({
+    type: "progress",
+    current: index + 1,
+    total: v.sectionIds.length,
+    label: t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] }),
+  });
+  if (section.intro) blocks.push({ type: "text", text: section.intro[lang], muted: true });
+  const scale = snapshot.scale;
+  for (const item of section.items) {
+    const current = v.answers.get(item.id);
+    if (item.kind === "rating" && scale) {
+      const options = [];
+      for (let r = scale.min; r <= scale.max; r++)
+        options.push({ label: String(r), actionId: "poll.answer" as const, value: answerValue(v.roundId, item.id, { rating: r }), selected: current?.rating === r });
+      blocks.push({
+        type: "question",
+        itemId: item.id,
+        prompt: item.text[lang],
+        options,
+        scaleHint: `${scale.min} = ${scale.labels[lang][0]} · ${scale.max} = ${scale.labels[lang][scale.max - scale.min]}`,
+      });
+    } else if (item.kind === "choice") {
+      const choices = snapshot.choiceSets[item.choices] ?? [];
+      blocks.push({
+        type: "question",
+        itemId: item.id,
+        prompt: item.text[lang],
+        options: choices.map((c) => ({ label: c.label[lang], actionId: "poll.answer" as const, value: answerValue(v.roundId, item.id, { choice: c.value }), selected: current?.choice === c.value })),
+      });
+    }
+  }
+  const nav = [];
+  if (index > 0) nav.push({ label: t(lang, "poll.previous"), actionId: "poll.section" as const, value: JSON.stringify({ r: v.roundId, s: v.sectionIds[index - 1] }) });
+  if (index < v.sectionIds.length - 1) nav.push({ label: t(lang, "poll.next"), actionId: "poll.section" as const, value: JSON.stringify({ r: v.roundId, s: v.sectionIds[index + 1] }) });
+  if (nav.length) blocks.push({ type: "buttons", buttons: nav });
+  blocks.push({ type: "text", text: `${t(lang, "poll.deadline", { date: deadline })} · ${snapshot.credit[lang]}`, muted: true });
+  const fallback = `${title} — ${t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] })} (${answeredCount(section.id)}/${section.items.length})`;
+  return message(fallback, blocks);
+}
+
+// ---- digest ------------------------------------------------------------------------------------
+
+export interface DigestView {
+  lang: Lang;
+  partnershipName: string;
+  roundNumber: number;
+  snapshot: Snapshot;
+  sectionIds: string[];
+  score: RoundScore;
+  trend: Trend | null;
+  /** earlier totals, oldest first, for the trend line */
+  history: { roundNumber: number; total: number | null }[];
+  open: boolean;
+  closesAt: Date;
+  timeZone: string;
+  minimumN: number;
+  actions: { open: number; overdue: { number: number; text: string; owner: string | null; due: Date }[] };
+  divergent: ItemScore[];
+}
+
+export function digestMessage(v: DigestView): Message {
+  const { lang, snapshot, score } = v;
+  const blocks: BlockIn[] = [];
+  const title = t(lang, "digest.title", { partnership: v.partnershipName, n: v.roundNumber });
+  blocks.push({ type: "header", text: title });
+  blocks.push({ type: "text", text: `${snapshot.title[lang]} · ${v.open ? t(lang, "digest.open-until", { date: formatDate(lang, v.closesAt, v.timeZone) }) : t(lang, "digest.closed")}`, muted: true });
+  const rate = score.responseRate === null ? "–" : formatPercent(lang, score.responseRate);
+  blocks.push({
+    type: "fields",
+    fields: [
+      { label: t(lang, "digest.response-rate"), value: t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate }) },
+      { label: t(lang, "digest.actions"), value: t(lang, "digest.actions-value", { n: v.actions.open, overdue: v.actions.overdue.length }) },
+    ],
+  });
+  if (score.withheld) {
+    blocks.push({ type: "text", text: t(lang, "digest.withheld", { n: v.minimumN }) });
+  } else {
+    const bars = v.sectionIds.map((sid) => {
+      const s = score.sections.find((x) => x.id === sid)!;
+      const sec = snapshot.sections.find((x) => x.id === sid)!;
+      const delta = v.trend?.sections[sid];
+      let display: string;
+      if (s.withheld) display = t(lang, "digest.section-withheld", { n: v.minimumN });
+      else if (s.meanSum === null) display = t(lang, "digest.section-no-answers");
+      else display = `${formatDecimal(lang, s.meanSum)} / ${s.maxSum}${delta !== undefined ? ` (${formatSigned(lang, delta)})` : ""}`;
+      return { label: sec.title[lang], value: s.withheld ? null : s.meanSum, min: s.minSum, max: s.maxSum, display };
+    });
+    if (bars.some((b) => b.max > 0)) blocks.push({ type: "bars", title: t(lang, "digest.sections"), bars });
+    if (score.total) {
+      const band = snapshot.bands.find((b) => b.id === score.total!.bandId);
+      const delta = v.trend?.total;
+      blocks.push({
+        type: "text",
+        text: t(lang, "digest.total", {
+          total: formatDecimal(lang, score.total.mean),
+          min: score.total.min,
+          max: score.total.max,
+          delta: delta === null || delta === undefined ? "" : ` (${formatSigned(lang, delta)})`,
+        }),
+      });
+      if (band) blocks.push({ type: "text", text: `*${band.label[lang]}* (${band.min}–${band.max}): ${band.advice[lang]}` });
+    } else if (score.noBandReason && score.noBandReason !== "no-bands") {
+      blocks.push({ type: "text", text: t(lang, `digest.no-band.${score.noBandReason}`, { n: v.minimumN }), muted: true });
+    }
+    const past = v.history.filter((h) => h.total !== null);
+    if (past.length > 0 && score.total)
+      blocks.push({
+        type: "text",
+        text: t(lang, "digest.history", {
+          series: [...past.map((h) => `#${h.roundNumber}: ${formatDecimal(lang, h.total!)}`), `#${v.roundNumber}: ${formatDecimal(lang, score.total.mean)}`].join(" → "),
+        }),
+        muted: true,
+      });
+    if (v.divergent.length > 0) {
+      const lines = v.divergent.map((i) => {
+        const item = snapshot.sections.flatMap((s) => s.items).find((x) => x.id === i.itemId)!;
+        const how = i.min !== null ? t(lang, "digest.divergent-range", { min: i.min, max: i.max! }) : t(lang, "digest.divergent-split");
+        return `• ${item.text[lang]} — ${how}`;
+      });
+      blocks.push({ type: "text", text: `${t(lang, "digest.divergent")}\n${lines.join("\n")}` });
+    } else if (score.respondents >= 2) {
+      blocks.push({ type: "text", text: t(lang, "digest.no-divergence"), muted: true });
+    }
+  }
+  if (v.actions.overdue.length > 0) {
+    const lines = v.actions.overdue.map(
+      (a) => `• #${a.number} ${a.text} — ${a.owner ?? t(lang, "action.no-owner")}, ${t(lang, "action.due", { date: formatDate(lang, a.due, "UTC") })}`,
+    );
+    blocks.push({ type: "text", text: `${t(lang, "digest.overdue")}\n${lines.join("\n")}` });
+  }
+  blocks.push({ type: "text", text: snapshot.credit[lang], muted: true });
+  const fallback = score.total
+    ? `${title}: ${formatDecimal(lang, score.total.mean)} / ${score.total.max}, ${t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate })}`
+    : `${title}: ${t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate })}`;
+  return message(fallback, blocks);
+}
+
+export function listMessage(title: string, lines: string[], empty: string): Message {
+  const text = lines.length ? lines.join("\n") : empty;
+  return message(`${title}\n${text}`, [{ type: "header", text: title }, { type: "text", text }]);
+}
+
+export type { Block };

@@ -1,0 +1,88 @@
+// The neutral message model. The core builds these; each adapter renders them (Block Kit,
+// Adaptive Cards, HTML). The core never builds platform JSON.
+import { z } from "zod";
+
+/** Stable action ids: adapters route button presses back by these, never by label. */
+export const ActionId = z.enum([
+  "poll.answer", // value: {roundId, itemId, rating | choice}
+  "poll.section", // value: {roundId, sectionId} — open a section (to change answers)
+  "poll.open", // value: {roundId} — show the next unanswered section
+  "action.done", // value: {actionId}
+  "help.topic", // value: {topic}
+]);
+export type ActionId = z.infer<typeof ActionId>;
+
+export const Button = z.object({
+  label: z.string().min(1),
+  actionId: ActionId,
+  value: z.string().max(2000), // JSON payload, kept short: Slack allows 2,000 characters
+  style: z.enum(["primary", "danger", "default"]).default("default"),
+  selected: z.boolean().default(false),
+});
+export type Button = z.infer<typeof Button>;
+
+export const Block = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("header"), text: z.string().min(1) }),
+  z.object({ type: z.literal("text"), text: z.string().min(1), muted: z.boolean().default(false) }),
+  z.object({
+    type: z.literal("fields"),
+    fields: z.array(z.object({ label: z.string(), value: z.string() })).min(1),
+  }),
+  z.object({
+    type: z.literal("question"),
+    itemId: z.string(),
+    prompt: z.string().min(1),
+    /** one button per scale point or choice; `selected` marks the current answer */
+    options: z.array(Button).min(2),
+    /** a 1–5 scale shows its anchor labels under the buttons */
+    scaleHint: z.string().optional(),
+  }),
+  z.object({ type: z.literal("buttons"), buttons: z.array(Button).min(1) }),
+  z.object({
+    type: z.literal("progress"),
+    current: z.number().int().min(0),
+    total: z.number().int().min(1),
+    label: z.string(),
+  }),
+  z.object({
+    type: z.literal("bars"),
+    title: z.string().optional(),
+    bars: z
+      .array(
+        z.object({
+          label: z.string(),
+          value: z.number().nullable(), // null: withheld (below minimum-n) or no answers
+          min: z.number(),
+          max: z.number(),
+          display: z.string(), // what to print beside the bar, e.g. "18.4 / 25 (+1.2)"
+        }),
+      )
+      .min(1),
+  }),
+  z.object({ type: z.literal("divider") }),
+  /** a file to hand over (CSV export, personal data); adapters upload or offer a download */
+  z.object({
+    type: z.literal("file"),
+    filename: z.string().regex(/^[\w.\-]+$/),
+    mimeType: z.string(),
+    content: z.string(),
+  }),
+]);
+export type Block = z.infer<typeof Block>;
+
+export const Message = z.object({
+  /** plain text for notifications and clients that cannot show blocks */
+  fallback: z.string().min(1),
+  blocks: z.array(Block),
+});
+export type Message = z.infer<typeof Message>;
+export type MessageInput = z.input<typeof Message>;
+
+/** Builds a validated message: a malformed message is a bug in the core, caught here. */
+export function message(fallback: string, blocks: z.input<typeof Block>[]): Message {
+  return Message.parse({ fallback, blocks });
+}
+
+export function textMessage(text: string): Message {
+  return message(text, [{ type: "text", text }]);
+}

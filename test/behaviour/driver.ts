@@ -1,0 +1,42 @@
+// What the behaviour suite needs from a platform: type a command as a person, read what the bot
+// showed them, press a button. Each driver speaks its platform's real protocol underneath and
+// reports what a person would see, so the suite itself never changes per platform.
+
+export interface SeenButton {
+  label: string;
+  selected: boolean;
+}
+
+export interface SeenQuestion {
+  prompt: string;
+  options: SeenButton[];
+}
+
+export interface Seen {
+  /** the platform's id of the message (updates keep it) */
+  id: string;
+  /** every visible text of the message, joined by newlines */
+  text: string;
+  questions: SeenQuestion[];
+  /** buttons outside questions (navigation, "mark done") */
+  buttons: SeenButton[];
+  bars: { label: string; display: string }[];
+}
+
+export interface BehaviourDriver {
+  readonly name: string;
+  readonly people: { coordinator: string; partners: [string, string, string] };
+  /** how a person is written in a command on this platform */
+  mention(userId: string): string;
+  /** the channel digests go to, as written in a command */
+  readonly channelRef: string;
+  command(userId: string, text: string): Promise<Seen>;
+  /** the bot's direct messages to this person, oldest first, as they look now */
+  dms(userId: string): Promise<Seen[]>;
+  /** press the button labelled `label` (in question `question`, if given) of a message */
+  press(userId: string, message: Seen, label: string, question?: number): Promise<void>;
+  channelMessages(): Promise<Seen[]>;
+  close(): Promise<void>;
+}
+
+export type DriverFactory = () => Promise<BehaviourDriver>;

@@ -1,0 +1,79 @@
+// Drives the local playground adapter through its HTTP API, exactly as its web page does.
+import type { BehaviourDriver, Seen, SeenButton } from "../driver.ts";
+import type { Message } from "../../../src/messages/model.ts";
+import type { Database } from "../../../src/store/database.ts";
+import { loadConfig } from "../../../src/config.ts";
+import { startApp } from "../../../adapters/main.ts";
+import { PLAYGROUND_CHANNEL } from "../../../adapters/local/people.ts";
+
+interface Delivered {
+  id: string;
+  message: Message;
+}
+
+/** What a person sees of a neutral message: used by every driver whose platform shows it as is. */
+export function seenFromMessage(id: string, m: Message): Seen & { raw: Message } {
+  const text: string[] = [];
+  const questions: Seen["questions"] = [];
+  const buttons: SeenButton[] = [];
+  const bars: Seen["bars"] = [];
+  for (const b of m.blocks) {
+    if (b.type === "header" || b.type === "text") text.push(b.text);
+    else if (b.type === "fields") for (const f of b.fields) text.push(`${f.label}: ${f.value}`);
+    else if (b.type === "progress") text.push(b.label);
+    else if (b.type === "question") {
+      text.push(b.prompt);
+      questions.push({ prompt: b.prompt, options: b.options.map((o) => ({ label: o.label, selected: o.selected })) });
+    } else if (b.type === "buttons") buttons.push(...b.buttons.map((o) => ({ label: o.label, selected: o.selected })));
+    else if (b.type === "bars")
+      for (const bar of b.bars) {
+        bars.push({ label: bar.label, display: bar.display });
+        text.push(`${bar.label}: ${bar.display}`);
+      }
+  }
+  return { id, text: text.join("\n"), questions, buttons, bars, raw: m };
+}
+
+export async function localDriver(db: Database): Promise<BehaviourDriver> {
+  const app = await startApp(loadConfig({ PORT: "0", PARTNERPULS_PLAYGROUND: "on" }), db);
+  const base = app.server.url.replace("127.0.0.1", "localhost");
+  const headers = { "content-type": "application/json", "x-playground-token": app.playgroundToken! };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${base}/local/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const find = (m: Seen, label: string, question?: number) => {
+    const raw = (m as Seen & { raw: Message }).raw;
+    const questions = raw.blocks.filter((b) => b.type === "question");
+    const pool = question !== undefined ? (questions[question]?.options ?? []) : raw.blocks.flatMap((b) => (b.type === "buttons" ? b.buttons : []));
+    const button = pool.find((b) => b.label === label);
+    if (!button) throw new Error(`no button "${label}" in ${m.text.slice(0, 200)}`);
+    return button;
+  };
+  return {
+    name: "local",
+    people: { coordinator: "mette", partners: ["anders", "fatima", "lars"] },
+    mention: (id) => `@${id}`,
+    channelRef: `#${PLAYGROUND_CHANNEL}`,
+    async command(userId, text) {
+      const r = await call<{ reply: Delivered }>("POST", "/command", { as: userId, text });
+      return seenFromMessage(r.reply.id, r.reply.message);
+    },
+    async dms(userId) {
+      const r = await call<{ messages: Delivered[] }>("GET", `/inbox?as=${encodeURIComponent(userId)}`);
+      return r.messages.map((d) => seenFromMessage(d.id, d.message));
+    },
+    async press(userId, message, label, question) {
+      const b = find(message, label, question);
+      await call("POST", "/action", { as: userId, actionId: b.actionId, value: b.value, messageId: message.id });
+    },
+    async channelMessages() {
+      const r = await call<{ messages: Delivered[] }>("GET", `/channel?id=${PLAYGROUND_CHANNEL}`);
+      return r.messages.map((d) => seenFromMessage(d.id, d.message));
+    },
+    async close() {
+      await app.server.close();
+    },
+  };
+}

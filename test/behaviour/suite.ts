@@ -1,0 +1,163 @@
+// The one behaviour suite: a whole partnership check-in driven through an adapter's public face.
+// It runs against the local playground now, and unchanged against Slack and Teams.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import type { BehaviourDriver, DriverFactory, Seen } from "./driver.ts";
+
+const ORGS = [
+  { name: "Aarhus Kommune", sector: "municipality" },
+  { name: "Region Midtjylland", sector: "region" },
+  { name: "Diabetesforeningen", sector: "ngo" },
+  { name: "Steno Diabetes Center", sector: "research" },
+];
+
+/** The poll a partner is looking at: their latest direct message with questions or a thank-you. */
+async function latestPoll(d: BehaviourDriver, user: string): Promise<Seen> {
+  const dms = await d.dms(user);
+  const poll = [...dms].reverse().find((m) => m.questions.length > 0 || /check-in|runde/i.test(m.text));
+  if (!poll) throw new Error(`${user} has no poll among ${dms.length} messages`);
+  return poll;
+}
+
+/** Answers every statement, section after section, choosing ratings with `rate`. */
+async function answerAll(d: BehaviourDriver, user: string, rate: (question: number, section: number) => number): Promise<number> {
+  let pressed = 0;
+  for (let section = 0; section < 20; section++) {
+    const poll = await latestPoll(d, user);
+    if (poll.questions.length === 0) return pressed;
+    const progress = poll.text.match(/(?:Section|Afsnit) (\d+) (?:of|af) (\d+)/);
+    expect(progress, poll.text).not.toBeNull();
+    for (let q = 0; q < poll.questions.length; q++) {
+      await d.press(user, poll, String(rate(q, section)), q);
+      pressed++;
+    }
+  }
+  throw new Error("the poll never finished");
+}
+
+export function behaviourSuite(factory: DriverFactory) {
+  let d: BehaviourDriver;
+  let coordinator: string;
+  let partners: [string, string, string];
+
+  beforeAll(async () => {
+    d = await factory();
+    ({ coordinator, partners } = d.people);
+  });
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  describe("before a partnership exists", () => {
+    it("answers help in the person's language", async () => {
+      const en = await d.command(partners[2], "language en");
+      expect(en.text).toMatch(/English/);
+      expect((await d.command(partners[2], "help")).text).toMatch(/checkin start/);
+      await d.command(partners[1], "sprog da");
+      expect((await d.command(partners[1], "hjælp")).text).toMatch(/For koordinatorer/);
+    });
+
+    it("explains a malformed command and changes nothing", async () => {
+      const r = await d.command(coordinator, 'partnership create "Sund By');
+      expect(r.text).toMatch(/quote|anførselstegn/i);
+      const again = await d.command(coordinator, "partnership list");
+      expect(again.text).not.toMatch(/Sund By/);
+      expect((await d.command(coordinator, "org add Foo sector=spaceship")).text).toMatch(/spaceship/);
+    });
+  });
+
+  describe("a whole check-in round", () => {
+    it("a coordinator sets up the partnership with commands", async () => {
+      const created = await d.command(coordinator, `partnership create "Sund By" channel=${d.channelRef} anonymity=confidential language=en`);
+      expect(created.text).toMatch(/Sund By/);
+      for (const o of ORGS) expect((await d.command(coordinator, `org add "${o.name}" sector=${o.sector}`)).text).toMatch(o.name);
+      await d.command(coordinator, `member add ${d.mention(coordinator)} org="${ORGS[0]!.name}" roles=coordinator,steering`);
+      for (let i = 0; i < 3; i++) {
+        const r = await d.command(coordinator, `member add ${d.mention(partners[i]!)} org="${ORGS[i + 1]!.name}" roles=partner`);
+        expect(r.text).toMatch(/partner/);
+      }
+      expect((await d.command(coordinator, "member list")).text).toMatch(/4/);
+    });
+
+    it("only coordinators may change the partnership", async () => {
+      const r = await d.command(partners[0], "checkin start");
+      expect(r.text).toMatch(/coordinator|koordinator/i);
+      expect(await d.dms(partners[1])).toHaveLength(0);
+    });
+
+    it("starting a check-in sends each partner the first section as a poll", async () => {
+      const r = await d.command(coordinator, "checkin start deadline=14d");
+      expect(r.text).toMatch(/#1/);
+      for (const p of partners) {
+        const poll = await latestPoll(d, p);
+        expect(poll.questions).toHaveLength(5);
+        expect(poll.text).toMatch(/(Section|Afsnit) 1 (of|af) 7/);
+        expect(poll.questions[0]!.options.map((o) => o.label)).toEqual(["1", "2", "3", "4", "5"]);
+      }
+    });
+
+    it("an answer can be changed, and a double press records once", async () => {
+      const p = partners[0];
+      let poll = await latestPoll(d, p);
+      await d.press(p, poll, "2", 0);
+      poll = await latestPoll(d, p);
+      expect(poll.questions[0]!.options.find((o) => o.selected)?.label).toBe("2");
+      await d.press(p, poll, "4", 0);
+      await d.press(p, poll, "4", 0);
+      poll = await latestPoll(d, p);
+      expect(poll.questions[0]!.options.filter((o) => o.selected).map((o) => o.label)).toEqual(["4"]);
+      const status = await d.command(coordinator, "status");
+      expect(status.text).toMatch(/0 of 3 people have answered everything \(1 partly\)/);
+    });
+
+    it("partners answer all seven sections with buttons", async () => {
+      // Partner A rates 4 throughout, B 3, C 5 except a 1 on each section's first statement.
+      await answerAll(d, partners[0], () => 4);
+      await answerAll(d, partners[1], () => 3);
+      await answerAll(d, partners[2], (q) => (q === 0 ? 1 : 5));
+      for (const p of partners) expect((await latestPoll(d, p)).text).toMatch(/Thank you|Tak/);
+    });
+
+    it("status says who has answered in numbers only, in a confidential partnership", async () => {
+      const status = await d.command(coordinator, "status");
+      expect(status.text).toMatch(/3 of 3 people have answered everything/);
+      expect(status.text).toMatch(/confidential/);
+      expect(status.text).not.toMatch(/Fatima|Anders|Lars/);
+    });
+
+    it("closing posts a digest with section bars, a band and the disagreements", async () => {
+      const r = await d.command(coordinator, "checkin close");
+      expect(r.text).toMatch(/closed/);
+      const posted = await d.channelMessages();
+      const digest = posted.at(-1)!;
+      expect(digest.bars).toHaveLength(7);
+      // Per section: 20 (A) + 15 (B) + 21 (C: 1 + 4×5) → mean 18.7 of 25.
+      for (const bar of digest.bars) expect(bar.display).toMatch(/^18\.7 \/ 25/);
+      expect(digest.text).toMatch(/Total: 130\.7 of 35–175/);
+      expect(digest.text).toMatch(/Genuine collaboration/i);
+      expect(digest.text).toMatch(/3 of 3 \(100 %\)/);
+      expect(digest.text).toMatch(/disagree most/);
+    });
+
+    it("a closed round takes no more answers", async () => {
+      const p = partners[2];
+      const dms = await d.dms(p);
+      const last = dms.at(-1)!;
+      await d.press(p, last, last.buttons[0]?.label ?? "1");
+      const after = (await d.dms(p)).at(-1)!;
+      expect(after.text).toMatch(/closed|lukkede/);
+    });
+  });
+
+  describe("follow-up actions", () => {
+    it("records agreements with owner and due date, and lets the owner mark them done", async () => {
+      const add = await d.command(coordinator, `action add "Send the action plan to the board" owner=${d.mention(partners[0])} due=2026-01-15 meeting="Steering group"`);
+      expect(add.text).toMatch(/#1/);
+      const list = await d.command(partners[0], "action list");
+      expect(list.text).toMatch(/Send the action plan/);
+      expect(list.text).toMatch(/overdue|forsinket/);
+      const done = await d.command(partners[0], "action done 1");
+      expect(done.text).toMatch(/#1/);
+      expect((await d.command(partners[1], "action done 1")).text).toMatch(/owner|ansvarlige/);
+    });
+  });
+}

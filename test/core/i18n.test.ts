@@ -1,0 +1,59 @@
+import { describe, it, expect } from "vitest";
+import { en } from "../../src/i18n/en.ts";
+import { da } from "../../src/i18n/da.ts";
+import { t, formatDecimal, langFromLocale, type Entry } from "../../src/i18n/i18n.ts";
+import { helpMessage } from "../../src/commands/help.ts";
+
+const placeholders = (e: Entry) => [...new Set([...(typeof e === "string" ? e : `${e.one} ${e.other}`).matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
+
+describe("the catalogues", () => {
+  it("have the same keys in English and Danish", () => {
+    expect(Object.keys(da).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it("use the same placeholders in both languages, and plurals count with {n}", () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(placeholders(da[key]), key).toEqual(placeholders(en[key]));
+      for (const e of [en[key], da[key]] as Entry[]) if (typeof e !== "string") expect(`${e.one}${e.other}`, key).toMatch(/\{n\}/);
+    }
+  });
+
+  it("has no empty string, and Danish differs from English where words are involved", () => {
+    let same = 0;
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      const d = da[key];
+      expect(typeof d === "string" ? d : d.one + d.other, key).not.toBe("");
+      if (JSON.stringify(d) === JSON.stringify(en[key])) same++;
+    }
+    expect(same).toBeLessThan(5); // e.g. "{setting}: {value}", "Partnerpuls", "region", "partner"
+  });
+
+  it("chooses plural forms", () => {
+    expect(t("en", "ok.reminded", { n: 1 })).toBe("Reminded 1 person who has not finished.");
+    expect(t("en", "ok.reminded", { n: 2 })).toBe("Reminded 2 people who have not finished.");
+    expect(t("da", "ok.reminded", { n: 1 })).toBe("Påmindelse sendt til 1 person, der ikke er færdig.");
+    expect(t("da", "ok.reminded", { n: 0 })).toBe("Påmindelse sendt til 0 personer, der ikke er færdige.");
+    expect(t("da", "digest.actions-value", { n: 1, overdue: 0 })).toBe("1 åben, 0 forsinket");
+    expect(t("da", "digest.actions-value", { n: 3, overdue: 2 })).toBe("3 åbne, 2 forsinkede");
+  });
+
+  it("writes decimals the Danish way in Danish", () => {
+    expect(formatDecimal("da", 18.25)).toBe("18,3");
+    expect(formatDecimal("en", 18.25)).toBe("18.3");
+  });
+
+  it("picks a language from a platform locale", () => {
+    expect(langFromLocale("da-DK")).toBe("da");
+    expect(langFromLocale("en_US")).toBe("en");
+    expect(langFromLocale("sv-SE")).toBeNull();
+  });
+
+  it("has help for every command in both languages", () => {
+    for (const lang of ["en", "da"] as const) {
+      const m = helpMessage(lang);
+      expect(m.blocks.length).toBeGreaterThan(3);
+      expect(JSON.stringify(m)).toContain("checkin start");
+    }
+    expect(JSON.stringify(helpMessage("da", "runde"))).toContain("Send tjeklisten");
+  });
+});
