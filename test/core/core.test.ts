@@ -1,0 +1,272 @@
+// The core on a real database (embedded and server): permissions, workspaces, anonymity,
+// digests over several rounds, actions, exports, personal data and malformed input.
+import { it, expect, beforeAll } from "vitest";
+import { describeEachDatabase } from "../support/databases.ts";
+import { Partnerpuls } from "../../src/core.ts";
+import type { ChatPort, WorkspaceRef, Actor } from "../../src/ports.ts";
+import { Message } from "../../src/messages/model.ts";
+import { parseCommand } from "../../src/commands/parse.ts";
+import type { Database } from "../../src/store/database.ts";
+
+/** A platform that only records what it was asked to deliver. */
+class RecordingPort implements ChatPort {
+  dms: { ws: WorkspaceRef; userId: string; message: Message }[] = [];
+  posts: { ws: WorkspaceRef; channelId: string; message: Message }[] = [];
+  async sendToUser(ws: WorkspaceRef, userId: string, message: Message) {
+    this.dms.push({ ws, userId, message });
+  }
+  async sendToChannel(ws: WorkspaceRef, channelId: string, message: Message) {
+    this.posts.push({ ws, channelId, message });
+  }
+  lastDm(userId: string) {
+    return [...this.dms].reverse().find((d) => d.userId === userId)?.message;
+  }
+}
+
+const text = (m: Message) => m.blocks.map((b) => ("text" in b ? b.text : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : b.type === "bars" ? b.bars.map((x) => `${x.label}: ${x.display}`).join("\n") : b.type === "question" ? b.prompt : b.type === "progress" ? b.label : "")).join("\n");
+
+function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z")) {
+  const port = new RecordingPort();
+  let now = start;
+  const core = () => new Partnerpuls(db().prisma, port, { now: () => now, defaultLanguage: "en" });
+  const ws: WorkspaceRef = { platform: "slack", externalId: "T1" };
+  const as = (userId: string, extra: Partial<Actor> = {}): Actor => ({ workspace: ws, userId, displayName: userId[0]!.toUpperCase() + userId.slice(1), ...extra });
+  const cmd = async (userId: string, line: string, extra: Partial<Actor> = {}) => text(await core().command(as(userId, extra), line));
+  /** Answers every open question of the person's poll with `rate(itemId)`. */
+  const answerAll = async (userId: string, rate: (itemId: string) => number) => {
+    for (let guard = 0; guard < 100; guard++) {
+      const poll = port.lastDm(userId)!;
+      const q = poll.blocks.find((b) => b.type === "question" && !b.options.some((o) => o.selected));
+      if (!q || q.type !== "question") return;
+      const opt = q.options.find((o) => o.label === String(rate(q.itemId))) ?? q.options[0]!;
+      port.dms.push({ ws, userId, message: await core().action(as(userId), opt.actionId, opt.value) });
+    }
+    throw new Error("poll did not finish");
+  };
+  const build = async (name: string, partners: string[], opts = "") => {
+    await cmd("coord", `partnership create "${name}" ${opts}`);
+    for (const [i, p] of partners.entries()) {
+      await cmd("coord", `org add "Org ${p}" sector=${["municipality", "region", "ngo", "research"][i % 4]} p="${name}"`);
+      await cmd("coord", `member add @${p} org="Org ${p}" roles=partner p="${name}"`);
+    }
+  };
+  return { port, core, as, cmd, answerAll, build, setNow: (d: Date) => (now = d), ws };
+}
+
+describeEachDatabase("the core", (db) => {
+  let h: ReturnType<typeof setup>;
+  beforeAll(async () => {
+    h = setup(db);
+    await h.build("Sund By", ["anna", "bo", "carl", "dina"], "channel=<#C1> language=en");
+  });
+
+  it("lets only coordinators change a partnership, and anyone ask for help", async () => {
+    expect(await h.cmd("anna", 'org add "X" sector=ngo')).toMatch(/Only the coordinators of Sund By/);
+    expect(await h.cmd("anna", "set anonymity attributed")).toMatch(/Only the coordinators/);
+    expect(await h.cmd("anna", "help")).toMatch(/checkin start/);
+    expect(await h.cmd("stranger", "status")).toMatch(/not in a partnership/);
+    const orgs = await db().prisma.organisation.count();
+    expect(orgs).toBeGreaterThanOrEqual(4);
+  });
+
+  it("keeps workspaces apart: the same names in another workspace see nothing of this one", async () => {
+    const other = new Partnerpuls(db().prisma, h.port);
+    const t2: Actor = { workspace: { platform: "slack", externalId: "T2" }, userId: "coord" };
+    expect(text(await other.command(t2, "status"))).toMatch(/not in a partnership/);
+    expect(text(await other.command(t2, 'partnership create "Sund By"'))).toMatch(/created/);
+    expect(text(await other.command(t2, "member list"))).toMatch(/1 member/);
+    expect(text(await other.command(t2, "org list"))).toMatch(/No organisations/);
+    expect(await h.cmd("coord", "member list")).toMatch(/5 members/);
+    // a button from one workspace does nothing in another
+    await h.cmd("coord", "checkin start sections=1");
+    const poll = h.port.lastDm("anna")!;
+    const q = poll.blocks.find((b) => b.type === "question")!;
+    if (q.type !== "question") throw new Error();
+    const stolen = await other.action({ workspace: { platform: "slack", externalId: "T2" }, userId: "anna" }, "poll.answer", q.options[0]!.value);
+    expect(text(stolen)).toMatch(/no longer works/);
+    expect(await db().prisma.answer.count()).toBe(0);
+    await h.cmd("coord", "checkin close");
+  });
+
+  it("answers 1,000 random command strings with a clear message each, and malformed ones change nothing", async () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const vocab = ["partnership", "create", "org", "add", "member", "remove", "checkin", "start", "close", "status", "action", "done", "list", "set", "language", "export", "mydata", "erase", "help", "hjælp", "sæt", "instrument", '"', "“", "=", "sector=", "roles=", "due=", "deadline=", "<@anna>", "@bo", "<#C9>", "2026-02-31", "1-9", "da", "xx", "{", "💥", "p=\"Nope\""];
+    const lines = Array.from({ length: 1000 }, () => Array.from({ length: Math.floor(rnd() * 7) }, () => (rnd() < 0.85 ? vocab[Math.floor(rnd() * vocab.length)] : String.fromCharCode(32 + Math.floor(rnd() * 500)))).join(" "));
+    const counts = async () => {
+      const p = db().prisma;
+      return [await p.partnership.count(), await p.organisation.count(), await p.membership.count(), await p.round.count(), await p.action.count(), await p.person.count(), await p.answer.count()];
+    };
+    const malformed = lines.filter((l) => !parseCommand(l).ok);
+    expect(malformed.length).toBeGreaterThan(700);
+    const before = await counts();
+    for (const line of malformed) {
+      const reply = await h.core().command(h.as("coord"), line);
+      expect(Message.safeParse(reply).success).toBe(true);
+      expect(reply.fallback.length).toBeGreaterThan(10);
+      expect(reply.fallback).toMatch(/Type `help`|Write it like this/);
+    }
+    expect(await counts()).toEqual(before);
+    for (const line of lines.filter((l) => parseCommand(l).ok)) {
+      const reply = await h.core().command(h.as("anna"), line); // a partner: may not change anything
+      expect(Message.safeParse(reply).success).toBe(true);
+    }
+    expect(await counts()).toEqual(before);
+    await h.cmd("anna", "language en"); // the random lines may have changed her own language
+  });
+
+  it("keeps confidential answers unattributed and names who answered in attributed mode", async () => {
+    await h.cmd("coord", "checkin start sections=2");
+    await h.answerAll("anna", () => 4);
+    await h.answerAll("bo", () => 2);
+    const conf = await h.cmd("coord", "status");
+    expect(conf).toMatch(/2 of 4 people have answered everything/);
+    expect(conf).not.toMatch(/Anna|Bo\b/);
+    await h.cmd("coord", "set anonymity attributed");
+    const attr = await h.cmd("coord", "status");
+    expect(attr).toMatch(/Answered: Anna, Bo/);
+    expect(attr).toMatch(/Not yet: <@carl>, <@dina>/); // never seen by the bot: shown as a mention
+    expect(await h.cmd("anna", "status")).not.toMatch(/Answered: /); // partners see counts only
+    await h.cmd("coord", "set anonymity confidential");
+    await h.cmd("coord", "checkin close");
+    // Below minimum-n (2 < 3): the digest shows no numbers.
+    const digest = text(h.port.posts.at(-1)!.message);
+    expect(digest).toMatch(/Fewer than 3 people have answered/);
+    expect(digest).not.toMatch(/\/ 25/);
+  });
+
+  it("digests a partial round with section means and says why there is no band", async () => {
+    await h.cmd("coord", "checkin start sections=1,3");
+    for (const [p, r] of [["anna", 5], ["bo", 4], ["carl", 3]] as const) await h.answerAll(p, () => r);
+    await h.cmd("coord", "checkin close");
+    const digest = h.port.posts.at(-1)!;
+    expect(digest.channelId).toBe("C1");
+    const m = digest.message;
+    const bars = m.blocks.find((b) => b.type === "bars");
+    expect(bars?.type === "bars" && bars.bars.map((b) => [b.value, b.display])).toEqual([
+      [20, "20.0 / 25"],
+      [20, "20.0 / 25"],
+    ]);
+    expect(text(m)).toMatch(/No band: this check-in covered only some sections/);
+    expect(text(m)).toMatch(/3 of 4 \(75 %\)/);
+  });
+
+  it("shows the trend over three complete rounds", async () => {
+    const totals: string[] = [];
+    for (const rating of [3, 4, 5]) {
+      await h.cmd("coord", "checkin start");
+      for (const p of ["anna", "bo", "carl", "dina"]) await h.answerAll(p, (item) => (p === "dina" && item === "s4.2" ? 1 : rating));
+      await h.cmd("coord", "checkin close");
+      totals.push(text(h.port.posts.at(-1)!.message));
+    }
+    // Three partners rate everything r, Dina the same but 1 on one statement of section 4:
+    // r = 3: (3 × 105 + 103) / 4 = 104.5; r = 4: (3 × 140 + 137) / 4 = 139.25; r = 5: (3 × 175 + 171) / 4 = 174.
+    expect(totals[0]).toMatch(/Total: 104\.5 of 35–175\n\*Moving in the right direction\*/);
+    expect(totals[1]).toMatch(/Total: 139\.3 of 35–175 \(\+34\.8\)\n\*Genuine collaboration\*/);
+    expect(totals[2]).toMatch(/Total: 174\.0 of 35–175 \(\+34\.8\)/);
+    expect(totals[2]).toMatch(/Trend: #\d+: 104\.5 → #\d+: 139\.3 → #\d+: 174\.0/);
+    // Section 4: r = 4 → (3 × 20 + 17) / 4 = 19.25; r = 5 → (3 × 25 + 21) / 4 = 24: +4.75.
+    expect(totals[2]).toMatch(/Planning collaborative action: 24\.0 \/ 25 \(\+4\.8\)/);
+    expect(totals[2]).toMatch(/Choosing partners: 25\.0 \/ 25 \(\+5\.0\)/);
+    expect(totals[2]).toMatch(/disagree most:\n• Partners make the partnership known .* — answers from 1 to 5/);
+  });
+
+  it("records follow-up actions and reports overdue ones in the digest", async () => {
+    expect(await h.cmd("coord", 'action add "Write the plan" owner=@bo due=2026-11-01 meeting="Steering group"')).toMatch(/Action #1 recorded/);
+    expect(await h.cmd("coord", 'action add "Book a room" due=30.11.2026')).toMatch(/#2/);
+    expect(await h.cmd("coord", 'action add "Ghost" owner=@nobody')).toMatch(/not a member/);
+    const list = await h.cmd("anna", "action list");
+    expect(list).toMatch(/#1 Write the plan — Bo, due 1 Nov 2026 — \*overdue\* \(Steering group\)/);
+    expect(list).toMatch(/#2 Book a room — due 30 Nov 2026/);
+    expect(list).not.toMatch(/#2 Book a room.*overdue/);
+    await h.cmd("coord", "digest");
+    expect(text(h.port.posts.at(-1)!.message)).toMatch(/2 open, 1 overdue[\s\S]*#1 Write the plan — Bo/);
+    expect(await h.cmd("anna", "action done 1")).toMatch(/Only the action's owner or a coordinator/);
+    expect(await h.cmd("bo", "action done 1")).toMatch(/Action #1 done/);
+    expect(await h.cmd("coord", "action done 9")).toMatch(/no action #9/);
+  });
+
+  it("exports aggregates only, never who answered what", async () => {
+    const m = await h.core().command(h.as("coord"), "export csv");
+    const file = m.blocks.find((b) => b.type === "file");
+    if (file?.type !== "file") throw new Error("no file");
+    const rows = file.content.trim().split("\n");
+    expect(rows[0]).toBe("round,instrument,version,section,item,statement,n,mean,sd,min,max,divergent,withheld");
+    expect(rows.length).toBeGreaterThan(35 * 3);
+    expect(file.content).not.toMatch(/anna|Anna|bo\b/);
+    // round 2 (section 2, two respondents, minimum-n 3) is withheld; round 3 is shown
+    const round2 = rows.filter((r) => r.startsWith("2,"));
+    expect(round2).toHaveLength(5);
+    for (const r of round2) expect(r).toMatch(/,,,,,,0,1$/);
+    // round 3 (partial; 5, 4, 3): n 3, mean 4, sd √(2/3), min 3, max 5
+    expect(rows.find((r) => r.startsWith("3,vichealth-checklist,1,s1,s1.1,"))).toMatch(/,3,4,0\.82,3,5,0,0$/);
+  });
+
+  it("speaks Danish to people who choose it, with Danish plurals and decimals", async () => {
+    expect(await h.cmd("carl", "sprog da")).toMatch(/Jeg skriver til dig på dansk/);
+    expect(await h.cmd("carl", "hjælp")).toMatch(/For koordinatorer/);
+    expect(await h.cmd("carl", "aftale liste")).toMatch(/frist 30\. nov\. 2026|frist 30\. nov 2026/);
+    expect(await h.cmd("carl", "org tilføj X sektor=ngo")).toMatch(/Kun koordinatorerne i Sund By/);
+    expect(await h.cmd("carl", "runde start frist=30.02.2027")).toMatch(/ikke gyldig som fristen/);
+  });
+
+  it("exports and erases a person's own data", async () => {
+    const m = await h.core().command(h.as("dina"), "mydata export");
+    const file = m.blocks.find((b) => b.type === "file");
+    if (file?.type !== "file") throw new Error("no file");
+    const data = JSON.parse(file.content);
+    expect(data.person.platformUserId).toBe("dina");
+    expect(data.memberships[0].answers.length).toBeGreaterThan(100);
+    expect(await h.cmd("dina", "mydata erase")).toMatch(/cannot be undone/);
+    const person = await db().prisma.person.findFirst({ where: { platformUserId: "dina" } });
+    expect(await db().prisma.answer.count({ where: { membership: { personId: person!.id } } })).toBeGreaterThan(0);
+    expect(await h.cmd("dina", "mydata erase confirm")).toMatch(/erased/);
+    expect(await db().prisma.answer.count({ where: { membership: { personId: person!.id } } })).toBe(0);
+    expect(await db().prisma.person.findFirst({ where: { id: person!.id } })).toBeNull();
+    expect(await h.cmd("coord", "mydata erase confirm")).toMatch(/only coordinator of Sund By/);
+  });
+
+  it("runs the purpose and map instruments with questions built from the partnership", async () => {
+    expect(await h.cmd("coord", "checkin start instrument=vichealth-purpose")).toMatch(/Add the partnership's purposes first/);
+    await h.cmd("coord", 'purpose add "Share knowledge about diabetes prevention"');
+    await h.cmd("coord", 'purpose add "Run a joint walking programme"');
+    expect(await h.cmd("coord", "checkin start instrument=vichealth-purpose")).toMatch(/started/);
+    const poll = h.port.lastDm("anna")!;
+    const q = poll.blocks.find((b) => b.type === "question");
+    expect(q?.type === "question" && [q.prompt, q.options.map((o) => o.label)]).toEqual(["Share knowledge about diabetes prevention", ["Networking", "Coordinating", "Cooperating", "Collaborating"]]);
+    await h.cmd("coord", "checkin close");
+    expect(await h.cmd("coord", "checkin start instrument=vichealth-map")).toMatch(/started/);
+    const map = h.port.lastDm("anna")!;
+    expect(text(map)).toMatch(/Org anna ↔ Org bo: the link today/);
+    await h.cmd("coord", "checkin close");
+  });
+
+  it("accepts a custom instrument an organisation adds, and refuses a broken one", async () => {
+    const custom = {
+      key: "local-wellbeing",
+      version: 1,
+      title: { en: "Our own pulse", da: "Vores egen puls" },
+      description: { en: "Three questions", da: "Tre spørgsmål" },
+      credit: { en: "Our own", da: "Vores egen" },
+      scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
+      sections: [{ id: "one", title: { en: "One", da: "En" }, items: [{ id: "one.1", kind: "rating", text: { en: "We meet often enough", da: "Vi mødes ofte nok" } }] }],
+    };
+    expect(await h.cmd("coord", `instrument add ${JSON.stringify(custom)}`)).toMatch(/local-wellbeing v1 added/);
+    expect(await h.cmd("coord", `instrument add ${JSON.stringify(custom)}`)).toMatch(/already exists/);
+    expect(await h.cmd("coord", 'instrument add {"key": "x"')).toMatch(/not valid JSON/);
+    expect(await h.cmd("coord", 'instrument add {"key": "x"}')).toMatch(/has errors/);
+    expect(await h.cmd("anna", `instrument add ${JSON.stringify({ ...custom, version: 2 })}`)).toMatch(/Only a partnership coordinator/);
+    expect(await h.cmd("coord", "instrument list")).toMatch(/local-wellbeing/);
+    expect(await h.cmd("coord", "checkin start instrument=local-wellbeing")).toMatch(/started: Our own pulse/);
+    await h.cmd("coord", "checkin close");
+  });
+
+  it("asks which partnership when a person is in several", async () => {
+    await h.cmd("coord", 'partnership create "Aktiv Hverdag"');
+    expect(await h.cmd("coord", "status")).toMatch(/several partnerships: add partnership="Name" \(one of "Sund By", "Aktiv Hverdag"\)/);
+    expect(await h.cmd("coord", 'status p="Sund By"')).toMatch(/Sund By — check-in/);
+    expect(await h.cmd("coord", "status", { channelId: "C1" })).toMatch(/Sund By — check-in/);
+    expect(await h.cmd("coord", 'partnership create "sund by"')).toMatch(/already exists/);
+    expect(await h.cmd("coord", "set channel <#C1> p=\"Aktiv Hverdag\"")).toMatch(/already the home channel of Sund By/);
+  });
+});
