@@ -1,0 +1,272 @@
+// Opens the store: embedded PGlite (a data directory, or memory:// in tests) by default, a
+// PostgreSQL server for a postgres:// URL. One Prisma schema and one migration history serve both.
+// Migrations are applied on open (src/store/migrate.ts). A PGlite directory is locked with a pid
+// file: two processes on one directory silently lose writes.
+import fs from "node:fs";
+import { link, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+
+import { PrismaClient } from "../generated/prisma/client.ts";
+import { applyMigrations, type MigrationTarget } from "./migrate.ts";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: DatabaseKind;
+  /** Disconnects Prisma, ends the pool / closes PGlite, releases the directory lock. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres://… or postgresql://… for a server; otherwise a PGlite data directory (default
+   *  ./data, relative to the working directory; `file:` and `pglite:` prefixes allowed) or
+   *  `memory://` for an in-memory database. Pass process.env.DATABASE_URL here. */
+  url?: string;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  /** Migrations to apply; defaults to this repository's prisma/migrations. */
+  migrationsDir?: string;
+  /** PGlite only: start from this dumpDataDir() tarball (cloning a migrated template in tests). */
+  loadDataDir?: Blob;
+}
+
+export type DatabaseLocation = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };
+
+export const DEFAULT_DATA_DIR = "./data";
+/** Name of the pid lock file inside a PGlite data directory. */
+export const LOCK_FILE_NAME = "partnerpuls.pid";
+
+/** Where a DATABASE_URL points. `dataDir: null` = in-memory PGlite. */
+export function parseDatabaseUrl(url: string | undefined = DEFAULT_DATA_DIR): DatabaseLocation {
+  const value = url.trim() || DEFAULT_DATA_DIR;
+  if (/^postgres(ql)?:\/\//i.test(value)) return { kind: "postgres", url: value };
+  const rest = value.replace(/^(pglite|file):(\/\/)?/i, "") || DEFAULT_DATA_DIR;
+  if (/^memory:/i.test(rest)) return { kind: "pglite", dataDir: null };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rest)) {
+    throw new Error(`Unsupported database URL ${redactUrl(value)}: use postgres://…, a PGlite directory or memory://`);
+  }
+  return { kind: "pglite", dataDir: path.resolve(rest) };
+}
+
+/** A URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, "$1***@");
+}
+
+export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
+  const location = parseDatabaseUrl(opts.url);
+  const migrate = opts.migrate ?? true;
+  const migrateOpts = { migrationsDir: opts.migrationsDir };
+
+  if (location.kind === "postgres") {
+    if (migrate) await applyMigrations({ kind: "postgres", url: location.url }, migrateOpts);
+    const pool = new pg.Pool({ connectionString: location.url });
+    pool.on("error", (err) => {
+      process.stderr.write(`[database] idle PostgreSQL connection failed: ${err.message}\n`);
+    });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return database("postgres", prisma, async () => {
+      try {
+        await prisma.$disconnect();
+      } finally {
+        await pool.end();
+      }
+    });
+  }
+
+  const store = await openPGlite(location.dataDir, { loadDataDir: opts.loadDataDir });
+  try {
+    if (migrate) await applyMigrations({ kind: "pglite", pglite: store.pglite }, migrateOpts);
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(store.pglite) });
+    return database("pglite", prisma, async () => {
+      try {
+        await prisma.$disconnect();
+      } finally {
+        await store.close();
+      }
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+/** Run `fn` against the database a DATABASE_URL names, as a migration target (the CLI's
+ *  deploy/status). A PGlite directory is opened, locked, and closed afterwards. */
+export async function withMigrationTarget<T>(
+  url: string | undefined,
+  fn: (target: MigrationTarget, location: DatabaseLocation) => Promise<T>,
+): Promise<T> {
+  const location = parseDatabaseUrl(url);
+  if (location.kind === "postgres") return fn({ kind: "postgres", url: location.url }, location);
+  const store = await openPGlite(location.dataDir);
+  try {
+    return await fn({ kind: "pglite", pglite: store.pglite }, location);
+  } finally {
+    await store.close();
+  }
+}
+
+function database(kind: DatabaseKind, prisma: PrismaClient, closeOnce: () => Promise<void>): Database {
+  let closing: Promise<void> | undefined;
+  return {
+    prisma,
+    kind,
+    close: () => (closing ??= closeOnce()),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PGlite and its directory lock
+
+export interface PGliteStore {
+  pglite: PGlite;
+  /** Closes PGlite (Prisma's $disconnect does not) and releases the lock. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Open (creating if needed) a PGlite data directory under a pid lock, or an in-memory database
+ *  when `dataDir` is null. */
+export async function openPGlite(dataDir: string | null, opts: { loadDataDir?: Blob } = {}): Promise<PGliteStore> {
+  const release = dataDir === null ? async () => undefined : await lockDirectory(dataDir);
+  let pglite: PGlite | undefined;
+  try {
+    pglite = new PGlite({ dataDir: dataDir ?? "memory://", loadDataDir: opts.loadDataDir });
+    await pglite.waitReady;
+  } catch (e) {
+    if (pglite && !pglite.closed) await pglite.close().catch(() => undefined);
+    await release();
+    throw e;
+  }
+  const db = pglite;
+  let closing: Promise<void> | undefined;
+  return {
+    pglite: db,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          if (!db.closed) await db.close();
+        } finally {
+          await release();
+        }
+      })()),
+  };
+}
+
+const HELD_LOCKS = Symbol.for("partnerpuls.pglite-directory-locks");
+
+/** Lock files this process holds. On globalThis: vitest evaluates this module once per test file
+ *  but the locks belong to the process. */
+function heldLocks(): Set<string> {
+  const g = globalThis as { [HELD_LOCKS]?: Set<string> };
+  if (!g[HELD_LOCKS]) {
+    const held = new Set<string>();
+    g[HELD_LOCKS] = held;
+    // A process that exits without close() should not leave a lock that looks alive to a process
+    // that later gets the same pid (containers restart with the same pids).
+    process.once("exit", () => {
+      for (const lockPath of held) {
+        try {
+          if (fs.readFileSync(lockPath, "utf-8").trim() === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+      }
+    });
+  }
+  return g[HELD_LOCKS];
+}
+
+function directoryBusy(pid: number, dir: string): Error {
+  const self = pid === process.pid ? " (this process already has it open)" : "";
+  return new Error(
+    `Another Partnerpuls process (pid ${pid}) is using the database directory ${dir}${self}. ` +
+      `Two processes on one PGlite directory lose writes: stop the other one, or point DATABASE_URL elsewhere.`,
+  );
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readLockPid(lockPath: string): Promise<{ raw: string; pid: number | null } | null> {
+  let raw: string;
+  try {
+    raw = await readFile(lockPath, "utf-8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+  const pid = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : null;
+  return { raw, pid };
+}
+
+/** Take a pid lock file inside `dir`; returns its release function. A lock whose process is dead
+ *  is stale and taken over; a live one throws. */
+async function lockDirectory(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
+  const lockPath = path.join(dir, LOCK_FILE_NAME);
+  const held = heldLocks();
+
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (held.has(lockPath)) throw directoryBusy(process.pid, dir);
+    try {
+      await writeFile(lockPath, `${process.pid}\n`, { flag: "wx" });
+      held.add(lockPath);
+      return releaseFor(lockPath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+
+    let owner = await readLockPid(lockPath);
+    if (owner === null) continue; // released meanwhile
+    if (owner.pid === null) {
+      // Possibly being written right now: look again before calling it garbage.
+      await new Promise((r) => setTimeout(r, 50));
+      owner = await readLockPid(lockPath);
+      if (owner === null) continue;
+    }
+    // Our own pid without our own record is a previous process that had the same pid.
+    if (owner.pid !== null && owner.pid !== process.pid && processAlive(owner.pid)) throw directoryBusy(owner.pid, dir);
+    await removeStaleLock(lockPath, owner.raw);
+  }
+  throw new Error(`Could not lock the database directory ${dir} (${lockPath} keeps changing)`);
+}
+
+/** Remove a stale lock without removing a fresh one another process took meanwhile: move it
+ *  aside (only one process can), check it is the stale one, then delete it. */
+async function removeStaleLock(lockPath: string, staleContent: string): Promise<void> {
+  const aside = `${lockPath}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await rename(lockPath, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  const moved = await readFile(aside, "utf-8").catch(() => staleContent);
+  if (moved !== staleContent) {
+    // A live process took the lock between our read and the rename: put it back.
+    await link(aside, lockPath).catch(() => undefined);
+  }
+  await unlink(aside).catch(() => undefined);
+}
+
+function releaseFor(lockPath: string): () => Promise<void> {
+  return async () => {
+    const held = heldLocks();
+    if (!held.delete(lockPath)) return;
+    const owner = await readLockPid(lockPath).catch(() => null);
+    if (owner?.pid === process.pid) await unlink(lockPath).catch(() => undefined);
+  };
+}
