@@ -52,6 +52,8 @@ interface Context {
 }
 
 export class Partnerpuls {
+  /** A round's snapshot never changes: parse and validate it once per process. */
+  private readonly snapshots = new Map<string, Snapshot>();
   private readonly now: () => Date;
   private readonly defaultTimeZone: string;
   private readonly defaultLanguage: Lang;
@@ -420,16 +422,36 @@ export class Partnerpuls {
     return { sent, failed };
   }
 
+  private snapshotOf(round: { id: string; snapshot: unknown }): Snapshot {
+    let snap = this.snapshots.get(round.id);
+    if (!snap) {
+      snap = Snapshot.parse(round.snapshot);
+      if (this.snapshots.size > 500) this.snapshots.delete(this.snapshots.keys().next().value!);
+      this.snapshots.set(round.id, snap);
+    }
+    return snap;
+  }
+
   private async roundWithPartnership(workspaceId: string, roundId: string) {
     const round = await this.db.round.findFirst({ where: { id: roundId, workspaceId }, include: { partnership: true } });
     if (!round) throw new UserError("err.bad-button");
     return round;
   }
 
-  private async pollView(workspaceId: string, lang: Lang, roundId: string, membershipId: string, sectionId: string | undefined, notice?: string, after?: string): Promise<Message> {
-    const round = await this.roundWithPartnership(workspaceId, roundId);
-    const snapshot = Snapshot.parse(round.snapshot);
-    const rows = await this.db.answer.findMany({ where: { workspaceId, roundId, membershipId } });
+  private async pollView(
+    workspaceId: string,
+    lang: Lang,
+    roundOrId: string | Awaited<ReturnType<Partnerpuls["roundWithPartnership"]>>,
+    membershipId: string,
+    sectionId: string | undefined,
+    notice?: string,
+    after?: string,
+    known?: { itemId: string; rating: number | null; choice: string | null }[],
+  ): Promise<Message> {
+    const round = typeof roundOrId === "string" ? await this.roundWithPartnership(workspaceId, roundOrId) : roundOrId;
+    const roundId = round.id;
+    const snapshot = this.snapshotOf(round);
+    const rows = known ?? (await this.db.answer.findMany({ where: { workspaceId, roundId, membershipId } }));
     const answers = new Map(rows.map((a) => [a.itemId, { rating: a.rating, choice: a.choice }]));
     const open = round.closedAt === null && round.closesAt > this.now();
     const shown = sectionId && round.sectionIds.includes(sectionId) ? sectionId : nextOpenSection(round.sectionIds, snapshot, (id) => answers.has(id), after);
@@ -464,8 +486,8 @@ export class Partnerpuls {
   private async answer(ctx: Context, a: z.infer<typeof AnswerPayload>): Promise<Message> {
     const { round, inv, lang } = await this.invitedMembership(ctx, a.r);
     const now = this.now();
-    if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round.id, inv.membershipId, undefined);
-    const snapshot = Snapshot.parse(round.snapshot);
+    if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined);
+    const snapshot = this.snapshotOf(round);
     const section = snapshot.sections.find((s) => round.sectionIds.includes(s.id) && s.items.some((i) => i.id === a.i));
     const item = section?.items.find((i) => i.id === a.i);
     if (!section || !item) throw new UserError("err.bad-button");
@@ -487,17 +509,18 @@ export class Partnerpuls {
         create: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId, itemId: item.id, rating, choice },
         update: { rating, choice },
       });
-      const ids = await tx.answer.findMany({ where: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true } });
-      const have = new Set(ids.map((x) => x.itemId));
+      const rows = await tx.answer.findMany({ where: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
+      const have = new Set(rows.map((x) => x.itemId));
       const complete = allItemIds.every((id) => have.has(id));
       if (complete && !inv.completedAt) await tx.invitation.update({ where: { id: inv.id }, data: { completedAt: now } });
-      return have;
+      return rows;
     });
-    const sectionDone = section.items.every((i) => answered.has(i.id));
+    const answeredIds = new Set(answered.map((a) => a.itemId));
+    const sectionDone = section.items.every((i) => answeredIds.has(i.id));
     const label = rating !== null ? String(rating) : (snapshot.choiceSets[(item as { choices: string }).choices] ?? []).find((c) => c.value === choice)!.label[lang];
     const notice = t(lang, "poll.saved", { value: label });
     // Stay on the section until it is complete, then move on to the next unanswered one.
-    return this.pollView(ctx.workspaceId, lang, round.id, inv.membershipId, sectionDone ? undefined : section.id, notice, section.id);
+    return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, sectionDone ? undefined : section.id, notice, section.id, answered);
   }
 
   private async closeRound(ctx: Context, p: PartnershipRow): Promise<Message> {
@@ -545,7 +568,7 @@ export class Partnerpuls {
   // ---- digest ----------------------------------------------------------------------------------
 
   private async scoreOf(workspaceId: string, round: { id: string; snapshot: unknown; sectionIds: string[] }, p: PartnershipRow): Promise<{ score: RoundScore; snapshot: Snapshot }> {
-    const snapshot = Snapshot.parse(round.snapshot);
+    const snapshot = this.snapshotOf(round);
     const [answers, invited] = await Promise.all([
       this.db.answer.findMany({ where: { workspaceId, roundId: round.id }, select: { membershipId: true, itemId: true, rating: true, choice: true } }),
       this.db.invitation.count({ where: { workspaceId, roundId: round.id } }),
@@ -799,16 +822,23 @@ export class Partnerpuls {
 
   private async context(actor: Actor): Promise<Context> {
     const ws = actor.workspace;
-    const workspace = await this.db.workspace.upsert({
-      where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } },
-      create: { platform: ws.platform, externalId: ws.externalId, name: ws.name ?? "" },
-      update: {},
-    });
-    const person = await this.db.person.upsert({
-      where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } },
-      create: { workspaceId: workspace.id, platformUserId: actor.userId, displayName: actor.displayName ?? "" },
-      update: actor.displayName ? { displayName: actor.displayName } : {},
-    });
+    // Read first: nearly every request comes from a workspace and person already known, and a
+    // button press should not cost two writes before it does its work.
+    const workspace =
+      (await this.db.workspace.findUnique({ where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } } })) ??
+      (await this.db.workspace.upsert({
+        where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } },
+        create: { platform: ws.platform, externalId: ws.externalId, name: ws.name ?? "" },
+        update: {},
+      }));
+    const key = { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } };
+    let person = await this.db.person.findUnique({ where: key });
+    if (!person || (actor.displayName && actor.displayName !== person.displayName))
+      person = await this.db.person.upsert({
+        where: key,
+        create: { workspaceId: workspace.id, platformUserId: actor.userId, displayName: actor.displayName ?? "" },
+        update: { displayName: actor.displayName },
+      });
     const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
     return { actor, workspaceId: workspace.id, person, lang };
   }

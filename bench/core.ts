@@ -1,0 +1,142 @@
+// Benchmarks the core on one database (run by bench/run.ts, one process per database, so each
+// peak RSS is its own). Prints one JSON line. Every figure comes with a baseline measured in the
+// same process, so the ratio means something on a noisy machine.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { openDatabase, type Database } from "../src/store/database.ts";
+import { Partnerpuls } from "../src/core.ts";
+import type { ChatPort, WorkspaceRef } from "../src/ports.ts";
+import { findBuiltIn, CHECKLIST_KEY } from "../src/instruments/catalogue.ts";
+import { snapshotFor } from "../src/domain/rounds.ts";
+import { answerValue } from "../src/messages/build.ts";
+
+const kind = process.argv[2] === "postgres" ? "postgres" : "pglite";
+const PARTNERS = 50;
+const ROUNDS = 20;
+const ANSWERS = 2000;
+
+const quiet: ChatPort = { sendToUser: async () => {}, sendToChannel: async () => {} };
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), n: s.length };
+}
+
+async function openBenchDatabase(): Promise<{ db: Database; cleanup(): Promise<void> }> {
+  if (kind === "pglite") {
+    const dir = mkdtempSync(path.join(tmpdir(), "partnerpuls-bench-"));
+    const db = await openDatabase({ url: dir });
+    return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  }
+  const base = process.env.PARTNERPULS_TEST_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `partnerpuls_bench_${process.pid}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    try { await c.query(sql); } finally { await c.end(); }
+  };
+  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ url: url.toString() });
+  return { db, cleanup: async () => { await db.close(); await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`); } };
+}
+
+const { db, cleanup } = await openBenchDatabase();
+const prisma = db.prisma;
+try {
+  const ws: WorkspaceRef = { platform: "local", externalId: "bench" };
+  const core = new Partnerpuls(prisma, quiet);
+  // Set up through the core's own commands: the partnership, its coordinator and 50 partners.
+  const coord = { workspace: ws, userId: "coord" };
+  await core.command(coord, 'partnership create "Bench" language=en');
+  await core.command(coord, 'org add "Lead" sector=municipality');
+  const workspace = await prisma.workspace.findFirstOrThrow({ where: { externalId: "bench" } });
+  const partnership = await prisma.partnership.findFirstOrThrow({ where: { workspaceId: workspace.id } });
+  const org = await prisma.organisation.findFirstOrThrow({ where: { partnershipId: partnership.id } });
+  await prisma.person.createMany({ data: Array.from({ length: PARTNERS }, (_, i) => ({ workspaceId: workspace.id, platformUserId: `p${i}`, displayName: `Partner ${i}` })) });
+  const people = await prisma.person.findMany({ where: { workspaceId: workspace.id, platformUserId: { startsWith: "p" } } });
+  await prisma.membership.createMany({ data: people.map((p) => ({ workspaceId: workspace.id, partnershipId: partnership.id, personId: p.id, organisationId: org.id, roles: ["partner"] })) });
+  const members = await prisma.membership.findMany({ where: { partnershipId: partnership.id, roles: { has: "partner" } }, include: { person: true } });
+
+  // 20 closed rounds of 50 partners × 35 statements (35,000 answers), written in bulk.
+  const checklist = findBuiltIn(CHECKLIST_KEY)!;
+  const sectionIds = checklist.sections.map((s) => s.id);
+  const snap = snapshotFor(checklist, sectionIds, { purposes: [], organisations: [] });
+  if (!snap.ok) throw new Error(snap.reason);
+  const itemIds = checklist.sections.flatMap((s) => s.items.map((i) => i.id));
+  const seedStart = performance.now();
+  for (let r = 1; r <= ROUNDS; r++) {
+    const round = await prisma.round.create({
+      data: { workspaceId: workspace.id, partnershipId: partnership.id, number: r, instrumentKey: checklist.key, instrumentVersion: checklist.version, sectionIds, snapshot: snap.snapshot as object, opensAt: new Date(Date.UTC(2020, r, 1)), closesAt: new Date(Date.UTC(2020, r, 15)), closedAt: new Date(Date.UTC(2020, r, 15)) },
+    });
+    await prisma.invitation.createMany({ data: members.map((m) => ({ workspaceId: workspace.id, roundId: round.id, membershipId: m.id, completedAt: round.closesAt })) });
+    await prisma.answer.createMany({
+      data: members.flatMap((m, i) => itemIds.map((itemId, k) => ({ workspaceId: workspace.id, roundId: round.id, membershipId: m.id, itemId, rating: 1 + ((i + k + r) % 5) }))),
+    });
+  }
+  const seedMs = performance.now() - seedStart;
+
+  // Digest of the latest round (with trend and history over the earlier rounds) vs. the floor:
+  // reading the same round's answers once.
+  const latest = await prisma.round.findFirstOrThrow({ where: { partnershipId: partnership.id, number: ROUNDS } });
+  const digestTimes: number[] = [];
+  const readTimes: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    let t = performance.now();
+    const d = await core.digestFor(workspace.id, partnership.id, "en", latest.id);
+    if (!d) throw new Error("no digest");
+    digestTimes.push(performance.now() - t);
+    t = performance.now();
+    await prisma.answer.findMany({ where: { workspaceId: workspace.id, roundId: latest.id }, select: { membershipId: true, itemId: true, rating: true, choice: true } });
+    readTimes.push(performance.now() - t);
+  }
+  digestTimes.splice(0, 2); // warm-up
+  readTimes.splice(0, 2);
+
+  // Recording answers: 2,000 button presses through the core (validation, permission, upsert,
+  // completion check, re-rendered poll) vs. the bare upsert of the same row.
+  await core.command(coord, "checkin start deadline=30d");
+  const open = await prisma.round.findFirstOrThrow({ where: { partnershipId: partnership.id, closedAt: null } });
+  const answerTimes: number[] = [];
+  const upsertTimes: number[] = [];
+  for (let i = 0; i < ANSWERS; i++) {
+    const m = members[i % PARTNERS]!;
+    const itemId = itemIds[Math.floor(i / PARTNERS) % itemIds.length]!;
+    const rating = 1 + (i % 5);
+    let t = performance.now();
+    await core.action({ workspace: ws, userId: m.person.platformUserId }, "poll.answer", answerValue(open.id, itemId, { rating }));
+    answerTimes.push(performance.now() - t);
+    t = performance.now();
+    await prisma.answer.upsert({
+      where: { roundId_membershipId_itemId: { roundId: latest.id, membershipId: m.id, itemId } },
+      create: { workspaceId: workspace.id, roundId: latest.id, membershipId: m.id, itemId, rating },
+      update: { rating },
+    });
+    upsertTimes.push(performance.now() - t);
+  }
+  const recorded = await prisma.answer.count({ where: { roundId: open.id } });
+
+  const a = stats(answerTimes);
+  const u = stats(upsertTimes);
+  const dg = stats(digestTimes);
+  const rd = stats(readTimes);
+  console.log(
+    JSON.stringify({
+      database: kind,
+      seed: { answers: ROUNDS * PARTNERS * itemIds.length, ms: Math.round(seedMs) },
+      recordAnswer: { ...a, baselineUpsert: u, ratioP50: a.p50 / u.p50, recorded },
+      digest: { ...dg, baselineRead: rd, ratioP50: dg.p50 / rd.p50 },
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,50 @@
+// `npm run bench`: runs each benchmark in its own process (so peak RSS is per database) and
+// prints the figures with their same-run baselines.
+import { spawnSync } from "node:child_process";
+import pg from "pg";
+
+const base = process.env.PARTNERPULS_TEST_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+
+async function postgresUp(): Promise<string | null> {
+  const c = new pg.Client({ connectionString: base, connectionTimeoutMillis: 3000 });
+  c.on("error", () => undefined);
+  try {
+    await c.connect();
+    return null;
+  } catch (e) {
+    return (e as Error & { code?: string }).code ?? String(e);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+const f = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+
+for (const database of ["pglite", "postgres"]) {
+  if (database === "postgres") {
+    const down = await postgresUp();
+    if (down) {
+      console.log(`\npostgres: skipped (server not reachable at ${base}: ${down})`);
+      continue;
+    }
+  }
+  const run = spawnSync(process.execPath, ["--import", "tsx", "bench/core.ts", database], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const line = run.stdout.trim().split("\n").pop() ?? "";
+  if (run.status !== 0 || !line.startsWith("{")) {
+    console.error(`${database}: benchmark failed (exit ${run.status})\n${run.stdout}`);
+    process.exitCode = 1;
+    continue;
+  }
+  const r = JSON.parse(line);
+  console.log(`\n== core on ${database} ==`);
+  console.log(`seeded ${r.seed.answers} answers (50 partners × 35 statements × 20 rounds) in ${r.seed.ms} ms`);
+  console.log(
+    `record one answer (button press → saved → poll re-rendered), ${r.recordAnswer.n} answers: p50 ${f(r.recordAnswer.p50)} ms, p99 ${f(r.recordAnswer.p99)} ms` +
+      ` | baseline bare upsert p50 ${f(r.recordAnswer.baselineUpsert.p50)} ms, p99 ${f(r.recordAnswer.baselineUpsert.p99)} ms | ratio p50 ${r.recordAnswer.ratioP50.toFixed(1)}×`,
+  );
+  console.log(
+    `digest (latest of 20 rounds, with trend and history), ${r.digest.n} runs: p50 ${f(r.digest.p50)} ms, p99 ${f(r.digest.p99)} ms` +
+      ` | baseline reading that round's 1,750 answers p50 ${f(r.digest.baselineRead.p50)} ms | ratio p50 ${r.digest.ratioP50.toFixed(1)}×`,
+  );
+  console.log(`peak RSS of the process: ${r.peakRssMb} MB`);
+}
