@@ -5,7 +5,7 @@ import type { Actor, ChatPort, WorkspaceRef } from "./ports.ts";
 import type { Message } from "./messages/model.ts";
 import { message, textMessage } from "./messages/model.ts";
 import { parseCommand, USAGE, COORDINATOR_ONLY, type Command, type ParseError, type UsageKey } from "./commands/parse.ts";
-import { t, langFromLocale, isLang, formatDate, hasKey, type Lang, type Key } from "./i18n/i18n.ts";
+import { t, langFromLocale, isLang, formatDate, hasKey, listOf, type Lang, type Key } from "./i18n/i18n.ts";
 import { builtInInstruments, findBuiltIn, parseInstrument, CHECKLIST_KEY } from "./instruments/catalogue.ts";
 import type { Instrument } from "./instruments/schema.ts";
 import { snapshotFor, deadlineFrom, dueDateFrom, sectionItems, Snapshot } from "./domain/rounds.ts";
@@ -130,13 +130,15 @@ export class Partnerpuls {
 
   /** What a person has open: polls to answer, actions they own, rounds they coordinate. */
   async home(actor: Actor): Promise<Message> {
-    const ctx = await this.context(actor);
+    const base = await this.context(actor);
     const now = this.now();
     const memberships = await this.db.membership.findMany({
-      where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null },
+      where: { workspaceId: base.workspaceId, personId: base.person.id, removedAt: null },
       include: { partnership: true },
       orderBy: { createdAt: "asc" },
     });
+    // Same language as the polls the person receives: their own choice, else their partnership's.
+    const ctx = memberships[0] ? { ...base, lang: this.langFor(base, memberships[0].partnership) } : base;
     const blocks: Parameters<typeof message>[1] = [{ type: "header", text: t(ctx.lang, "home.title") }];
     if (memberships.length === 0) blocks.push({ type: "text", text: t(ctx.lang, "home.no-partnerships") });
     for (const m of memberships) {
@@ -159,7 +161,7 @@ export class Partnerpuls {
       }
       const actions = await this.db.action.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: m.partnershipId, ownerId: m.id, status: "open" }, orderBy: { number: "asc" } });
       for (const a of actions) lines.push(this.actionLine(ctx.lang, a, null, now));
-      const roles = m.roles.map((r) => t(ctx.lang, `role.${r}` as Key)).join(", ");
+      const roles = this.roleList(ctx.lang, m.roles);
       blocks.push({ type: "divider" });
       blocks.push({ type: "text", text: `*${m.partnership.name}* (${roles})\n${lines.length ? lines.join("\n") : t(ctx.lang, "home.nothing-open")}` });
       if (buttons.length) blocks.push({ type: "buttons", buttons });
@@ -271,7 +273,7 @@ export class Partnerpuls {
     const ms = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
     return listMessage(
       t(ctx.lang, "list.partnerships"),
-      ms.map((m) => `• ${m.partnership.name} (${m.roles.map((r) => t(ctx.lang, `role.${r}` as Key)).join(", ")})`),
+      ms.map((m) => `• ${m.partnership.name} (${this.roleList(ctx.lang, m.roles)})`),
       t(ctx.lang, "home.no-partnerships"),
     );
   }
@@ -303,7 +305,7 @@ export class Partnerpuls {
     } else {
       await this.db.membership.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: person.id, organisationId, roles } });
     }
-    const roleText = roles.map((r) => t(ctx.lang, `role.${r}` as Key)).join(", ");
+    const roleText = this.roleList(ctx.lang, roles);
     return textMessage(t(ctx.lang, existing && !existing.removedAt ? "ok.member-updated" : "ok.member-added", { person: this.mention(userId), roles: roleText, partnership: p.name }));
   }
 
@@ -323,7 +325,7 @@ export class Partnerpuls {
     const ms = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true, organisation: true }, orderBy: { createdAt: "asc" } });
     return listMessage(
       t(ctx.lang, "list.members", { partnership: p.name, n: ms.length }),
-      ms.map((m) => `• ${this.personLabel(m.person)}${m.organisation ? ` — ${m.organisation.name}` : ""} (${m.roles.map((r) => t(ctx.lang, `role.${r}` as Key)).join(", ")})`),
+      ms.map((m) => `• ${this.personLabel(m.person)}${m.organisation ? ` — ${m.organisation.name}` : ""} (${this.roleList(ctx.lang, m.roles)})`),
       t(ctx.lang, "list.no-members"),
     );
   }
@@ -872,6 +874,10 @@ export class Partnerpuls {
     }
     const membership = mine.find((m) => m.partnershipId === partnership.id) ?? null;
     return { partnership, membership };
+  }
+
+  private roleList(lang: Lang, roles: string[]): string {
+    return listOf(lang, roles.map((r) => t(lang, `role.${r}` as Key)));
   }
 
   private mention(userId: string): string {

@@ -78,6 +78,11 @@ export function hasKey(key: string): key is Key {
   return Object.prototype.hasOwnProperty.call(en, key);
 }
 
+/** "a, b and c" / "a, b og c" */
+export function listOf(lang: Lang, items: string[]): string {
+  return new Intl.ListFormat(lang === "da" ? "da-DK" : "en-GB", { type: "conjunction" }).format(items);
+}
+
 export function catalogueFor(lang: Lang): Catalogue {
   return catalogues[lang];
 }

@@ -46,7 +46,8 @@ export function pollMessage(v: PollView): Message {
   const blocks: BlockIn[] = [];
   const title = t(lang, "poll.title", { partnership: v.partnershipName, n: v.roundNumber });
   blocks.push({ type: "header", text: title });
-  if (v.notice) blocks.push({ type: "text", text: v.notice, muted: true });
+  // The last click's confirmation belongs to a section card, not to the thank-you card.
+  if (v.notice && v.sectionId !== null) blocks.push({ type: "text", text: v.notice, muted: true });
   const deadline = formatDate(lang, v.closesAt, v.timeZone);
   if (!v.open) {
     blocks.push({ type: "text", text: t(lang, "poll.closed", { date: deadline }) });
@@ -66,7 +67,7 @@ export function pollMessage(v: PollView): Message {
     type: "progress",
     current: index + 1,
     total: v.sectionIds.length,
-    label: t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] }),
+    label: `${t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] })} · ${t(lang, "poll.answered", { done: answeredCount(section.id), n: section.items.length })}`,
   });
   if (section.intro) blocks.push({ type: "text", text: section.intro[lang], muted: true });
   const scale = snapshot.scale;

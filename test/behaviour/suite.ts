@@ -132,7 +132,7 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(digest.bars).toHaveLength(7);
       // Per section: 20 (A) + 15 (B) + 21 (C: 1 + 4×5) → mean 18.7 of 25.
       for (const bar of digest.bars) expect(bar.display).toMatch(/^18\.7 \/ 25/);
-      expect(digest.text).toMatch(/Total: 130\.7 of 35–175/);
+      expect(digest.text).toMatch(/Total: 130\.7 \(range 35–175\)/);
       expect(digest.text).toMatch(/Genuine collaboration/i);
       expect(digest.text).toMatch(/3 of 3 \(100 %\)/);
       expect(digest.text).toMatch(/disagree most/);

@@ -161,9 +161,9 @@ describeEachDatabase("the core", (db) => {
     }
     // Three partners rate everything r, Dina the same but 1 on one statement of section 4:
     // r = 3: (3 × 105 + 103) / 4 = 104.5; r = 4: (3 × 140 + 137) / 4 = 139.25; r = 5: (3 × 175 + 171) / 4 = 174.
-    expect(totals[0]).toMatch(/Total: 104\.5 of 35–175\n\*Moving in the right direction\*/);
-    expect(totals[1]).toMatch(/Total: 139\.3 of 35–175 \(\+34\.8\)\n\*Genuine collaboration\*/);
-    expect(totals[2]).toMatch(/Total: 174\.0 of 35–175 \(\+34\.8\)/);
+    expect(totals[0]).toMatch(/Total: 104\.5 \(range 35–175\)\n\*Moving in the right direction\*/);
+    expect(totals[1]).toMatch(/Total: 139\.3 \(range 35–175\) \(\+34\.8\)\n\*Genuine collaboration\*/);
+    expect(totals[2]).toMatch(/Total: 174\.0 \(range 35–175\) \(\+34\.8\)/);
     expect(totals[2]).toMatch(/Trend: #\d+: 104\.5 → #\d+: 139\.3 → #\d+: 174\.0/);
     // Section 4: r = 4 → (3 × 20 + 17) / 4 = 19.25; r = 5 → (3 × 25 + 21) / 4 = 24: +4.75.
     expect(totals[2]).toMatch(/Planning collaborative action: 24\.0 \/ 25 \(\+4\.8\)/);

@@ -1,0 +1,37 @@
+// The core knows no chat platform: nothing in src/ imports an adapter or a platform SDK.
+import { describe, it, expect } from "vitest";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) return name === "generated" ? [] : sources(p);
+    return /\.(ts|js|mjs)$/.test(name) ? [p] : [];
+  });
+}
+
+describe("the core", () => {
+  const files = sources(path.join(root, "src"));
+
+  it("has sources to check", () => {
+    expect(files.length).toBeGreaterThan(10);
+  });
+
+  it("imports nothing from adapters/ and no platform SDK", () => {
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
+        const spec = m[1]!;
+        const resolved = spec.startsWith(".") ? path.resolve(path.dirname(file), spec) : spec;
+        if (resolved.startsWith(path.join(root, "adapters")) || /^(@slack\/|botbuilder|@microsoft\/)/.test(spec))
+          offenders.push(`${path.relative(root, file)} → ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
