@@ -25,6 +25,8 @@ export async function startApp(config: Config, db: Database) {
   const chat = new LocalChat();
   const port: ChatPort = chat;
   const core = new Partnerpuls(db.prisma, port, { defaultLanguage: config.PARTNERPULS_LANGUAGE, defaultTimeZone: config.PARTNERPULS_TIMEZONE });
+  const resumed = await core.resumeUnsentPolls();
+  if (resumed > 0) console.log(`partnerpuls: sent ${resumed} poll(s) left unsent before the last stop`);
   let playgroundToken: string | null = null;
   if (config.PARTNERPULS_PLAYGROUND === "on") {
     const local = createLocalMount({ core, chat });

@@ -169,6 +169,24 @@ export class Partnerpuls {
     return message(t(ctx.lang, "home.title"), blocks);
   }
 
+  /**
+   * Sends the polls a crash or a platform failure left unsent (invitations are committed before
+   * any message goes out, so nobody is lost). Run at start; returns how many were sent.
+   */
+  async resumeUnsentPolls(): Promise<number> {
+    const now = this.now();
+    const rounds = await this.db.round.findMany({
+      where: { closedAt: null, closesAt: { gt: now }, invitations: { some: { sentAt: null, completedAt: null } } },
+      include: { partnership: true, workspace: true },
+    });
+    let sent = 0;
+    for (const r of rounds) {
+      const ws: WorkspaceRef = { platform: r.workspace.platform as WorkspaceRef["platform"], externalId: r.workspace.externalId, name: r.workspace.name };
+      sent += (await this.sendPolls(ws, r.partnership, r.id)).sent;
+    }
+    return sent;
+  }
+
   // ---- commands --------------------------------------------------------------------------------
 
   private async run(ctx: Context, cmd: Command): Promise<Message> {

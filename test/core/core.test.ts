@@ -270,3 +270,26 @@ describeEachDatabase("the core", (db) => {
     expect(await h.cmd("coord", "set channel <#C1> p=\"Aktiv Hverdag\"")).toMatch(/already the home channel of Sund By/);
   });
 });
+
+describeEachDatabase("delivery", (db) => {
+  it("sends at start the polls a failed or interrupted send left behind, once", async () => {
+    const failing = new RecordingPort();
+    let down = true;
+    failing.sendToUser = async function (ws, userId, message) {
+      if (down) throw new Error("platform unavailable");
+      this.dms.push({ ws, userId, message });
+    };
+    const core = new Partnerpuls(db().prisma, failing);
+    const coord: Actor = { workspace: { platform: "local", externalId: "w" }, userId: "c" };
+    await core.command(coord, 'partnership create "P" language=en');
+    await core.command(coord, "member add @a roles=partner");
+    await core.command(coord, "member add @b roles=partner");
+    const started = text(await core.command(coord, "checkin start"));
+    expect(started).toMatch(/sent to 0 people/);
+    expect(started).toMatch(/2 messages could not be sent/);
+    down = false;
+    expect(await new Partnerpuls(db().prisma, failing).resumeUnsentPolls()).toBe(2);
+    expect(failing.dms.map((d) => d.userId).sort()).toEqual(["a", "b"]);
+    expect(await new Partnerpuls(db().prisma, failing).resumeUnsentPolls()).toBe(0);
+  });
+});
