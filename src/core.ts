@@ -13,6 +13,7 @@ import { pollMessage, nextOpenSection, digestMessage, listMessage } from "./mess
 import { scoreRound, trendBetween, mostDivergent, type RoundScore } from "./scoring/score.ts";
 import { helpMessage } from "./commands/help.ts";
 import { z } from "zod";
+import { randomUUID } from "node:crypto";
 
 type Db = PrismaClient;
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -48,6 +49,8 @@ interface Context {
   actor: Actor;
   workspaceId: string;
   person: PersonRow;
+  /** false until the workspace and person are stored: reading commands store nothing */
+  stored: boolean;
   lang: Lang;
 }
 
@@ -198,6 +201,7 @@ export class Partnerpuls {
       case "partnership.list":
         return this.listPartnerships(ctx);
       case "language": {
+        await this.store(ctx);
         await this.db.person.update({ where: { id: ctx.person.id }, data: { language: cmd.value } });
         return textMessage(t(cmd.value, "ok.language", { lang: t(cmd.value, `lang.${cmd.value}`) }));
       }
@@ -262,6 +266,7 @@ export class Partnerpuls {
     const exists = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, name: { equals: cmd.title, mode: "insensitive" } } });
     if (exists) throw new UserError("err.partnership-exists", { name: cmd.title });
     if (cmd.channel) await this.assertChannelFree(ctx.workspaceId, cmd.channel, null);
+    await this.store(ctx);
     const language = cmd.language ?? ctx.person.language ?? langFromLocale(ctx.actor.locale) ?? this.defaultLanguage;
     const p = await this.db.$transaction(async (tx) => {
       const p = await tx.partnership.create({
@@ -797,6 +802,7 @@ export class Partnerpuls {
 
   private async eraseMyData(ctx: Context, confirmed: boolean): Promise<Message> {
     if (!confirmed) return textMessage(t(ctx.lang, "mydata.erase-confirm"));
+    if (!ctx.stored) return textMessage(t(ctx.lang, "ok.mydata-erased"));
     const coordinatorOf = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null, roles: { has: "coordinator" } }, include: { partnership: true } });
     for (const m of coordinatorOf) {
       const others = await this.db.membership.count({ where: { workspaceId: ctx.workspaceId, partnershipId: m.partnershipId, removedAt: null, roles: { has: "coordinator" }, id: { not: m.id } } });
@@ -840,27 +846,40 @@ export class Partnerpuls {
 
   // ---- context -------------------------------------------------------------------------------------
 
+  /**
+   * Who is asking. A person the bot has not met yet (and their workspace) is not stored until a
+   * command needs it: asking for help, or mistyping, leaves no trace in the database. Until then
+   * the ids are fresh UUIDs that match no row, so every query simply finds nothing.
+   */
   private async context(actor: Actor): Promise<Context> {
     const ws = actor.workspace;
-    // Read first: nearly every request comes from a workspace and person already known, and a
-    // button press should not cost two writes before it does its work.
-    const workspace =
-      (await this.db.workspace.findUnique({ where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } } })) ??
-      (await this.db.workspace.upsert({
-        where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } },
-        create: { platform: ws.platform, externalId: ws.externalId, name: ws.name ?? "" },
-        update: {},
-      }));
-    const key = { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } };
-    let person = await this.db.person.findUnique({ where: key });
-    if (!person || (actor.displayName && actor.displayName !== person.displayName))
-      person = await this.db.person.upsert({
-        where: key,
-        create: { workspaceId: workspace.id, platformUserId: actor.userId, displayName: actor.displayName ?? "" },
-        update: { displayName: actor.displayName },
-      });
+    const workspace = await this.db.workspace.findUnique({ where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } } });
+    let person = workspace ? await this.db.person.findUnique({ where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } } }) : null;
+    if (person && actor.displayName && actor.displayName !== person.displayName)
+      person = await this.db.person.update({ where: { id: person.id }, data: { displayName: actor.displayName } });
+    const workspaceId = workspace?.id ?? randomUUID();
+    const stored = person !== null;
+    person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, timeZone: null, createdAt: this.now() };
     const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
-    return { actor, workspaceId: workspace.id, person, lang };
+    return { actor, workspaceId, person, stored, lang };
+  }
+
+  /** Stores the workspace and the person behind a context, the first time a command needs them. */
+  private async store(ctx: Context): Promise<void> {
+    if (ctx.stored) return;
+    const ws = ctx.actor.workspace;
+    const workspace = await this.db.workspace.upsert({
+      where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } },
+      create: { platform: ws.platform, externalId: ws.externalId, name: ws.name ?? "" },
+      update: {},
+    });
+    ctx.person = await this.db.person.upsert({
+      where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: ctx.actor.userId } },
+      create: { workspaceId: workspace.id, platformUserId: ctx.actor.userId, displayName: ctx.actor.displayName ?? "" },
+      update: {},
+    });
+    ctx.workspaceId = workspace.id;
+    ctx.stored = true;
   }
 
   /** The person's own choice first, then the partnership's language. */

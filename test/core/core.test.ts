@@ -88,6 +88,20 @@ describeEachDatabase("the core", (db) => {
     await h.cmd("coord", "checkin close");
   });
 
+  it("stores nothing about someone who only asks for help or mistypes", async () => {
+    const p = db().prisma;
+    const before = [await p.workspace.count(), await p.person.count()];
+    const stranger: Actor = { workspace: { platform: "teams", externalId: "tenant-9" }, userId: "visitor", displayName: "Visitor", locale: "da-DK" };
+    const core = h.core();
+    expect(text(await core.command(stranger, "help"))).toMatch(/For koordinatorer/);
+    expect(text(await core.command(stranger, "status"))).toMatch(/ikke med i et partnerskab/);
+    expect(text(await core.command(stranger, "mydata erase confirm"))).toMatch(/slettet/);
+    expect(text(await core.home(stranger))).toMatch(/ikke med i et partnerskab/);
+    expect([await p.workspace.count(), await p.person.count()]).toEqual(before);
+    expect(text(await core.command(stranger, "language en"))).toMatch(/English/);
+    expect([await p.workspace.count(), await p.person.count()]).toEqual([before[0]! + 1, before[1]! + 1]);
+  });
+
   it("answers 1,000 random command strings with a clear message each, and malformed ones change nothing", async () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
