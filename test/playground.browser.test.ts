@@ -12,6 +12,7 @@ import { findBuiltIn, CHECKLIST_KEY } from "../src/instruments/catalogue.ts";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOT = path.resolve("test-results/playground.png");
+const SCREENSHOT_DA = path.resolve("test-results/playground-da.png");
 const WAIT = 20_000;
 
 /** What each partner answers, statement by statement (35 each): different, so the digest has spread. */
@@ -42,7 +43,8 @@ it("runs a whole check-in through the playground page", { timeout: 120_000 }, as
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     });
-    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    // An English browser: the page takes its first language from navigator.language.
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: "en-US" });
     page.setDefaultTimeout(WAIT);
     // CSP violations (an inline style or script) and script errors show up here.
     page.on("console", (m) => {
@@ -124,6 +126,29 @@ it("runs a whole check-in through the playground page", { timeout: 120_000 }, as
     await page.locator("body[data-busy=false]").waitFor();
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    // The page's own words exist in English and Danish, with the same keys and placeholders.
+    const strings = await page.evaluate(() => (window as unknown as { __playgroundStrings: Record<"en" | "da", Record<string, string>> }).__playgroundStrings);
+    expect(Object.keys(strings.da).sort()).toEqual(Object.keys(strings.en).sort());
+    const slots = (s: string) => [...s.matchAll(/\{\w+\}|`/g)].map((m) => m[0]).sort();
+    for (const [key, en] of Object.entries(strings.en)) expect(slots(strings.da[key]!), key).toEqual(slots(en));
+
+    // Switching to Danish redoes the chrome at once (the bot's messages keep each person's language).
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    await page.getByRole("button", { name: "Dansk" }).click();
+    expect(await page.locator("html").getAttribute("lang")).toBe("da");
+    expect(await mette.locator(".inbox h3").innerText()).toMatch(/^Direkte beskeder\b/);
+    expect(await mette.locator(".person-org").innerText()).toBe("Aarhus Kommune · kommune · koordinator");
+    await mette.getByRole("textbox", { name: "Kommando som Mette Holm" }).waitFor();
+    await page.getByRole("button", { name: "Side om side", pressed: true }).waitFor();
+    expect(await page.title()).toBe(strings.da.title);
+    expect(await page.evaluate(() => localStorage.getItem("partnerpuls.lang"))).toBe("da");
+    await page.screenshot({ path: SCREENSHOT_DA, fullPage: true });
+    // … and back.
+    await page.getByRole("button", { name: "English" }).click();
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    expect(await mette.locator(".inbox h3").innerText()).toMatch(/^Direct messages\b/);
+    await mette.getByRole("textbox", { name: "Command as Mette Holm" }).waitFor();
 
     expect(problems).toEqual([]);
   } finally {

@@ -25,6 +25,203 @@
   const $ = (sel, root = document) => root.querySelector(sel);
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 
+  // ---- the page's own words, in English and Danish ------------------------------------------------
+  // The bot's messages come from the server in each person's language; these are only the page's
+  // chrome. Both languages have the same keys; {name} is filled in, `text` is shown as code.
+
+  const STRINGS = {
+    en: {
+      title: "Partnerpuls playground",
+      skip: "Skip to the people",
+      tagline: "Try a partnership check-in as four people at once: Mette coordinates, Anders, Fatima and Lars are partners. Same commands and buttons as in Slack or Teams.",
+      "layout.label": "Layout",
+      "layout.single": "One person",
+      "layout.side": "Side by side",
+      "lang.label": "Language",
+      "tabs.label": "Person",
+      loading: "Loading the playground…",
+      "sync.busy": "Updating…",
+      "sync.idle": "Up to date",
+      dismiss: "Dismiss",
+      refresh: "Refresh",
+      "channel.desc": "The steering group's channel: digests are posted here.",
+      "channel.empty": "Nothing posted yet. When Mette closes a check-in (checkin close) or types digest, the digest appears here.",
+      "setup.title": "Demo partnership",
+      "setup.desc": "Creates “Sund By” with its organisations and members, one command at a time, as a coordinator would type them.",
+      "setup.run": "Set up the demo partnership",
+      "setup.running": "Setting up…",
+      "setup.next": "All set. Next: start a check-in with `checkin start`.",
+      "setup.fill": "Put it in the command box",
+      "setup.command": "checkin start",
+      "command.label": "Command as {name}",
+      "command.placeholder": "help",
+      "command.send": "Send",
+      "command.hint": "Try `help`, `status` or `checkin start`. Enter sends.",
+      "command.you": "You typed",
+      "command.sending": "Sending…",
+      "home.title": "Home",
+      "home.loading": "Loading…",
+      "inbox.title": "Direct messages",
+      "inbox.count": "messages",
+      "inbox.empty": "No direct messages yet.",
+      "tab.count": "direct messages",
+      "role.coordinator": "coordinator",
+      "role.partner": "partner",
+      "sector.municipality": "municipality",
+      "sector.region": "region",
+      "sector.ngo": "NGO",
+      "sector.research": "research",
+      "sector.private": "private",
+      "sector.other": "other",
+      "err.status": "The server answered {status}.",
+      "err.not-sent": "Not sent: {message}",
+      "err.refresh": "Could not refresh: {message}",
+      "err.button": "That button did not go through: {message}",
+      "err.no-token": "This page has no playground token: open it from the Partnerpuls server (npm start), not as a file.",
+      "err.load": "Could not load the playground: {message}",
+    },
+    da: {
+      title: "Prøv Partnerpuls",
+      skip: "Spring til personerne",
+      tagline: "Prøv en runde i et partnerskab som fire personer på én gang: Mette er koordinator, Anders, Fatima og Lars er partnere. Samme kommandoer og knapper som i Slack eller Teams.",
+      "layout.label": "Visning",
+      "layout.single": "Én person",
+      "layout.side": "Side om side",
+      "lang.label": "Sprog",
+      "tabs.label": "Person",
+      loading: "Indlæser siden…",
+      "sync.busy": "Opdaterer…",
+      "sync.idle": "Opdateret",
+      dismiss: "Luk",
+      refresh: "Opdater",
+      "channel.desc": "Styregruppens kanal: opsummeringerne bliver delt her.",
+      "channel.empty": "Intet delt endnu. Når Mette lukker en runde (runde luk) eller skriver opsummering, kommer opsummeringen her.",
+      "setup.title": "Demo-partnerskab",
+      "setup.desc": "Opretter »Sund By« med organisationer og medlemmer, én kommando ad gangen, sådan som en koordinator ville skrive dem.",
+      "setup.run": "Opret demo-partnerskabet",
+      "setup.running": "Opretter…",
+      "setup.next": "Klar. Næste skridt: start en runde med `runde start`.",
+      "setup.fill": "Sæt den ind i kommandofeltet",
+      "setup.command": "runde start",
+      "command.label": "Kommando som {name}",
+      "command.placeholder": "hjælp",
+      "command.send": "Send",
+      "command.hint": "Prøv `hjælp`, `status` eller `runde start`. Enter sender.",
+      "command.you": "Du skrev",
+      "command.sending": "Sender…",
+      "home.title": "Oversigt",
+      "home.loading": "Indlæser…",
+      "inbox.title": "Direkte beskeder",
+      "inbox.count": "beskeder",
+      "inbox.empty": "Ingen direkte beskeder endnu.",
+      "tab.count": "direkte beskeder",
+      "role.coordinator": "koordinator",
+      "role.partner": "partner",
+      "sector.municipality": "kommune",
+      "sector.region": "region",
+      "sector.ngo": "NGO",
+      "sector.research": "forskning",
+      "sector.private": "privat",
+      "sector.other": "andet",
+      "err.status": "Serveren svarede {status}.",
+      "err.not-sent": "Ikke sendt: {message}",
+      "err.refresh": "Kunne ikke opdatere: {message}",
+      "err.button": "Knappen gik ikke igennem: {message}",
+      "err.no-token": "Siden mangler sin adgangsnøgle: åbn den fra Partnerpuls-serveren (npm start), ikke som en fil.",
+      "err.load": "Kunne ikke indlæse siden: {message}",
+    },
+  };
+  // For the browser test, which checks that both languages have the same keys.
+  window.__playgroundStrings = STRINGS;
+
+  const LANG_KEY = "partnerpuls.lang";
+  let lang = initialLang();
+
+  function initialLang() {
+    try {
+      const saved = localStorage.getItem(LANG_KEY);
+      if (saved === "en" || saved === "da") return saved;
+    } catch {
+      // storage may be off
+    }
+    return /^da\b/i.test(navigator.language || "") ? "da" : "en";
+  }
+
+  /** The text for a key in the page's language; a missing key is a bug, reported on the console. */
+  function t(key, vars) {
+    let s = STRINGS[lang][key];
+    if (s === undefined) {
+      console.error(`playground: no ${lang} text for "${key}"`);
+      s = STRINGS.en[key] ?? key;
+    }
+    return s.replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
+  }
+
+  /** Gives an element its text by key (and keeps the key, so a language switch can redo it). */
+  function tr(el, key, vars) {
+    el.setAttribute("data-i18n", key);
+    setVars(el, vars);
+    paint(el);
+    return el;
+  }
+
+  /** The same for an attribute: data-i18n-<attribute>="key". */
+  function trAttr(el, attr, key, vars) {
+    el.setAttribute(`data-i18n-${attr}`, key);
+    if (vars) setVars(el, vars);
+    paint(el);
+    return el;
+  }
+
+  function setVars(el, vars) {
+    if (vars) el.setAttribute("data-i18n-vars", JSON.stringify(vars));
+    else el.removeAttribute("data-i18n-vars");
+  }
+
+  function paint(el) {
+    const raw = el.getAttribute("data-i18n-vars");
+    const vars = raw ? JSON.parse(raw) : undefined;
+    for (const a of Array.from(el.attributes)) {
+      if (a.name === "data-i18n") {
+        // `text` becomes <code>: split on backticks, odd parts are code.
+        const parts = t(a.value, vars).split("`");
+        el.replaceChildren(
+          ...parts.map((part, i) => {
+            if (i % 2 === 0) return part;
+            const code = document.createElement("code");
+            code.textContent = part;
+            return code;
+          }),
+        );
+      } else if (a.name.startsWith("data-i18n-") && a.name !== "data-i18n-vars") {
+        el.setAttribute(a.name.slice("data-i18n-".length), t(a.value, vars));
+      }
+    }
+  }
+
+  /** Re-does every translated text and attribute under root (and the times, in local format). */
+  function paintAll(root = document) {
+    const els = $$("*", root).filter((el) => Array.from(el.attributes).some((a) => a.name.startsWith("data-i18n")));
+    for (const el of els) paint(el);
+    for (const time of $$(".msg-meta time[datetime]", root)) time.textContent = timeLabel(time.dateTime);
+  }
+
+  function setLang(next) {
+    lang = next;
+    try {
+      localStorage.setItem(LANG_KEY, next);
+    } catch {
+      // not remembered
+    }
+    applyLang();
+  }
+
+  function applyLang() {
+    document.documentElement.lang = lang;
+    for (const b of $$(".lang-switch [data-lang]")) b.setAttribute("aria-pressed", b.dataset.lang === lang ? "true" : "false");
+    paintAll();
+  }
+
   // ---- talking to the server ------------------------------------------------------------------
 
   async function api(method, path, body) {
@@ -37,19 +234,18 @@
     } catch {
       // not JSON: reported below by status
     }
-    if (!res.ok) throw new Error((data && data.error) || `The server answered ${res.status}.`);
+    if (!res.ok) throw new Error((data && data.error) || t("err.status", { status: res.status }));
     return data;
   }
 
-  function showAlert(text) {
+  function showAlert(key, vars) {
     const box = $("#alert");
     box.replaceChildren();
-    const p = document.createElement("p");
-    p.textContent = text;
+    const p = tr(document.createElement("p"), key, vars);
     const close = document.createElement("button");
     close.type = "button";
     close.className = "btn-quiet";
-    close.textContent = "Dismiss";
+    tr(close, "dismiss");
     close.addEventListener("click", () => {
       box.hidden = true;
     });
@@ -61,7 +257,7 @@
     const busy = state.inflight > 0 || state.refreshing || refreshTimer !== 0;
     document.body.dataset.busy = busy ? "true" : "false";
     const ind = $("#sync");
-    if (ind) ind.textContent = busy ? "Updating…" : "Up to date";
+    if (ind) tr(ind, busy ? "sync.busy" : "sync.idle");
   }
 
   function mutationStart() {
@@ -104,7 +300,7 @@
 
   function timeLabel(iso) {
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString(lang === "da" ? "da-DK" : "en-GB", { hour: "2-digit", minute: "2-digit" });
   }
 
   /** One message as an article; `meta` adds a sender line with the time. */
@@ -210,7 +406,7 @@
         try {
           data = await fetchAll();
         } catch (e) {
-          showAlert(`Could not refresh: ${e.message}`);
+          showAlert("err.refresh", { message: e.message });
           break;
         }
         // Something changed while we were fetching: what we have may be older than the page.
@@ -262,7 +458,7 @@
       const count = document.createElement("span");
       count.className = "tab-count";
       count.hidden = true;
-      count.title = "direct messages";
+      trAttr(count, "title", "tab.count");
       tab.append(av, label, count);
       tab.addEventListener("click", () => selectPerson(p.id, false));
       tabs.append(tab);
@@ -277,21 +473,27 @@
       const name = $(".person-name", pane);
       name.id = `name-${p.id}`;
       name.textContent = p.name;
-      $(".person-org", pane).textContent = `${p.organisation} · ${p.sector}${i === 0 ? " · coordinator" : " · partner"}`;
+      // Organisation · sector · role; a sector the page has no words for is shown as it is.
+      const sector = document.createElement("span");
+      if (STRINGS.en[`sector.${p.sector}`] !== undefined) tr(sector, `sector.${p.sector}`);
+      else sector.textContent = p.sector;
+      const role = tr(document.createElement("span"), i === 0 ? "role.coordinator" : "role.partner");
+      $(".person-org", pane).replaceChildren(p.organisation, " · ", sector, " · ", role);
       const input = $(".command-input", pane);
       input.id = `command-${p.id}`;
       const label2 = $(".command-label", pane);
       label2.htmlFor = input.id;
-      label2.textContent = `Command as ${p.name}`;
+      tr(label2, "command.label", { name: p.name });
       $(".command", pane).addEventListener("submit", (e) => {
         e.preventDefault();
         sendCommand(p.id);
       });
       input.addEventListener("keydown", (e) => recallHistory(e, p.id));
       $(".home-refresh", pane).addEventListener("click", () => refreshAll());
-      $(".inbox-messages", pane).dataset.empty = "No direct messages yet.";
-      $(".home-view", pane).dataset.empty = "Loading…";
+      trAttr($(".inbox-messages", pane), "data-empty", "inbox.empty");
+      trAttr($(".home-view", pane), "data-empty", "home.loading");
       if (i === 0) setupBlock(pane, p);
+      paintAll(pane);
       people.append(pane);
     });
   }
@@ -379,7 +581,7 @@
     p.className = "echo";
     const you = document.createElement("span");
     you.className = "you";
-    you.textContent = "You typed";
+    tr(you, "command.you");
     const code = document.createElement("code");
     code.textContent = text;
     p.append(you, " ", code);
@@ -407,7 +609,7 @@
     const reply = $(".reply", pane);
     const pending = document.createElement("p");
     pending.className = "muted small pending";
-    pending.textContent = "Sending…";
+    tr(pending, "command.sending");
     reply.replaceChildren(echo(text), pending);
     form.setAttribute("aria-busy", "true");
     $(".command-send", pane).disabled = true;
@@ -416,7 +618,7 @@
       input.value = "";
       reply.replaceChildren(echo(text), article(r, false));
     } catch (e) {
-      pending.textContent = `Not sent: ${e.message}`;
+      tr(pending, "err.not-sent", { message: e.message });
       pending.classList.add("error");
     } finally {
       form.removeAttribute("aria-busy");
@@ -434,7 +636,7 @@
       if (block.dataset.state === "running") return;
       block.dataset.state = "running";
       run.disabled = true;
-      run.textContent = "Setting up…";
+      tr(run, "setup.running");
       $(".setup-next", block).hidden = true;
       const log = $(".setup-log", block);
       log.replaceChildren();
@@ -453,7 +655,7 @@
         } catch (e) {
           const p = document.createElement("p");
           p.className = "error small";
-          p.textContent = `Not sent: ${e.message}`;
+          tr(p, "err.not-sent", { message: e.message });
           li.append(p);
           li.classList.add("warn");
           failed = true;
@@ -462,12 +664,12 @@
       }
       block.dataset.state = failed ? "failed" : "done";
       run.disabled = false;
-      run.textContent = "Set up the demo partnership";
+      tr(run, "setup.run");
       if (!failed) $(".setup-next", block).hidden = false;
     });
     $(".setup-fill", block).addEventListener("click", () => {
       const input = $(".command-input", pane);
-      input.value = "checkin start";
+      input.value = t("setup.command");
       input.focus();
     });
   }
@@ -507,7 +709,7 @@
         }
       }
     } catch (e) {
-      showAlert(`That button did not go through: ${e.message}`);
+      showAlert("err.button", { message: e.message });
     } finally {
       if (holder) holder.removeAttribute("aria-busy");
       mutationEnd();
@@ -519,6 +721,8 @@
   async function start() {
     $("#layout-single").addEventListener("click", () => setLayout("single"));
     $("#layout-side").addEventListener("click", () => setLayout("side"));
+    for (const b of $$(".lang-switch [data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
+    applyLang();
     $("#tabs").addEventListener("keydown", tabKeys);
     $("#channel-refresh").addEventListener("click", () => refreshAll());
     document.addEventListener("click", (e) => {
@@ -533,21 +737,21 @@
     updateBusy();
 
     if (!token || token.startsWith("__")) {
-      showAlert("This page has no playground token: open it from the Partnerpuls server (npm start), not as a file.");
+      showAlert("err.no-token");
       return;
     }
     let info;
     try {
       info = await api("GET", "/people");
     } catch (e) {
-      showAlert(`Could not load the playground: ${e.message}`);
+      showAlert("err.load", { message: e.message });
       return;
     }
     state.people = info.people;
     state.channel = info.channel;
     state.setup = info.setup;
     $("#channel-title").textContent = `#${info.channel}`;
-    $("#channel-messages").dataset.empty = "Nothing posted yet. When Mette closes a check-in (checkin close) or types digest, the digest appears here.";
+    trAttr($("#channel-messages"), "data-empty", "channel.empty");
     let remembered = { person: null, layout: null };
     try {
       remembered = { person: localStorage.getItem("partnerpuls.person"), layout: localStorage.getItem("partnerpuls.layout") };
