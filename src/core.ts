@@ -8,9 +8,9 @@ import { parseCommand, USAGE, COORDINATOR_ONLY, type Command, type ParseError, t
 import { t, langFromLocale, isLang, formatDate, hasKey, listOf, type Lang, type Key } from "./i18n/i18n.ts";
 import { builtInInstruments, findBuiltIn, parseInstrument, CHECKLIST_KEY } from "./instruments/catalogue.ts";
 import type { Instrument } from "./instruments/schema.ts";
-import { snapshotFor, deadlineFrom, dueDateFrom, sectionItems, Snapshot } from "./domain/rounds.ts";
-import { pollMessage, nextOpenSection, digestMessage, listMessage } from "./messages/build.ts";
-import { scoreRound, trendBetween, mostDivergent, type RoundScore } from "./scoring/score.ts";
+import { snapshotFor, deadlineFrom, dueDateFrom, isOverdue } from "./domain/rounds.ts";
+import { RoundResults, personLabel } from "./results.ts";
+import { pollMessage, nextOpenSection, listMessage } from "./messages/build.ts";
 import { helpMessage } from "./commands/help.ts";
 import { z } from "zod";
 import { randomUUID } from "node:crypto";
@@ -55,8 +55,7 @@ interface Context {
 }
 
 export class Partnerpuls {
-  /** A round's snapshot never changes: parse and validate it once per process. */
-  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly results: RoundResults;
   private readonly now: () => Date;
   private readonly defaultTimeZone: string;
   private readonly defaultLanguage: Lang;
@@ -69,6 +68,7 @@ export class Partnerpuls {
     this.now = options.now ?? (() => new Date());
     this.defaultTimeZone = options.defaultTimeZone ?? "Europe/Copenhagen";
     this.defaultLanguage = options.defaultLanguage ?? "en";
+    this.results = new RoundResults(db, this.now);
   }
 
   // ---- inbound ---------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ export class Partnerpuls {
         }
       }
       const actions = await this.db.action.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: m.partnershipId, ownerId: m.id, status: "open" }, orderBy: { number: "asc" } });
-      for (const a of actions) lines.push(this.actionLine(ctx.lang, a, null, now));
+      for (const a of actions) lines.push(this.actionLine(ctx.lang, a, null, now, m.partnership.timeZone));
       const roles = this.roleList(ctx.lang, m.roles);
       blocks.push({ type: "divider" });
       blocks.push({ type: "text", text: `*${m.partnership.name}* (${roles})\n${lines.length ? lines.join("\n") : t(ctx.lang, "home.nothing-open")}` });
@@ -447,16 +447,6 @@ export class Partnerpuls {
     return { sent, failed };
   }
 
-  private snapshotOf(round: { id: string; snapshot: unknown }): Snapshot {
-    let snap = this.snapshots.get(round.id);
-    if (!snap) {
-      snap = Snapshot.parse(round.snapshot);
-      if (this.snapshots.size > 500) this.snapshots.delete(this.snapshots.keys().next().value!);
-      this.snapshots.set(round.id, snap);
-    }
-    return snap;
-  }
-
   private async roundWithPartnership(workspaceId: string, roundId: string) {
     const round = await this.db.round.findFirst({ where: { id: roundId, workspaceId }, include: { partnership: true } });
     if (!round) throw new UserError("err.bad-button");
@@ -475,7 +465,7 @@ export class Partnerpuls {
   ): Promise<Message> {
     const round = typeof roundOrId === "string" ? await this.roundWithPartnership(workspaceId, roundOrId) : roundOrId;
     const roundId = round.id;
-    const snapshot = this.snapshotOf(round);
+    const snapshot = this.results.snapshotOf(round);
     const rows = known ?? (await this.db.answer.findMany({ where: { workspaceId, roundId, membershipId } }));
     const answers = new Map(rows.map((a) => [a.itemId, { rating: a.rating, choice: a.choice }]));
     const open = round.closedAt === null && round.closesAt > this.now();
@@ -512,7 +502,7 @@ export class Partnerpuls {
     const { round, inv, lang } = await this.invitedMembership(ctx, a.r);
     const now = this.now();
     if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined);
-    const snapshot = this.snapshotOf(round);
+    const snapshot = this.results.snapshotOf(round);
     const section = snapshot.sections.find((s) => round.sectionIds.includes(s.id) && s.items.some((i) => i.id === a.i));
     const item = section?.items.find((i) => i.id === a.i);
     if (!section || !item) throw new UserError("err.bad-button");
@@ -592,78 +582,15 @@ export class Partnerpuls {
 
   // ---- digest ----------------------------------------------------------------------------------
 
-  private async scoreOf(workspaceId: string, round: { id: string; snapshot: unknown; sectionIds: string[] }, p: PartnershipRow): Promise<{ score: RoundScore; snapshot: Snapshot }> {
-    const snapshot = this.snapshotOf(round);
-    const [answers, invited] = await Promise.all([
-      this.db.answer.findMany({ where: { workspaceId, roundId: round.id }, select: { membershipId: true, itemId: true, rating: true, choice: true } }),
-      this.db.invitation.count({ where: { workspaceId, roundId: round.id } }),
-    ]);
-    const asked = sectionItems(snapshot).filter((s) => round.sectionIds.includes(s.id));
-    const score = scoreRound({
-      sections: round.sectionIds.map((id) => asked.find((s) => s.id === id)!),
-      instrumentSectionIds: snapshot.sections.map((s) => s.id),
-      scale: snapshot.scale ?? { min: 1, max: 5 },
-      bands: snapshot.bands,
-      answers: answers.map((a) => ({ respondent: a.membershipId, itemId: a.itemId, rating: a.rating, choice: a.choice })),
-      invited,
-      anonymity: p.anonymity === "attributed" ? "attributed" : "confidential",
-      minimumN: p.minimumN,
-    });
-    return { score, snapshot };
-  }
-
-  /** The digest of the partnership's latest round, in the given language. */
-  async digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<Message | null> {
-    const p = await this.db.partnership.findFirst({ where: { id: partnershipId, workspaceId } });
-    if (!p) return null;
-    const round = roundId
-      ? await this.db.round.findFirst({ where: { id: roundId, workspaceId } })
-      : await this.db.round.findFirst({ where: { workspaceId, partnershipId, opensAt: { lte: this.now() } }, orderBy: { number: "desc" } });
-    if (!round) return null;
-    const now = this.now();
-    const { score, snapshot } = await this.scoreOf(workspaceId, round, p);
-    const earlier = await this.db.round.findMany({
-      where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, number: { lt: round.number } },
-      orderBy: { number: "desc" },
-      take: 4,
-    });
-    const earlierScores = [];
-    for (const r of earlier) earlierScores.push({ round: r, score: (await this.scoreOf(workspaceId, r, p)).score });
-    const previous = earlierScores[0];
-    const trend = previous ? trendBetween(score, previous.score, previous.round.number) : null;
-    const today = new Date(Date.UTC(...(Object.values(this.localToday(p.timeZone)) as [number, number, number])));
-    const [openActions, overdue] = await Promise.all([
-      this.db.action.count({ where: { workspaceId, partnershipId, status: "open" } }),
-      this.db.action.findMany({ where: { workspaceId, partnershipId, status: "open", dueDate: { lt: today } }, include: { owner: { include: { person: true } } }, orderBy: { dueDate: "asc" } }),
-    ]);
-    return digestMessage({
-      lang,
-      partnershipName: p.name,
-      roundNumber: round.number,
-      snapshot,
-      sectionIds: round.sectionIds,
-      score,
-      trend,
-      history: earlierScores.reverse().map((e) => ({ roundNumber: e.round.number, total: e.score.total?.mean ?? null })),
-      open: round.closedAt === null && round.closesAt > now,
-      closesAt: round.closedAt ?? round.closesAt,
-      timeZone: p.timeZone,
-      minimumN: p.minimumN,
-      actions: { open: openActions, overdue: overdue.map((a) => ({ number: a.number, text: a.text, owner: a.owner ? this.personLabel(a.owner.person) : null, due: a.dueDate! })) },
-      divergent: mostDivergent(score, 3),
-    });
-  }
-
-  private localToday(timeZone: string) {
-    const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" }).formatToParts(this.now());
-    const get = (type: string) => Number(parts.find((x) => x.type === type)!.value);
-    return { y: get("year"), m: get("month") - 1, d: get("day") };
+  /** The digest of a round (default: the partnership's latest), in the given language. */
+  digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<Message | null> {
+    return this.results.digestFor(workspaceId, partnershipId, lang, roundId);
   }
 
   /** Posts the digest to the home channel, or to each steering member when there is none. */
   private async deliverDigest(ctx: Context, p: PartnershipRow, roundId?: string): Promise<string> {
     const lang = isLang(p.language) ? p.language : this.defaultLanguage;
-    const digest = await this.digestFor(ctx.workspaceId, p.id, lang, roundId);
+    const digest = await this.results.digestFor(ctx.workspaceId, p.id, lang, roundId);
     if (!digest) throw new UserError("err.no-rounds", {}, "checkin.start");
     if (p.homeChannel) {
       await this.port.sendToChannel(ctx.actor.workspace, p.homeChannel, digest);
@@ -672,7 +599,7 @@ export class Partnerpuls {
     const steering = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
     const recipients = steering.length ? steering : await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
     for (const m of recipients) {
-      const personal = isLang(m.person.language) && m.person.language !== lang ? (await this.digestFor(ctx.workspaceId, p.id, m.person.language, roundId))! : digest;
+      const personal = isLang(m.person.language) && m.person.language !== lang ? (await this.results.digestFor(ctx.workspaceId, p.id, m.person.language, roundId))! : digest;
       await this.port.sendToUser(ctx.actor.workspace, m.person.platformUserId, personal);
     }
     return t(ctx.lang, "ok.digest-sent", { n: recipients.length });
@@ -684,9 +611,9 @@ export class Partnerpuls {
 
   // ---- follow-up actions -----------------------------------------------------------------------
 
-  private actionLine(lang: Lang, a: { number: number; text: string; dueDate: Date | null; status: string; sourceMeeting: string | null }, owner: string | null, now: Date): string {
+  private actionLine(lang: Lang, a: { number: number; text: string; dueDate: Date | null; status: string; sourceMeeting: string | null }, owner: string | null, now: Date, timeZone: string): string {
     const due = a.dueDate ? t(lang, "action.due", { date: formatDate(lang, a.dueDate, "UTC") }) : t(lang, "action.no-due");
-    const overdue = a.status === "open" && a.dueDate && a.dueDate.getTime() + 86_400_000 <= now.getTime() ? ` — *${t(lang, "action.overdue")}*` : "";
+    const overdue = a.status === "open" && isOverdue(a.dueDate, now, timeZone) ? ` — *${t(lang, "action.overdue")}*` : "";
     const done = a.status === "done" ? ` ✓ ${t(lang, "action.done")}` : "";
     return `#${a.number} ${a.text} — ${owner ?? ""}${owner ? ", " : ""}${due}${overdue}${done}${a.sourceMeeting ? ` (${a.sourceMeeting})` : ""}`;
   }
@@ -714,7 +641,7 @@ export class Partnerpuls {
     const blocks: Parameters<typeof message>[1] = [{ type: "header", text: t(ctx.lang, "list.actions", { partnership: p.name }) }];
     if (actions.length === 0) blocks.push({ type: "text", text: t(ctx.lang, "list.no-actions") });
     for (const a of actions) {
-      blocks.push({ type: "text", text: this.actionLine(ctx.lang, a, a.owner ? this.personLabel(a.owner.person) : null, now) });
+      blocks.push({ type: "text", text: this.actionLine(ctx.lang, a, a.owner ? this.personLabel(a.owner.person) : null, now, p.timeZone) });
       if (a.status === "open") blocks.push({ type: "buttons", buttons: [{ label: t(ctx.lang, "action.mark-done", { number: a.number }), actionId: "action.done", value: JSON.stringify({ a: a.id }) }] });
     }
     return message(t(ctx.lang, "list.actions", { partnership: p.name }), blocks);
@@ -766,7 +693,7 @@ export class Partnerpuls {
       return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     };
     for (const r of rounds) {
-      const { score, snapshot } = await this.scoreOf(ctx.workspaceId, r, p);
+      const { score, snapshot } = await this.results.scoreOf(ctx.workspaceId, r, p);
       for (const s of snapshot.sections.filter((x) => r.sectionIds.includes(x.id)))
         for (const item of s.items) {
           const i = score.items.find((x) => x.itemId === item.id)!;
@@ -922,7 +849,7 @@ export class Partnerpuls {
   }
 
   private personLabel(person: { displayName: string; platformUserId: string }): string {
-    return person.displayName || this.mention(person.platformUserId);
+    return personLabel(person);
   }
 
   // ---- errors ----------------------------------------------------------------------------------------

@@ -95,6 +95,17 @@ export function dueDateFrom(spec: DateSpec, now: Date, timeZone: string): Date {
   return new Date(Date.UTC(year, month - 1, day + spec.days));
 }
 
+/** Today's date in a time zone, as the UTC midnight that due dates are stored at. */
+export function todayIn(timeZone: string, now: Date): Date {
+  const { year, month, day } = localDate(now, timeZone);
+  return new Date(Date.UTC(year, month - 1, day));
+}
+
+/** An action is overdue once its due date has passed in the partnership's time zone. */
+export function isOverdue(dueDate: Date | null, now: Date, timeZone: string): boolean {
+  return dueDate !== null && dueDate < todayIn(timeZone, now);
+}
+
 export function sectionItems(snapshot: Snapshot) {
   return snapshot.sections.map((s) => ({
     id: s.id,
