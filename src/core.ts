@@ -388,6 +388,7 @@ export class Partnerpuls {
     if (partners.length === 0) throw new UserError("err.no-partners", {}, "member.add");
 
     const round = await this.db.$transaction(async (tx) => {
+      await this.lockPartnership(tx, p.id);
       const open = await this.openRoundTx(tx, ctx.workspaceId, p.id, now);
       if (open) throw new UserError("err.round-open", { n: open.number }, "checkin.close");
       const last = await tx.round.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
@@ -417,6 +418,14 @@ export class Partnerpuls {
         date: formatDate(ctx.lang, closesAt, p.timeZone),
       }) + (sent.failed ? `\n${t(ctx.lang, "warn.send-failed", { n: sent.failed })}` : ""),
     );
+  }
+
+  /**
+   * Serialises writes that number rows per partnership (rounds, actions) or allow one open round,
+   * across every instance sharing the database: the second writer waits, then reads again.
+   */
+  private async lockPartnership(tx: Tx, partnershipId: string): Promise<void> {
+    await tx.$queryRaw`SELECT id FROM "Partnership" WHERE id = ${partnershipId} FOR UPDATE`;
   }
 
   private openRoundTx(tx: Tx, workspaceId: string, partnershipId: string, now: Date) {
@@ -627,6 +636,7 @@ export class Partnerpuls {
     }
     const dueDate = cmd.due ? dueDateFrom(cmd.due, this.now(), p.timeZone) : null;
     const action = await this.db.$transaction(async (tx) => {
+      await this.lockPartnership(tx, p.id);
       const last = await tx.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
       return tx.action.create({
         data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, text: cmd.text, ownerId, dueDate, sourceMeeting: cmd.meeting ?? null },

@@ -285,6 +285,38 @@ describeEachDatabase("the core", (db) => {
   });
 });
 
+describeEachDatabase("concurrency", (db) => {
+  it("numbers actions and rounds uniquely when coordinators write at the same moment", async () => {
+    const core = new Partnerpuls(db().prisma, new RecordingPort());
+    const coord: Actor = { workspace: { platform: "local", externalId: "busy" }, userId: "c" };
+    await core.command(coord, 'partnership create "Busy" language=en');
+    await core.command(coord, "member add @a roles=partner");
+    const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => core.command(coord, `action add "Task ${i}"`)));
+    expect(replies.every((r) => /recorded/.test(r.fallback))).toBe(true);
+    const numbers = (await db().prisma.action.findMany({ where: { partnership: { name: "Busy" } } })).map((a) => a.number).sort((a, b) => a - b);
+    expect(numbers).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const starts = await Promise.all([core.command(coord, "checkin start"), core.command(coord, "checkin start")]);
+    expect(starts.map((r) => /started/.test(r.fallback)).sort()).toEqual([false, true]);
+    expect(starts.some((r) => /still open/.test(r.fallback))).toBe(true);
+    expect(await db().prisma.round.count({ where: { partnership: { name: "Busy" } } })).toBe(1);
+  });
+
+  it("records a double click once, even when both clicks arrive together", async () => {
+    const port = new RecordingPort();
+    const core = new Partnerpuls(db().prisma, port);
+    const coord: Actor = { workspace: { platform: "local", externalId: "clicks" }, userId: "c" };
+    await core.command(coord, 'partnership create "Clicks" language=en');
+    await core.command(coord, "member add @a roles=partner");
+    await core.command(coord, "checkin start sections=1");
+    const q = port.lastDm("a")!.blocks.find((b) => b.type === "question");
+    if (q?.type !== "question") throw new Error("no question");
+    const a: Actor = { workspace: coord.workspace, userId: "a" };
+    const replies = await Promise.all(Array.from({ length: 6 }, () => core.action(a, q.options[3]!.actionId, q.options[3]!.value)));
+    expect(replies.every((r) => /Saved: 4/.test(JSON.stringify(r)))).toBe(true);
+    expect(await db().prisma.answer.count({ where: { round: { partnership: { name: "Clicks" } } } })).toBe(1);
+  });
+});
+
 describeEachDatabase("delivery", (db) => {
   it("sends at start the polls a failed or interrupted send left behind, once", async () => {
     const failing = new RecordingPort();
