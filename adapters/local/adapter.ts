@@ -10,6 +10,8 @@ import type { Message } from "../../src/messages/model.ts";
 import type { Partnerpuls } from "../../src/core.ts";
 import { readBody, sendJson, HttpError, type Mount } from "../../src/server.ts";
 import { renderHtml } from "./render.ts";
+import { t, LANGS, type Key } from "../../src/i18n/i18n.ts";
+import { SECTORS } from "../../src/commands/parse.ts";
 import { PLAYGROUND_PEOPLE, PLAYGROUND_WORKSPACE, PLAYGROUND_CHANNEL, DEMO_SETUP_COMMANDS } from "./people.ts";
 
 export interface Delivered {
@@ -88,6 +90,9 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
     const p = PLAYGROUND_PEOPLE.find((x) => x.id === id)!;
     return { workspace: localWorkspace(), userId: p.id, displayName: p.name, locale: p.locale, ...(channelId ? { channelId } : {}) };
   };
+  // The page shows each person's sector and role in the words the bot uses.
+  const labelKeys = [...SECTORS.map((x) => `sector.${x}`), "role.coordinator", "role.partner"] as Key[];
+  const labels = Object.fromEntries(LANGS.map((lang) => [lang, Object.fromEntries(labelKeys.map((k) => [k, t(lang, k)]))]));
   const view = (d: Delivered) => ({ ...d, html: renderHtml(d.message, d.id, names) });
   const pageDir = new URL("./public/", import.meta.url);
 
@@ -128,7 +133,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
     const route = `${req.method} ${url.pathname.slice("/local/api".length)}`;
     switch (route) {
       case "GET /people":
-        sendJson(res, 200, { people: PLAYGROUND_PEOPLE, channel: PLAYGROUND_CHANNEL, setup: DEMO_SETUP_COMMANDS });
+        sendJson(res, 200, { people: PLAYGROUND_PEOPLE, channel: PLAYGROUND_CHANNEL, setup: DEMO_SETUP_COMMANDS, labels });
         return true;
       case "POST /command": {
         const body = CommandBody.safeParse(await json(req));

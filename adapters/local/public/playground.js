@@ -65,14 +65,6 @@
       "inbox.count": "messages",
       "inbox.empty": "No direct messages yet.",
       "tab.count": "direct messages",
-      "role.coordinator": "coordinator",
-      "role.partner": "partner",
-      "sector.municipality": "municipality",
-      "sector.region": "region",
-      "sector.ngo": "NGO",
-      "sector.research": "research",
-      "sector.private": "private",
-      "sector.other": "other",
       "err.status": "The server answered {status}.",
       "err.not-sent": "Not sent: {message}",
       "err.refresh": "Could not refresh: {message}",
@@ -115,14 +107,6 @@
       "inbox.count": "beskeder",
       "inbox.empty": "Ingen direkte beskeder endnu.",
       "tab.count": "direkte beskeder",
-      "role.coordinator": "koordinator",
-      "role.partner": "partner",
-      "sector.municipality": "kommune",
-      "sector.region": "region",
-      "sector.ngo": "NGO",
-      "sector.research": "forskning",
-      "sector.private": "privat",
-      "sector.other": "andet",
       "err.status": "Serveren svarede {status}.",
       "err.not-sent": "Ikke sendt: {message}",
       "err.refresh": "Kunne ikke opdatere: {message}",
@@ -747,6 +731,8 @@
       showAlert("err.load", { message: e.message });
       return;
     }
+    // Sector and role names come from the bot's own catalogue, in both languages.
+    for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], info.labels[lang]);
     state.people = info.people;
     state.channel = info.channel;
     state.setup = info.setup;
