@@ -153,9 +153,7 @@ const postgresAtLoad = await postgresAvailability();
 /** `describe(title, body)` for tests that need the PostgreSQL server: skipped with the reason in
  *  its title when the server is unreachable, or failing when PARTNERPULS_REQUIRE_POSTGRES=1. */
 export function describePostgres(title: string, body: () => void): void {
-  if (postgresAtLoad.ok) {
-    describe(title, body);
-  } else if (postgresRequired()) {
+  if (!postgresAtLoad.ok && postgresRequired()) {
     const reason = postgresAtLoad.reason;
     describe(title, () => {
       beforeAll(() => {
@@ -163,9 +161,10 @@ export function describePostgres(title: string, body: () => void): void {
       });
       body();
     });
-  } else {
-    describe.skip(`${title} (skipped: ${postgresAtLoad.reason})`, body);
+    return;
   }
+  const unreachable = postgresAtLoad.ok ? null : postgresAtLoad.reason;
+  describe.skipIf(unreachable !== null)(unreachable ? `${title} (skipped: ${unreachable})` : title, body);
 }
 
 /** One `describe` per database (nested under `title`), each with a fresh migrated database. */
