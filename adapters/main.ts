@@ -1,59 +1,110 @@
 // The composition root: reads the configuration, opens the database (applying migrations),
-// builds the core and mounts each configured adapter on the one HTTP server.
+// builds the core, the courier (outbox) and each configured adapter on the one HTTP server.
 import { loadConfig, ConfigError, type Config } from "../src/config.ts";
 import { openDatabase, type Database } from "../src/store/database.ts";
 import { Partnerpuls } from "../src/core.ts";
+import { Courier } from "../src/outbox/courier.ts";
 import { startServer, type Mount } from "../src/server.ts";
-import type { ChatPort } from "../src/ports.ts";
+import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
 
 export async function main(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(env);
   const db = await openDatabase({ url: config.DATABASE_URL });
   try {
-    return await startApp(config, db);
+    return await startApp(config, db, env);
   } catch (e) {
     await db.close();
     throw e;
   }
 }
 
-/** Everything but opening the database: tests hand in a database of their own. */
-export async function startApp(config: Config, db: Database) {
+export interface AppOptions {
+  /** the courier's and clock's name for this instance (leases, run records) */
+  runner?: string;
+  /** the core's clock (tests) */
+  now?: () => Date;
+}
+
+/**
+ * Everything but opening the database: tests hand in a database of their own. Slack and Teams are
+ * loaded only when configured, so the local mode never loads their SDKs.
+ */
+export async function startApp(config: Config, db: Database, env: NodeJS.ProcessEnv = process.env, options: AppOptions = {}) {
   const mounts: Mount[] = [];
-  // Until the Slack and Teams adapters land, the playground is the one platform.
-  const chat = new LocalChat();
-  const port: ChatPort = chat;
-  const core = new Partnerpuls(db.prisma, port, { defaultLanguage: config.PARTNERPULS_LANGUAGE, defaultTimeZone: config.PARTNERPULS_TIMEZONE });
-  const resumed = await core.resumeUnsentPolls();
-  if (resumed > 0) console.log(`partnerpuls: sent ${resumed} poll(s) left unsent before the last stop`);
+  let courier: Courier | null = null;
+  const core = new Partnerpuls(db.prisma, {
+    defaultLanguage: config.PARTNERPULS_LANGUAGE,
+    defaultTimeZone: config.PARTNERPULS_TIMEZONE,
+    now: options.now,
+    onEnqueue: () => courier?.kick(),
+  });
+  const adapters: PlatformAdapter[] = [];
+  const slackEnv = Object.keys(env).some((k) => k.startsWith("SLACK_") && env[k]);
+  if (slackEnv) {
+    const slack = await import("./slack/index.ts");
+    const slackConfig = slack.slackConfigFrom(env);
+    if (slackConfig) adapters.push(await slack.createSlackAdapter({ core, prisma: db.prisma }, slackConfig));
+  }
+  const teamsEnv = Boolean(env.MicrosoftAppId || env.TEAMS_LOCAL);
+  if (teamsEnv) {
+    const teams = await import("./teams/index.ts");
+    const teamsConfig = teams.teamsConfigFrom(env);
+    if (teamsConfig) adapters.push(await teams.createTeamsAdapter({ core, prisma: db.prisma }, teamsConfig));
+  }
+  let chat: LocalChat | null = null;
   let playgroundToken: string | null = null;
   if (config.PARTNERPULS_PLAYGROUND === "on") {
+    chat = new LocalChat();
     const local = createLocalMount({ core, chat });
     mounts.push(local.mount);
     playgroundToken = local.token;
   }
+  for (const a of adapters) mounts.push(...a.mounts);
+  courier = new Courier(db.prisma, [...(chat ? [chat] : []), ...adapters.map((a) => a.port)], {
+    onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref),
+    runner: options.runner,
+  });
   const server = await startServer({
     port: config.PORT,
     host: config.HOST,
     mounts,
     health: async () => {
       await db.prisma.$queryRaw`SELECT 1`;
-      return { database: db.kind, playground: playgroundToken !== null };
+      const platforms = Object.fromEntries(adapters.map((a) => [a.platform, a.health()]));
+      return { database: db.kind, playground: playgroundToken !== null, ...platforms, outbox: courier!.stats };
     },
   });
+  for (const a of adapters) await a.start();
+  // Deliveries left by an earlier run (or another instance) go out now.
+  courier.start();
   const shutdown = async () => {
+    await courier!.stop();
+    for (const a of adapters) await a.stop();
     await server.close();
     await db.close();
   };
-  return { server, db, core, chat, playgroundToken, shutdown, config };
+  return {
+    server,
+    db,
+    core,
+    chat,
+    courier,
+    adapters: Object.fromEntries(adapters.map((a) => [a.platform, a])) as Partial<Record<PlatformAdapter["platform"], PlatformAdapter>>,
+    playgroundToken,
+    /** waits until every due delivery has gone out */
+    settle: () => courier!.settle(),
+    shutdown,
+    config,
+  };
 }
 
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!);
 if (isEntry) {
   main()
-    .then(({ server, db, playgroundToken, shutdown }) => {
-      console.log(`Partnerpuls is running on ${server.url} (database: ${db.kind}).`);
+    .then(({ server, db, playgroundToken, shutdown, adapters }) => {
+      const platforms = Object.keys(adapters);
+      console.log(`Partnerpuls is running on ${server.url} (database: ${db.kind}${platforms.length ? `; ${platforms.join(", ")}` : ""}).`);
       if (playgroundToken) console.log(`Playground: open ${server.url.replace("127.0.0.1", "localhost")}/ in your browser.`);
       let stopping = false;
       for (const sig of ["SIGINT", "SIGTERM"] as const)

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { openDatabase, type Database } from "../src/store/database.ts";
 import { Partnerpuls } from "../src/core.ts";
-import type { ChatPort, WorkspaceRef } from "../src/ports.ts";
+import type { WorkspaceRef } from "../src/ports.ts";
 import { findBuiltIn, CHECKLIST_KEY } from "../src/instruments/catalogue.ts";
 import { snapshotFor } from "../src/domain/rounds.ts";
 import { answerValue } from "../src/messages/build.ts";
@@ -18,7 +18,6 @@ const PARTNERS = 50;
 const ROUNDS = 20;
 const ANSWERS = 2000;
 
-const quiet: ChatPort = { sendToUser: async () => {}, sendToChannel: async () => {} };
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -53,7 +52,7 @@ const { db, cleanup } = await openBenchDatabase();
 const prisma = db.prisma;
 try {
   const ws: WorkspaceRef = { platform: "local", externalId: "bench" };
-  const core = new Partnerpuls(prisma, quiet);
+  const core = new Partnerpuls(prisma);
   // Set up through the core's own commands: the partnership, its coordinator and 50 partners.
   const coord = { workspace: ws, userId: "coord" };
   await core.command(coord, 'partnership create "Bench" language=en');

@@ -1,7 +1,8 @@
 // The Partnerpuls core: commands and button presses in, messages out. Platform-neutral: an
 // adapter authenticates the request, builds an Actor and renders what comes back.
 import type { PrismaClient } from "./generated/prisma/client.ts";
-import type { Actor, ChatPort, WorkspaceRef } from "./ports.ts";
+import { Prisma } from "./generated/prisma/client.ts";
+import type { Actor, MessageRef, WorkspaceRef } from "./ports.ts";
 import type { Message } from "./messages/model.ts";
 import { message, textMessage } from "./messages/model.ts";
 import { parseCommand, USAGE, COORDINATOR_ONLY, type Command, type ParseError, type UsageKey } from "./commands/parse.ts";
@@ -14,6 +15,8 @@ import { pollMessage, nextOpenSection, listMessage } from "./messages/build.ts";
 import { helpMessage } from "./commands/help.ts";
 import { z } from "zod";
 import { randomUUID } from "node:crypto";
+import { enqueueDeliveries, type AfterDelivery, type OutboxItem } from "./outbox/courier.ts";
+import type { Tx as QueueTx } from "./jobs/queue.ts";
 
 type Db = PrismaClient;
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -22,7 +25,20 @@ export interface CoreOptions {
   now?: () => Date;
   defaultTimeZone?: string;
   defaultLanguage?: Lang;
+  /** called after messages were put in the outbox, so the courier can deliver them at once */
+  onEnqueue?: () => void;
 }
+
+/** Answers grouped by who gave them (Map.groupBy needs Node 21). */
+function byMembership<T extends { membershipId: string }>(rows: T[]): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) m.set(r.membershipId, [...(m.get(r.membershipId) ?? []), r]);
+  return m;
+}
+
+export type DigestTrigger = "round-closed" | "schedule" | "on-demand";
+/** Where a digest went: the home channel, or this many people by DM. */
+export type DigestTarget = { channel: string } | { people: number };
 
 /** A reply that went wrong for a reason the user can fix: shown to them, nothing changed. */
 class UserError extends Error {
@@ -44,6 +60,8 @@ const ActionPayload = z.object({ a: z.string().uuid() });
 type PartnershipRow = NonNullable<Awaited<ReturnType<Db["partnership"]["findFirst"]>>>;
 type PersonRow = NonNullable<Awaited<ReturnType<Db["person"]["findFirst"]>>>;
 type MembershipRow = NonNullable<Awaited<ReturnType<Db["membership"]["findFirst"]>>>;
+type RoundRow = NonNullable<Awaited<ReturnType<Db["round"]["findFirst"]>>>;
+type RoundWithPartnership = RoundRow & { partnership: PartnershipRow };
 
 interface Context {
   actor: Actor;
@@ -60,11 +78,13 @@ export class Partnerpuls {
   private readonly defaultTimeZone: string;
   private readonly defaultLanguage: Lang;
 
+  private readonly onEnqueue: () => void;
+
   constructor(
     private readonly db: Db,
-    private readonly port: ChatPort,
     options: CoreOptions = {},
   ) {
+    this.onEnqueue = options.onEnqueue ?? (() => {});
     this.now = options.now ?? (() => new Date());
     this.defaultTimeZone = options.defaultTimeZone ?? "Europe/Copenhagen";
     this.defaultLanguage = options.defaultLanguage ?? "en";
@@ -172,22 +192,10 @@ export class Partnerpuls {
     return message(t(ctx.lang, "home.title"), blocks);
   }
 
-  /**
-   * Sends the polls a crash or a platform failure left unsent (invitations are committed before
-   * any message goes out, so nobody is lost). Run at start; returns how many were sent.
-   */
-  async resumeUnsentPolls(): Promise<number> {
-    const now = this.now();
-    const rounds = await this.db.round.findMany({
-      where: { closedAt: null, closesAt: { gt: now }, invitations: { some: { sentAt: null, completedAt: null } } },
-      include: { partnership: true, workspace: true },
-    });
-    let sent = 0;
-    for (const r of rounds) {
-      const ws: WorkspaceRef = { platform: r.workspace.platform as WorkspaceRef["platform"], externalId: r.workspace.externalId, name: r.workspace.name };
-      sent += (await this.sendPolls(ws, r.partnership, r.id)).sent;
-    }
-    return sent;
+  /** The courier calls this, in the transaction that marks a delivery done. */
+  async recordDelivery(tx: QueueTx, after: AfterDelivery, ref: MessageRef | null): Promise<void> {
+    if (after.type === "invitation.sent")
+      await tx.invitation.updateMany({ where: { id: after.invitationId }, data: { sentAt: this.now(), ...(ref ? { pollRef: ref as object } : {}) } });
   }
 
   // ---- commands --------------------------------------------------------------------------------
@@ -406,17 +414,20 @@ export class Partnerpuls {
         },
       });
       await tx.invitation.createMany({ data: partners.map((m) => ({ workspaceId: ctx.workspaceId, roundId: round.id, membershipId: m.id })) });
+      // The polls go into the outbox in the same transaction: a round never exists without them.
+      const invitations = await tx.invitation.findMany({ where: { workspaceId: ctx.workspaceId, roundId: round.id }, include: { membership: { include: { person: true } } } });
+      await this.enqueuePolls(tx, ctx.actor.workspace, { ...round, partnership: p }, invitations, "poll");
       return round;
     });
-    const sent = await this.sendPolls(ctx.actor.workspace, p, round.id);
+    this.onEnqueue();
     return textMessage(
       t(ctx.lang, "ok.round-started", {
         round: round.number,
         instrument: snap.snapshot.title[ctx.lang],
         n: sectionIds.length,
-        people: t(ctx.lang, "count.people", { n: sent.sent }),
+        people: t(ctx.lang, "count.people", { n: partners.length }),
         date: formatDate(ctx.lang, closesAt, p.timeZone),
-      }) + (sent.failed ? `\n${t(ctx.lang, "warn.send-failed", { n: sent.failed })}` : ""),
+      }),
     );
   }
 
@@ -432,28 +443,38 @@ export class Partnerpuls {
     return tx.round.findFirst({ where: { workspaceId, partnershipId, closedAt: null, closesAt: { gt: now } } });
   }
 
-  /** Sends each invited partner who has not had it yet their poll; failures stay unsent for `remind`. */
-  private async sendPolls(ws: WorkspaceRef, p: PartnershipRow, roundId: string, resend = false): Promise<{ sent: number; failed: number }> {
-    const invitations = await this.db.invitation.findMany({
-      where: { workspaceId: p.workspaceId, roundId, completedAt: null, ...(resend ? {} : { sentAt: null }) },
-      include: { membership: { include: { person: true } } },
+  /** A person's language: their own choice, else their partnership's. */
+  private langOfPerson(person: { language: string | null }, p: { language: string }): Lang {
+    return (isLang(person.language) ? person.language : null) ?? (isLang(p.language) ? p.language : this.defaultLanguage);
+  }
+
+  /**
+   * Puts each invitation's poll card in the outbox, as the person would see it now. `kind` names
+   * the occasion and makes the delivery unique: one first poll per invitation, and one per nudge.
+   */
+  private async enqueuePolls(
+    db: Pick<Db, "job"> | Tx,
+    ws: WorkspaceRef,
+    round: RoundWithPartnership,
+    invitations: { id: string; membershipId: string; membership: { person: { platformUserId: string; language: string | null } } }[],
+    kind: "poll" | "remind" | { nudge: number },
+    answers: Map<string, { itemId: string; rating: number | null; choice: string | null }[]> = new Map(),
+  ): Promise<number> {
+    const stamp = this.now().getTime();
+    const items: OutboxItem[] = invitations.map((inv) => {
+      const lang = this.langOfPerson(inv.membership.person, round.partnership);
+      const notice = kind === "poll" ? undefined : t(lang, "poll.reminder");
+      const dedupeKey = kind === "poll" ? `poll:${inv.id}` : kind === "remind" ? `remind:${inv.id}:${stamp}` : `nudge:${inv.id}:${kind.nudge}`;
+      return {
+        workspaceId: round.workspaceId,
+        workspace: ws,
+        to: { kind: "user", userId: inv.membership.person.platformUserId },
+        message: this.pollViewFrom(round, lang, answers.get(inv.membershipId) ?? [], undefined, notice, undefined, kind !== "poll"),
+        dedupeKey,
+        after: { type: "invitation.sent", invitationId: inv.id },
+      };
     });
-    let sent = 0;
-    let failed = 0;
-    for (const inv of invitations) {
-      const person = inv.membership.person;
-      const lang = (isLang(person.language) ? person.language : null) ?? (isLang(p.language) ? p.language : this.defaultLanguage);
-      try {
-        const msg = await this.pollView(p.workspaceId, lang, roundId, inv.membershipId, undefined, resend ? t(lang, "poll.reminder") : undefined);
-        await this.port.sendToUser(ws, person.platformUserId, msg);
-        await this.db.invitation.update({ where: { id: inv.id }, data: { sentAt: this.now() } });
-        sent++;
-      } catch (e) {
-        failed++;
-        console.error(`partnerpuls: could not send poll to ${person.platformUserId}:`, e instanceof Error ? e.message : e);
-      }
-    }
-    return { sent, failed };
+    return enqueueDeliveries(db, items);
   }
 
   private async roundWithPartnership(workspaceId: string, roundId: string) {
@@ -465,7 +486,7 @@ export class Partnerpuls {
   private async pollView(
     workspaceId: string,
     lang: Lang,
-    roundOrId: string | Awaited<ReturnType<Partnerpuls["roundWithPartnership"]>>,
+    roundOrId: string | RoundWithPartnership,
     membershipId: string,
     sectionId: string | undefined,
     notice?: string,
@@ -473,16 +494,28 @@ export class Partnerpuls {
     known?: { itemId: string; rating: number | null; choice: string | null }[],
   ): Promise<Message> {
     const round = typeof roundOrId === "string" ? await this.roundWithPartnership(workspaceId, roundOrId) : roundOrId;
-    const roundId = round.id;
+    const rows = known ?? (await this.db.answer.findMany({ where: { workspaceId, roundId: round.id, membershipId } }));
+    return this.pollViewFrom(round, lang, rows, sectionId, notice, after);
+  }
+
+  /** A person's poll card from what is already known: no database reads. */
+  private pollViewFrom(
+    round: RoundWithPartnership,
+    lang: Lang,
+    rows: { itemId: string; rating: number | null; choice: string | null }[],
+    sectionId: string | undefined,
+    notice?: string,
+    after?: string,
+    withSnooze = false,
+  ): Message {
     const snapshot = this.results.snapshotOf(round);
-    const rows = known ?? (await this.db.answer.findMany({ where: { workspaceId, roundId, membershipId } }));
     const answers = new Map(rows.map((a) => [a.itemId, { rating: a.rating, choice: a.choice }]));
     const open = round.closedAt === null && round.closesAt > this.now();
     const shown = sectionId && round.sectionIds.includes(sectionId) ? sectionId : nextOpenSection(round.sectionIds, snapshot, (id) => answers.has(id), after);
     return pollMessage({
       lang,
       partnershipName: round.partnership.name,
-      roundId,
+      roundId: round.id,
       roundNumber: round.number,
       snapshot,
       sectionIds: round.sectionIds,
@@ -492,6 +525,7 @@ export class Partnerpuls {
       timeZone: round.partnership.timeZone,
       open,
       notice,
+      withSnooze,
     });
   }
 
@@ -550,9 +584,38 @@ export class Partnerpuls {
   private async closeRound(ctx: Context, p: PartnershipRow): Promise<Message> {
     const round = await this.db.round.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: null }, orderBy: { number: "desc" } });
     if (!round) throw new UserError("err.no-open-round", {}, "checkin.start");
-    await this.db.round.update({ where: { id: round.id }, data: { closedAt: this.now() } });
-    const where = await this.deliverDigest(ctx, p, round.id);
-    return textMessage(`${t(ctx.lang, "ok.round-closed", { n: round.number })} ${where}`);
+    const closed = await this.closeRoundNow(ctx.actor.workspace, p, round.id, "round-closed");
+    if (!closed) throw new UserError("err.no-open-round", {}, "checkin.start");
+    return textMessage(`${t(ctx.lang, "ok.round-closed", { n: round.number })} ${this.digestWhere(ctx.lang, closed)}`);
+  }
+
+  /**
+   * Closes a round (by command or at its deadline): replaces each partner's poll card with the
+   * closed one, and sends the digest. Returns where the digest went; null if it was closed already.
+   */
+  async closeRoundNow(ws: WorkspaceRef, p: PartnershipRow, roundId: string, trigger: DigestTrigger): Promise<DigestTarget | null> {
+    const now = this.now();
+    const done = await this.db.$transaction(async (tx) => {
+      const r = await tx.round.updateMany({ where: { id: roundId, workspaceId: p.workspaceId, closedAt: null }, data: { closedAt: now } });
+      if (r.count === 0) return false;
+      const round = await tx.round.findFirstOrThrow({ where: { id: roundId } });
+      const invitations = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId, pollRef: { not: Prisma.DbNull } }, include: { membership: { include: { person: true } } } });
+      const answers = await tx.answer.findMany({ where: { workspaceId: p.workspaceId, roundId }, select: { membershipId: true, itemId: true, rating: true, choice: true } });
+      
+      await enqueueDeliveries(
+        tx,
+        invitations.map((inv) => ({
+          workspaceId: p.workspaceId,
+          workspace: ws,
+          to: { kind: "update" as const, ref: inv.pollRef as unknown as MessageRef },
+          message: this.pollViewFrom({ ...round, partnership: p }, this.langOfPerson(inv.membership.person, p), byMembership(answers).get(inv.membershipId) ?? [], undefined),
+          dedupeKey: `closed:${inv.id}`,
+        })),
+      );
+      return true;
+    });
+    if (!done) return null;
+    return this.deliverDigest(ws, p, roundId, trigger);
   }
 
   private async status(ctx: Context, p: PartnershipRow, membership: MembershipRow): Promise<Message> {
@@ -585,37 +648,66 @@ export class Partnerpuls {
   private async remind(ctx: Context, p: PartnershipRow): Promise<Message> {
     const round = await this.openRound(ctx.workspaceId, p.id, this.now());
     if (!round) throw new UserError("err.no-open-round", {}, "checkin.start");
-    const r = await this.sendPolls(ctx.actor.workspace, p, round.id, true);
-    return textMessage(t(ctx.lang, "ok.reminded", { n: r.sent }) + (r.failed ? `\n${t(ctx.lang, "warn.send-failed", { n: r.failed })}` : ""));
+    const n = await this.enqueueUnfinished(ctx.actor.workspace, { ...round, partnership: p }, "remind");
+    return textMessage(t(ctx.lang, "ok.reminded", { n }));
+  }
+
+  /** Sends the poll again, as it stands, to those invited who have not finished. */
+  private async enqueueUnfinished(ws: WorkspaceRef, round: RoundWithPartnership, kind: "remind"): Promise<number> {
+    const invitations = await this.db.invitation.findMany({
+      where: { workspaceId: round.workspaceId, roundId: round.id, completedAt: null },
+      include: { membership: { include: { person: true } } },
+    });
+    const answers = await this.db.answer.findMany({ where: { workspaceId: round.workspaceId, roundId: round.id }, select: { membershipId: true, itemId: true, rating: true, choice: true } });
+    await this.enqueuePolls(this.db, ws, round, invitations, kind, byMembership(answers));
+    this.onEnqueue();
+    return invitations.length;
   }
 
   // ---- digest ----------------------------------------------------------------------------------
 
   /** The digest of a round (default: the partnership's latest), in the given language. */
-  digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<Message | null> {
-    return this.results.digestFor(workspaceId, partnershipId, lang, roundId);
+  async digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<Message | null> {
+    return (await this.results.digestFor(workspaceId, partnershipId, lang, roundId))?.message ?? null;
   }
 
-  /** Posts the digest to the home channel, or to each steering member when there is none. */
-  private async deliverDigest(ctx: Context, p: PartnershipRow, roundId?: string): Promise<string> {
+  /**
+   * Sends the digest to the home channel, or to each steering member (coordinators if there are
+   * none) by DM, and records what it was built from.
+   */
+  async deliverDigest(ws: WorkspaceRef, p: PartnershipRow, roundId: string | undefined, trigger: DigestTrigger): Promise<DigestTarget> {
     const lang = isLang(p.language) ? p.language : this.defaultLanguage;
-    const digest = await this.results.digestFor(ctx.workspaceId, p.id, lang, roundId);
-    if (!digest) throw new UserError("err.no-rounds", {}, "checkin.start");
+    const built = await this.results.digestFor(p.workspaceId, p.id, lang, roundId);
+    if (!built) throw new UserError("err.no-rounds", {}, "checkin.start");
+    const items: OutboxItem[] = [];
+    const digestId = randomUUID();
+    let target: DigestTarget;
     if (p.homeChannel) {
-      await this.port.sendToChannel(ctx.actor.workspace, p.homeChannel, digest);
-      return t(ctx.lang, "ok.digest-posted", { channel: `<#${p.homeChannel}>` });
+      items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "channel", channelId: p.homeChannel }, message: built.message, dedupeKey: `digest:${digestId}:channel` });
+      target = { channel: p.homeChannel };
+    } else {
+      const steering = await this.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
+      const recipients = steering.length ? steering : await this.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
+      for (const m of recipients) {
+        const personal = isLang(m.person.language) && m.person.language !== lang ? (await this.results.digestFor(p.workspaceId, p.id, m.person.language, roundId))!.message : built.message;
+        items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "user", userId: m.person.platformUserId }, message: personal, dedupeKey: `digest:${digestId}:${m.id}` });
+      }
+      target = { people: recipients.length };
     }
-    const steering = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
-    const recipients = steering.length ? steering : await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
-    for (const m of recipients) {
-      const personal = isLang(m.person.language) && m.person.language !== lang ? (await this.results.digestFor(ctx.workspaceId, p.id, m.person.language, roundId))! : digest;
-      await this.port.sendToUser(ctx.actor.workspace, m.person.platformUserId, personal);
-    }
-    return t(ctx.lang, "ok.digest-sent", { n: recipients.length });
+    await this.db.$transaction(async (tx) => {
+      await tx.digest.create({ data: { id: digestId, workspaceId: p.workspaceId, partnershipId: p.id, roundId: built.builtFrom.roundId, trigger, builtFrom: built.builtFrom as object } });
+      await enqueueDeliveries(tx, items);
+    });
+    this.onEnqueue();
+    return target;
+  }
+
+  private digestWhere(lang: Lang, target: DigestTarget): string {
+    return "channel" in target ? t(lang, "ok.digest-posted", { channel: `<#${target.channel}>` }) : t(lang, "ok.digest-sent", { n: target.people });
   }
 
   private async postDigest(ctx: Context, p: PartnershipRow): Promise<Message> {
-    return textMessage(await this.deliverDigest(ctx, p));
+    return textMessage(this.digestWhere(ctx.lang, await this.deliverDigest(ctx.actor.workspace, p, undefined, "on-demand")));
   }
 
   // ---- follow-up actions -----------------------------------------------------------------------
@@ -796,7 +888,7 @@ export class Partnerpuls {
       person = await this.db.person.update({ where: { id: person.id }, data: { displayName: actor.displayName } });
     const workspaceId = workspace?.id ?? randomUUID();
     const stored = person !== null;
-    person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, timeZone: null, createdAt: this.now() };
+    person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, timeZone: null, nudgesOff: false, createdAt: this.now() };
     const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
     return { actor, workspaceId, person, stored, lang };
   }

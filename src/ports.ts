@@ -2,9 +2,11 @@
 // about Slack, Teams or the playground.
 import type { Message } from "./messages/model.ts";
 
+export type Platform = "local" | "slack" | "teams";
+
 /** Which workspace a request came from: a Slack team, a Teams tenant, the playground. */
 export interface WorkspaceRef {
-  platform: "local" | "slack" | "teams";
+  platform: Platform;
   externalId: string;
   name?: string;
 }
@@ -20,9 +22,65 @@ export interface Actor {
   channelId?: string;
 }
 
+/** Where a sent message landed, so it can be replaced later (Slack channel + ts, Teams conversation + activity id). */
+export interface MessageRef {
+  conversationId: string;
+  messageId: string;
+}
+
+export type Destination =
+  | { kind: "user"; userId: string }
+  | { kind: "channel"; channelId: string }
+  /** replace a message sent earlier (a poll card after its round closed) */
+  | { kind: "update"; ref: MessageRef };
+
+export interface Delivery {
+  workspace: WorkspaceRef;
+  to: Destination;
+  message: Message;
+}
+
+/** At most `count` messages per `perMs` milliseconds. */
+export interface RateLimit {
+  count: number;
+  perMs: number;
+}
+
+/** The platform's published sending limits; the courier paces every delivery under them. */
+export interface PlatformLimits {
+  /** per conversation (a DM or a channel) */
+  perConversation: RateLimit[];
+  /** per workspace (Slack team) or tenant (Teams) */
+  perWorkspace: RateLimit[];
+}
+
 export interface ChatPort {
-  /** Send a direct message to a person. */
-  sendToUser(workspace: WorkspaceRef, userId: string, message: Message): Promise<void>;
-  /** Post to a channel (a partnership's home or steering channel). */
-  sendToChannel(workspace: WorkspaceRef, channelId: string, message: Message): Promise<void>;
+  readonly platform: Platform;
+  readonly limits: PlatformLimits;
+  /**
+   * Delivers one message and says where it landed. Throws RateLimitedError when the platform
+   * answers 429, PermanentDeliveryError when retrying cannot help (user or channel gone, bot
+   * removed); any other error is retried with backoff.
+   */
+  deliver(delivery: Delivery): Promise<MessageRef | null>;
+}
+
+/** The platform said "too many requests": wait at least this long before the next try. */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly retryAfterMs: number,
+    /** whether the limit hit was the conversation's or the whole workspace's */
+    readonly scope: "conversation" | "workspace" = "workspace",
+  ) {
+    super(`rate limited: retry after ${retryAfterMs} ms`);
+    this.name = "RateLimitedError";
+  }
+}
+
+/** Retrying will not help: the delivery is recorded as failed, with this reason. */
+export class PermanentDeliveryError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "PermanentDeliveryError";
+  }
 }

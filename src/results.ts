@@ -11,6 +11,20 @@ import { scoreRound, trendBetween, mostDivergent, type RoundScore } from "./scor
 /** How many earlier rounds the digest's trend line shows. */
 const HISTORY = 4;
 
+/** What a digest was built from, recorded with every digest sent. */
+export interface DigestSources {
+  roundId: string;
+  roundNumber: number;
+  instrument: string;
+  /** the earlier rounds of the trend and history, newest first */
+  comparedWith: string[];
+  respondents: number;
+  invited: number;
+  openActions: number;
+  overdueActions: string[];
+  at: string;
+}
+
 export function personLabel(person: { displayName: string; platformUserId: string }): string {
   return person.displayName || `<@${person.platformUserId}>`;
 }
@@ -59,7 +73,7 @@ export class RoundResults {
   }
 
   /** The digest of a round (default: the partnership's latest), in the given language. */
-  async digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<Message | null> {
+  async digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<{ message: Message; builtFrom: DigestSources } | null> {
     const p = await this.db.partnership.findFirst({ where: { id: partnershipId, workspaceId } });
     if (!p) return null;
     const now = this.now();
@@ -84,7 +98,18 @@ export class RoundResults {
         orderBy: { dueDate: "asc" },
       }),
     ]);
-    return digestMessage({
+    const builtFrom: DigestSources = {
+      roundId: round.id,
+      roundNumber: round.number,
+      instrument: `${round.instrumentKey}@${round.instrumentVersion}`,
+      comparedWith: earlierScores.map((e) => e.round.id),
+      respondents: score.respondents,
+      invited: score.invited,
+      openActions,
+      overdueActions: overdue.map((a) => a.id),
+      at: now.toISOString(),
+    };
+    const message = digestMessage({
       lang,
       partnershipName: p.name,
       roundNumber: round.number,
@@ -103,5 +128,6 @@ export class RoundResults {
       },
       divergent: mostDivergent(score, 3),
     });
+    return { message, builtFrom };
   }
 }

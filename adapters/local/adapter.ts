@@ -5,7 +5,7 @@ import http from "node:http";
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { ChatPort, WorkspaceRef, Actor } from "../../src/ports.ts";
+import type { ChatPort, Actor, Delivery, MessageRef, WorkspaceRef } from "../../src/ports.ts";
 import type { Message } from "../../src/messages/model.ts";
 import type { Partnerpuls } from "../../src/core.ts";
 import { readBody, sendJson, HttpError, type Mount } from "../../src/server.ts";
@@ -26,20 +26,25 @@ export interface Delivered {
  * polls again.
  */
 export class LocalChat implements ChatPort {
+  readonly platform = "local" as const;
+  // One process, no remote platform: nothing to pace.
+  readonly limits = { perConversation: [], perWorkspace: [] };
   private readonly inboxes = new Map<string, Delivered[]>();
   private readonly channels = new Map<string, Delivered[]>();
 
-  async sendToUser(_ws: WorkspaceRef, userId: string, message: Message): Promise<void> {
-    this.push(this.inboxes, userId, message);
+  async deliver(d: Delivery): Promise<MessageRef | null> {
+    if (d.to.kind === "update") {
+      const { conversationId, messageId } = d.to.ref;
+      return this.replace(conversationId, messageId, d.message) ? d.to.ref : null;
+    }
+    const [map, key] = d.to.kind === "user" ? [this.inboxes, d.to.userId] : [this.channels, d.to.channelId];
+    const sent = this.push(map, key, d.message);
+    return { conversationId: key, messageId: sent.id };
   }
 
   /** A message opened from the home view lands in the person's inbox, as a DM would. */
-  deliver(userId: string, message: Message): Delivered {
+  show(userId: string, message: Message): Delivered {
     return this.push(this.inboxes, userId, message);
-  }
-
-  async sendToChannel(_ws: WorkspaceRef, channelId: string, message: Message): Promise<void> {
-    this.push(this.channels, channelId, message);
   }
 
   private push(map: Map<string, Delivered[]>, key: string, message: Message): Delivered {
@@ -147,7 +152,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
         if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
         const result = await opts.core.action(actorFor(body.data.as), body.data.actionId, body.data.value);
         const replaced = body.data.messageId ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
-        const shown = replaced ? { id: body.data.messageId!, at: new Date().toISOString(), message: result } : opts.chat.deliver(body.data.as, result);
+        const shown = replaced ? { id: body.data.messageId!, at: new Date().toISOString(), message: result } : opts.chat.show(body.data.as, result);
         sendJson(res, 200, { message: view(shown), replaced });
         return true;
       }

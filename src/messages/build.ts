@@ -24,6 +24,8 @@ export interface PollView {
   open: boolean;
   /** a line on top, e.g. "Saved: 4" after a click */
   notice?: string;
+  /** a nudge: offer "remind me tomorrow" and "no more reminders" */
+  withSnooze?: boolean;
 }
 
 export function answerValue(roundId: string, itemId: string, v: { rating?: number; choice?: string }): string {
@@ -97,6 +99,10 @@ export function pollMessage(v: PollView): Message {
   const nav = [];
   if (index > 0) nav.push({ label: t(lang, "poll.previous"), actionId: "poll.section" as const, value: JSON.stringify({ r: v.roundId, s: v.sectionIds[index - 1] }) });
   if (index < v.sectionIds.length - 1) nav.push({ label: t(lang, "poll.next"), actionId: "poll.section" as const, value: JSON.stringify({ r: v.roundId, s: v.sectionIds[index + 1] }) });
+  if (v.withSnooze) {
+    nav.push({ label: t(lang, "nudge.snooze"), actionId: "poll.snooze" as const, value: JSON.stringify({ r: v.roundId }) });
+    nav.push({ label: t(lang, "nudge.optout"), actionId: "nudge.optout" as const, value: "{}" });
+  }
   if (nav.length) blocks.push({ type: "buttons", buttons: nav });
   blocks.push({ type: "text", text: `${t(lang, "poll.deadline", { date: deadline })} · ${snapshot.credit[lang]}`, muted: true });
   const fallback = `${title} — ${t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] })} (${answeredCount(section.id)}/${section.items.length})`;

@@ -7,7 +7,10 @@ export const ActionId = z.enum([
   "poll.answer", // value: {roundId, itemId, rating | choice}
   "poll.section", // value: {roundId, sectionId} — open a section (to change answers)
   "poll.open", // value: {roundId} — show the next unanswered section
+  "poll.snooze", // value: {roundId} — "remind me tomorrow"
+  "nudge.optout", // value: {} — no more nudges for me
   "action.done", // value: {actionId}
+  "action.postpone", // value: {actionId, days} — the owner asks for a new due date
   "help.topic", // value: {topic}
 ]);
 export type ActionId = z.infer<typeof ActionId>;

@@ -124,7 +124,9 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(status.text).not.toMatch(/Fatima|Anders|Lars/);
     });
 
+    let beforeClose: Seen;
     it("closing posts a digest with section bars, a band and the disagreements", async () => {
+      beforeClose = (await d.dms(partners[2])).at(-1)!;
       const r = await d.command(coordinator, "checkin close");
       expect(r.text).toMatch(/closed/);
       const posted = await d.channelMessages();
@@ -138,12 +140,15 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(digest.text).toMatch(/disagree most/);
     });
 
-    it("a closed round takes no more answers", async () => {
+    it("a closed round replaces the poll cards and takes no more answers", async () => {
       const p = partners[2];
-      const dms = await d.dms(p);
-      const last = dms.at(-1)!;
-      await d.press(p, last, last.buttons[0]?.label ?? "1");
-      const after = (await d.dms(p)).at(-1)!;
+      // The card the partner had was replaced in place when the round closed.
+      const card = (await d.dms(p)).find((m) => m.id === beforeClose.id)!;
+      expect(card.text).toMatch(/closed|lukkede/);
+      expect(card.questions).toHaveLength(0);
+      // A button pressed on a copy from before the close changes nothing.
+      await d.press(p, beforeClose, beforeClose.buttons[0]!.label);
+      const after = (await d.dms(p)).find((m) => m.id === beforeClose.id)!;
       expect(after.text).toMatch(/closed|lukkede/);
     });
   });

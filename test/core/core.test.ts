@@ -1,37 +1,31 @@
 // The core on a real database (embedded and server): permissions, workspaces, anonymity,
 // digests over several rounds, actions, exports, personal data and malformed input.
-import { it, expect, beforeAll } from "vitest";
+import { it, expect, beforeAll, afterAll } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { Partnerpuls } from "../../src/core.ts";
-import type { ChatPort, WorkspaceRef, Actor } from "../../src/ports.ts";
+import type { WorkspaceRef, Actor } from "../../src/ports.ts";
+import { RecordingPort, coreWithCourier } from "../support/recording-port.ts";
+import { Courier } from "../../src/outbox/courier.ts";
+import { JobQueue } from "../../src/jobs/queue.ts";
+import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
 import { Message } from "../../src/messages/model.ts";
 import { parseCommand } from "../../src/commands/parse.ts";
 import type { Database } from "../../src/store/database.ts";
-
-/** A platform that only records what it was asked to deliver. */
-class RecordingPort implements ChatPort {
-  dms: { ws: WorkspaceRef; userId: string; message: Message }[] = [];
-  posts: { ws: WorkspaceRef; channelId: string; message: Message }[] = [];
-  async sendToUser(ws: WorkspaceRef, userId: string, message: Message) {
-    this.dms.push({ ws, userId, message });
-  }
-  async sendToChannel(ws: WorkspaceRef, channelId: string, message: Message) {
-    this.posts.push({ ws, channelId, message });
-  }
-  lastDm(userId: string) {
-    return [...this.dms].reverse().find((d) => d.userId === userId)?.message;
-  }
-}
 
 const text = (m: Message) => m.blocks.map((b) => ("text" in b ? b.text : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : b.type === "bars" ? b.bars.map((x) => `${x.label}: ${x.display}`).join("\n") : b.type === "question" ? b.prompt : b.type === "progress" ? b.label : "")).join("\n");
 
 function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z")) {
   const port = new RecordingPort();
   let now = start;
-  const core = () => new Partnerpuls(db().prisma, port, { now: () => now, defaultLanguage: "en" });
+  const app = coreWithCourier(db().prisma, port, { now: () => now, defaultLanguage: "en" });
+  const core = () => app.core;
   const ws: WorkspaceRef = { platform: "slack", externalId: "T1" };
   const as = (userId: string, extra: Partial<Actor> = {}): Actor => ({ workspace: ws, userId, displayName: userId[0]!.toUpperCase() + userId.slice(1), ...extra });
-  const cmd = async (userId: string, line: string, extra: Partial<Actor> = {}) => text(await core().command(as(userId, extra), line));
+  const cmd = async (userId: string, line: string, extra: Partial<Actor> = {}) => {
+    const reply = text(await core().command(as(userId, extra), line));
+    await app.settle();
+    return reply;
+  };
   /** Answers every open question of the person's poll with `rate(itemId)`. */
   const answerAll = async (userId: string, rate: (itemId: string) => number) => {
     for (let guard = 0; guard < 100; guard++) {
@@ -39,7 +33,7 @@ function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z")) {
       const q = poll.blocks.find((b) => b.type === "question" && !b.options.some((o) => o.selected));
       if (!q || q.type !== "question") return;
       const opt = q.options.find((o) => o.label === String(rate(q.itemId))) ?? q.options[0]!;
-      port.dms.push({ ws, userId, message: await core().action(as(userId), opt.actionId, opt.value) });
+      port.dms.push({ ws, userId, message: await core().action(as(userId), opt.actionId, opt.value), id: "reply" });
     }
     throw new Error("poll did not finish");
   };
@@ -50,7 +44,7 @@ function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z")) {
       await cmd("coord", `member add @${p} org="Org ${p}" roles=partner p="${name}"`);
     }
   };
-  return { port, core, as, cmd, answerAll, build, setNow: (d: Date) => (now = d), ws };
+  return { port, core, as, cmd, answerAll, build, setNow: (d: Date) => (now = d), ws, settle: app.settle, stop: app.stop };
 }
 
 describeEachDatabase("the core", (db) => {
@@ -59,6 +53,8 @@ describeEachDatabase("the core", (db) => {
     h = setup(db);
     await h.build("Sund By", ["anna", "bo", "carl", "dina"], "channel=<#C1> language=en");
   });
+  // The courier stops before the database closes.
+  afterAll(() => h.stop());
 
   it("lets only coordinators change a partnership, and anyone ask for help", async () => {
     expect(await h.cmd("anna", 'org add "X" sector=ngo')).toMatch(/Only the coordinators of Sund By/);
@@ -70,7 +66,7 @@ describeEachDatabase("the core", (db) => {
   });
 
   it("keeps workspaces apart: the same names in another workspace see nothing of this one", async () => {
-    const other = new Partnerpuls(db().prisma, h.port);
+    const other = new Partnerpuls(db().prisma);
     const t2: Actor = { workspace: { platform: "slack", externalId: "T2" }, userId: "coord" };
     expect(text(await other.command(t2, "status"))).toMatch(/not in a partnership/);
     expect(text(await other.command(t2, 'partnership create "Sund By"'))).toMatch(/created/);
@@ -287,7 +283,7 @@ describeEachDatabase("the core", (db) => {
 
 describeEachDatabase("concurrency", (db) => {
   it("numbers actions and rounds uniquely when coordinators write at the same moment", async () => {
-    const core = new Partnerpuls(db().prisma, new RecordingPort());
+    const core = new Partnerpuls(db().prisma);
     const coord: Actor = { workspace: { platform: "local", externalId: "busy" }, userId: "c" };
     await core.command(coord, 'partnership create "Busy" language=en');
     await core.command(coord, "member add @a roles=partner");
@@ -302,12 +298,14 @@ describeEachDatabase("concurrency", (db) => {
   });
 
   it("records a double click once, even when both clicks arrive together", async () => {
-    const port = new RecordingPort();
-    const core = new Partnerpuls(db().prisma, port);
+    const port = new RecordingPort("local");
+    const { core, settle, stop } = coreWithCourier(db().prisma, port);
     const coord: Actor = { workspace: { platform: "local", externalId: "clicks" }, userId: "c" };
     await core.command(coord, 'partnership create "Clicks" language=en');
     await core.command(coord, "member add @a roles=partner");
     await core.command(coord, "checkin start sections=1");
+    await settle();
+    await stop();
     const q = port.lastDm("a")!.blocks.find((b) => b.type === "question");
     if (q?.type !== "question") throw new Error("no question");
     const a: Actor = { workspace: coord.workspace, userId: "a" };
@@ -317,25 +315,69 @@ describeEachDatabase("concurrency", (db) => {
   });
 });
 
-describeEachDatabase("delivery", (db) => {
-  it("sends at start the polls a failed or interrupted send left behind, once", async () => {
-    const failing = new RecordingPort();
-    let down = true;
-    failing.sendToUser = async function (ws, userId, message) {
-      if (down) throw new Error("platform unavailable");
-      this.dms.push({ ws, userId, message });
-    };
-    const core = new Partnerpuls(db().prisma, failing);
-    const coord: Actor = { workspace: { platform: "local", externalId: "w" }, userId: "c" };
-    await core.command(coord, 'partnership create "P" language=en');
-    await core.command(coord, "member add @a roles=partner");
-    await core.command(coord, "member add @b roles=partner");
+describeEachDatabase("delivery through the outbox", (db) => {
+  async function round(name: string, port: RecordingPort, partners: string[], options: ConstructorParameters<typeof Courier>[2] = {}) {
+    const core = new Partnerpuls(db().prisma);
+    const coord: Actor = { workspace: { platform: "slack", externalId: name }, userId: "c" };
+    await core.command(coord, `partnership create "${name}" language=en`);
+    for (const p of partners) await core.command(coord, `member add @${p} roles=partner`);
     const started = text(await core.command(coord, "checkin start"));
-    expect(started).toMatch(/sent to 0 people/);
-    expect(started).toMatch(/2 messages could not be sent/);
-    down = false;
-    expect(await new Partnerpuls(db().prisma, failing).resumeUnsentPolls()).toBe(2);
-    expect(failing.dms.map((d) => d.userId).sort()).toEqual(["a", "b"]);
-    expect(await new Partnerpuls(db().prisma, failing).resumeUnsentPolls()).toBe(0);
+    const courier = new Courier(db().prisma, [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), log: () => {}, ...options });
+    return { core, courier, started, workspaceId: (await db().prisma.workspace.findFirstOrThrow({ where: { externalId: name } })).id };
+  }
+  const dmCounts = (port: RecordingPort) => port.dms.reduce<Record<string, number>>((m, d) => ((m[d.userId] = (m[d.userId] ?? 0) + 1), m), {});
+
+  it("keeps polls through a platform outage and sends each once when it is back", async () => {
+    const port = new RecordingPort();
+    port.failWith = new Error("platform unavailable");
+    const { courier, started, workspaceId } = await round("Outage", port, ["a", "b"], { backoffMs: 20 });
+    expect(started).toMatch(/on its way to 2 people/);
+    await courier.pass();
+    expect(port.dms).toHaveLength(0);
+    const waiting = await db().prisma.job.findMany({ where: { workspaceId, kind: "deliver" } });
+    expect(waiting.map((j) => [j.status, j.attempts, j.outcome])).toEqual([["pending", 1, "platform unavailable"], ["pending", 1, "platform unavailable"]]);
+    port.failWith = null;
+    await new Promise((r) => setTimeout(r, 60));
+    await courier.settle();
+    expect(dmCounts(port)).toEqual({ a: 1, b: 1 });
+    const invitations = await db().prisma.invitation.findMany({ where: { workspaceId } });
+    expect(invitations.every((i) => i.sentAt !== null && (i.pollRef as { messageId: string }).messageId)).toBe(true);
+  });
+
+  it("resumes a crashed instance's claimed deliveries after its lease, without losing or repeating anyone", async () => {
+    const port = new RecordingPort();
+    const { courier, workspaceId, started } = await round("Crash", port, ["a", "b", "d"]);
+    expect(started).toMatch(/on its way to 3 people/);
+    // Another instance claims two deliveries and dies before sending them.
+    const crashed = new JobQueue(db().prisma, { runner: "crashed", leaseMs: 50 });
+    expect(await crashed.claim(["deliver"], 2)).toHaveLength(2);
+    await courier.pass();
+    expect(port.dms).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 80));
+    await courier.settle();
+    expect(dmCounts(port)).toEqual({ a: 1, b: 1, d: 1 });
+    const runs = await db().prisma.jobRun.groupBy({ by: ["jobId"], _count: true, where: { job: { workspaceId } } });
+    expect(runs.map((r) => r._count)).toEqual([1, 1, 1]);
+  });
+
+  it("waits out a 429 and records a permanent failure without retrying it", async () => {
+    const port = new RecordingPort();
+    let calls = 0;
+    const deliver = port.deliver.bind(port);
+    port.deliver = async (d) => {
+      calls++;
+      if (calls === 1) throw new RateLimitedError(30);
+      if (d.to.kind === "user" && d.to.userId === "gone") throw new PermanentDeliveryError("user_not_found");
+      return deliver(d);
+    };
+    const { courier, workspaceId } = await round("Limits", port, ["a", "gone"]);
+    const t0 = Date.now();
+    await courier.settle();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    expect(dmCounts(port)).toEqual({ a: 1 });
+    expect(courier.stats).toMatchObject({ delivered: 1, rateLimited: 1, failed: 1 });
+    const failed = await db().prisma.job.findFirstOrThrow({ where: { workspaceId, status: "failed" } });
+    expect(failed.outcome).toBe("user_not_found");
+    expect(calls).toBe(3);
   });
 });

@@ -35,7 +35,7 @@ export function seenFromMessage(id: string, m: Message): Seen & { raw: Message }
 }
 
 export async function localDriver(db: Database): Promise<BehaviourDriver> {
-  const app = await startApp(loadConfig({ PORT: "0", PARTNERPULS_PLAYGROUND: "on" }), db);
+  const app = await startApp(loadConfig({ PORT: "0", PARTNERPULS_PLAYGROUND: "on" }), db, {});
   const base = app.server.url.replace("127.0.0.1", "localhost");
   const headers = { "content-type": "application/json", "x-playground-token": app.playgroundToken! };
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -58,6 +58,7 @@ export async function localDriver(db: Database): Promise<BehaviourDriver> {
     channelRef: `#${PLAYGROUND_CHANNEL}`,
     async command(userId, text) {
       const r = await call<{ reply: Delivered }>("POST", "/command", { as: userId, text });
+      await app.settle();
       return seenFromMessage(r.reply.id, r.reply.message);
     },
     async dms(userId) {
@@ -67,12 +68,14 @@ export async function localDriver(db: Database): Promise<BehaviourDriver> {
     async press(userId, message, label, question) {
       const b = find(message, label, question);
       await call("POST", "/action", { as: userId, actionId: b.actionId, value: b.value, messageId: message.id });
+      await app.settle();
     },
     async channelMessages() {
       const r = await call<{ messages: Delivered[] }>("GET", `/channel?id=${PLAYGROUND_CHANNEL}`);
       return r.messages.map((d) => seenFromMessage(d.id, d.message));
     },
     async close() {
+      await app.courier.stop();
       await app.server.close();
     },
   };
