@@ -4,6 +4,7 @@ import { loadConfig, ConfigError, type Config } from "../src/config.ts";
 import { openDatabase, type Database } from "../src/store/database.ts";
 import { Partnerpuls } from "../src/core.ts";
 import { Courier } from "../src/outbox/courier.ts";
+import { Clock } from "../src/clock/clock.ts";
 import { startServer, type Mount } from "../src/server.ts";
 import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
@@ -24,6 +25,8 @@ export interface AppOptions {
   runner?: string;
   /** the core's clock (tests) */
   now?: () => Date;
+  /** false: do not tick (tests drive `clock.tick()` themselves) */
+  clock?: boolean;
 }
 
 /**
@@ -76,9 +79,13 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     },
   });
   for (const a of adapters) await a.start();
-  // Deliveries left by an earlier run (or another instance) go out now.
+  // Deliveries left by an earlier run (or another instance) go out now; the clock catches up on
+  // whatever came due while no instance was running.
   courier.start();
+  const clock = new Clock(db.prisma, core.clockHandlers(), { runner: options.runner, now: options.now, onTick: () => courier!.kick() });
+  if (options.clock !== false) clock.start();
   const shutdown = async () => {
+    await clock.stop();
     await courier!.stop();
     for (const a of adapters) await a.stop();
     await server.close();
@@ -90,6 +97,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     core,
     chat,
     courier,
+    clock,
     adapters: Object.fromEntries(adapters.map((a) => [a.platform, a])) as Partial<Record<PlatformAdapter["platform"], PlatformAdapter>>,
     playgroundToken,
     /** waits until every due delivery has gone out */

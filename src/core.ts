@@ -6,17 +6,21 @@ import type { Actor, MessageRef, WorkspaceRef } from "./ports.ts";
 import type { Message } from "./messages/model.ts";
 import { message, textMessage } from "./messages/model.ts";
 import { parseCommand, USAGE, COORDINATOR_ONLY, type Command, type ParseError, type UsageKey } from "./commands/parse.ts";
-import { t, langFromLocale, isLang, formatDate, hasKey, listOf, type Lang, type Key } from "./i18n/i18n.ts";
+import { t, langFromLocale, isLang, formatDate, formatDateTime, hasKey, listOf, type Lang, type Key } from "./i18n/i18n.ts";
 import { builtInInstruments, findBuiltIn, parseInstrument, CHECKLIST_KEY } from "./instruments/catalogue.ts";
 import type { Instrument } from "./instruments/schema.ts";
-import { snapshotFor, deadlineFrom, dueDateFrom, isOverdue } from "./domain/rounds.ts";
+import { snapshotFor, deadlineFrom, dueDateFrom, isOverdue, todayIn, zonedTimeToUtc, localDate } from "./domain/rounds.ts";
 import { RoundResults, personLabel } from "./results.ts";
 import { pollMessage, nextOpenSection, listMessage } from "./messages/build.ts";
 import { helpMessage } from "./commands/help.ts";
 import { z } from "zod";
 import { randomUUID } from "node:crypto";
 import { enqueueDeliveries, type AfterDelivery, type OutboxItem } from "./outbox/courier.ts";
-import type { Tx as QueueTx } from "./jobs/queue.ts";
+import { JobQueue, type Tx as QueueTx, type NewJob } from "./jobs/queue.ts";
+import { nextAllowed, isQuiet, type QuietHours } from "./clock/quiet.ts";
+import type { JobHandler, JobOutcome } from "./clock/clock.ts";
+import type { ClaimedJob } from "./jobs/queue.ts";
+import { parseRhythm, rhythmErrorText, nextOccurrence, describeRhythm, RhythmSchema } from "./clock/recurrence.ts";
 
 type Db = PrismaClient;
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -34,6 +38,10 @@ function byMembership<T extends { membershipId: string }>(rows: T[]): Map<string
   const m = new Map<string, T[]>();
   for (const r of rows) m.set(r.membershipId, [...(m.get(r.membershipId) ?? []), r]);
   return m;
+}
+
+function quietOf(p: { timeZone: string; quietFrom: number; quietTo: number; quietWeekends: boolean }): QuietHours {
+  return { timeZone: p.timeZone, quietFrom: p.quietFrom, quietTo: p.quietTo, quietWeekends: p.quietWeekends };
 }
 
 export type DigestTrigger = "round-closed" | "schedule" | "on-demand";
@@ -56,6 +64,7 @@ const AnswerPayload = z.object({
 const SectionPayload = z.object({ r: z.string().uuid(), s: z.string().min(1).max(80) });
 const RoundPayload = z.object({ r: z.string().uuid() });
 const ActionPayload = z.object({ a: z.string().uuid() });
+const PostponePayload = z.object({ a: z.string().uuid(), d: z.number().int().min(1).max(60) });
 
 type PartnershipRow = NonNullable<Awaited<ReturnType<Db["partnership"]["findFirst"]>>>;
 type PersonRow = NonNullable<Awaited<ReturnType<Db["person"]["findFirst"]>>>;
@@ -140,6 +149,22 @@ export class Partnerpuls {
           const partnership = await this.partnershipById(ctx, action.partnershipId);
           return await this.completeAction(ctx, partnership, action.number);
         }
+        case "action.postpone": {
+          const p = PostponePayload.safeParse(json);
+          if (!p.success) throw new UserError("err.bad-button");
+          return await this.postponeAction(ctx, p.data.a, p.data.d);
+        }
+        case "poll.snooze": {
+          const p = RoundPayload.safeParse(json);
+          if (!p.success) throw new UserError("err.bad-button");
+          return await this.snooze(ctx, p.data.r);
+        }
+        case "nudge.optout": {
+          const p = RoundPayload.safeParse(json);
+          if (!p.success) throw new UserError("err.bad-button");
+          await this.setNudges(ctx, false);
+          return await this.pollFor(ctx, p.data.r, undefined, t(ctx.lang, "ok.nudges-off"));
+        }
         case "help.topic":
           return helpMessage(ctx.lang, typeof json === "object" && json && "topic" in json ? String((json as { topic: unknown }).topic) : undefined);
         default:
@@ -221,6 +246,9 @@ export class Partnerpuls {
         return this.listInstruments(ctx);
       case "instrument.add":
         return this.addInstrument(ctx, cmd.json);
+      case "nudges":
+        await this.setNudges(ctx, cmd.on);
+        return textMessage(t(ctx.lang, cmd.on ? "ok.nudges-on" : "ok.nudges-off"));
     }
     const { partnership, membership } = await this.selectPartnership(ctx, cmd.partnership);
     const lang = this.langFor(ctx, partnership);
@@ -267,6 +295,18 @@ export class Partnerpuls {
         return this.changeSetting(c, partnership, cmd.setting);
       case "export.csv":
         return this.exportCsv(c, partnership);
+      case "schedule.set":
+        return this.setSchedule(c, partnership, cmd);
+      case "schedule.list":
+        return this.listSchedules(c, partnership);
+      case "schedule.stop":
+        return this.stopSchedule(c, partnership, cmd.kind);
+      case "meeting.add":
+        return this.addMeeting(c, partnership, cmd);
+      case "meeting.list":
+        return this.listMeetings(c, partnership);
+      case "meeting.send":
+        return this.sendAgreements(c, partnership, cmd.number);
     }
   }
 
@@ -378,57 +418,85 @@ export class Partnerpuls {
 
   private async startRound(ctx: Context, p: PartnershipRow, cmd: Extract<Command, { name: "checkin.start" }>): Promise<Message> {
     const now = this.now();
-    const instrument = await this.instrumentFor(ctx.workspaceId, cmd.instrument ?? CHECKLIST_KEY);
-    if (!instrument) throw new UserError("err.unknown-instrument", { key: cmd.instrument ?? "" }, "instrument");
-    let sectionIds: string[];
-    if (cmd.sections === "all") sectionIds = instrument.sections.map((s) => s.id);
-    else {
-      const bad = cmd.sections.find((n) => n > instrument.sections.length);
-      if (bad !== undefined) throw new UserError("err.no-such-section", { n: bad, max: instrument.sections.length }, "checkin.start");
-      sectionIds = cmd.sections.map((n) => instrument.sections[n - 1]!.id);
-    }
     const closesAt = deadlineFrom(cmd.deadline, now, p.timeZone);
     if (closesAt <= now) throw new UserError("err.deadline-past", {}, "checkin.start");
-    const orgs = await this.db.organisation.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { createdAt: "asc" } });
-    const snap = snapshotFor(instrument, sectionIds, { purposes: p.purposes, organisations: orgs });
-    if (!snap.ok) throw new UserError(snap.reason === "no-purposes" ? "err.no-purposes" : "err.too-few-orgs", {}, snap.reason === "no-purposes" ? "purpose.add" : "org.add");
-    const partners = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "partner" } }, include: { person: true } });
-    if (partners.length === 0) throw new UserError("err.no-partners", {}, "member.add");
-
-    const round = await this.db.$transaction(async (tx) => {
-      await this.lockPartnership(tx, p.id);
-      const open = await this.openRoundTx(tx, ctx.workspaceId, p.id, now);
-      if (open) throw new UserError("err.round-open", { n: open.number }, "checkin.close");
-      const last = await tx.round.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
-      const round = await tx.round.create({
-        data: {
-          workspaceId: ctx.workspaceId,
-          partnershipId: p.id,
-          number: (last?.number ?? 0) + 1,
-          instrumentKey: instrument.key,
-          instrumentVersion: instrument.version,
-          sectionIds,
-          snapshot: snap.snapshot as object,
-          opensAt: now,
-          closesAt,
-        },
-      });
-      await tx.invitation.createMany({ data: partners.map((m) => ({ workspaceId: ctx.workspaceId, roundId: round.id, membershipId: m.id })) });
-      // The polls go into the outbox in the same transaction: a round never exists without them.
-      const invitations = await tx.invitation.findMany({ where: { workspaceId: ctx.workspaceId, roundId: round.id }, include: { membership: { include: { person: true } } } });
-      await this.enqueuePolls(tx, ctx.actor.workspace, { ...round, partnership: p }, invitations, "poll");
-      return round;
-    });
+    const plan = await this.planRound(p, cmd.instrument, cmd.sections, closesAt, null);
+    const round = await this.db.$transaction((tx) => this.createRoundTx(tx, ctx.actor.workspace, p, plan, now));
     this.onEnqueue();
     return textMessage(
       t(ctx.lang, "ok.round-started", {
         round: round.number,
-        instrument: snap.snapshot.title[ctx.lang],
-        n: sectionIds.length,
-        people: t(ctx.lang, "count.people", { n: partners.length }),
+        instrument: plan.snapshot.title[ctx.lang],
+        n: plan.sectionIds.length,
+        people: t(ctx.lang, "count.people", { n: plan.partners.length }),
         date: formatDate(ctx.lang, closesAt, p.timeZone),
       }),
     );
+  }
+
+  /** Everything a new round needs that can be read and checked before the writing transaction. */
+  private async planRound(p: PartnershipRow, instrumentKey: string | undefined, sections: "all" | number[], closesAt: Date, onlyMembershipIds: string[] | null) {
+    const instrument = await this.instrumentFor(p.workspaceId, instrumentKey ?? CHECKLIST_KEY);
+    if (!instrument) throw new UserError("err.unknown-instrument", { key: instrumentKey ?? "" }, "instrument");
+    let sectionIds: string[];
+    if (sections === "all") sectionIds = instrument.sections.map((s) => s.id);
+    else {
+      const bad = sections.find((n) => n > instrument.sections.length);
+      if (bad !== undefined) throw new UserError("err.no-such-section", { n: bad, max: instrument.sections.length }, "checkin.start");
+      sectionIds = sections.map((n) => instrument.sections[n - 1]!.id);
+    }
+    const orgs = await this.db.organisation.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id }, orderBy: { createdAt: "asc" } });
+    const snap = snapshotFor(instrument, sectionIds, { purposes: p.purposes, organisations: orgs });
+    if (!snap.ok) throw new UserError(snap.reason === "no-purposes" ? "err.no-purposes" : "err.too-few-orgs", {}, snap.reason === "no-purposes" ? "purpose.add" : "org.add");
+    const partners = await this.db.membership.findMany({
+      where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "partner" }, ...(onlyMembershipIds ? { id: { in: onlyMembershipIds } } : {}) },
+    });
+    if (partners.length === 0) throw new UserError("err.no-partners", {}, "member.add");
+    return { instrument, sectionIds, snapshot: snap.snapshot, partners, closesAt };
+  }
+
+  /**
+   * Opens a round: the round, its invitations, every partner's poll in the outbox, and the clock's
+   * jobs (close at the deadline, nudges) — one transaction, so none exists without the others.
+   */
+  private async createRoundTx(tx: Tx, ws: WorkspaceRef, p: PartnershipRow, plan: Awaited<ReturnType<Partnerpuls["planRound"]>>, now: Date): Promise<RoundRow> {
+    await this.lockPartnership(tx, p.id);
+    const open = await this.openRoundTx(tx, p.workspaceId, p.id, now);
+    if (open) throw new UserError("err.round-open", { n: open.number }, "checkin.close");
+    const last = await tx.round.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
+    const round = await tx.round.create({
+      data: {
+        workspaceId: p.workspaceId,
+        partnershipId: p.id,
+        number: (last?.number ?? 0) + 1,
+        instrumentKey: plan.instrument.key,
+        instrumentVersion: plan.instrument.version,
+        sectionIds: plan.sectionIds,
+        snapshot: plan.snapshot as object,
+        opensAt: now,
+        closesAt: plan.closesAt,
+      },
+    });
+    await tx.invitation.createMany({ data: plan.partners.map((m) => ({ workspaceId: p.workspaceId, roundId: round.id, membershipId: m.id })) });
+    const invitations = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId: round.id }, include: { membership: { include: { person: true } } } });
+    await this.enqueuePolls(tx, ws, { ...round, partnership: p }, invitations, "poll");
+    await JobQueue.enqueue(tx, [
+      { workspaceId: p.workspaceId, kind: "round.close", dueAt: round.closesAt, dedupeKey: `round.close:${round.id}`, payload: { roundId: round.id } },
+      ...this.nudgeJobs(p, round, invitations.map((i) => i.id)),
+    ]);
+    return round;
+  }
+
+  /** One nudge per invitation at each of the partnership's percentages of the window, outside quiet hours. */
+  private nudgeJobs(p: PartnershipRow, round: { opensAt: Date; closesAt: Date }, invitationIds: string[]): NewJob[] {
+    const span = round.closesAt.getTime() - round.opensAt.getTime();
+    const jobs: NewJob[] = [];
+    p.nudgeAt.forEach((pct, i) => {
+      const at = nextAllowed(new Date(round.opensAt.getTime() + (span * pct) / 100), quietOf(p));
+      if (at >= round.closesAt) return;
+      for (const id of invitationIds) jobs.push({ workspaceId: p.workspaceId, kind: "nudge", dueAt: at, dedupeKey: `nudge:${id}:${i + 1}`, payload: { invitationId: id, n: i + 1 } });
+    });
+    return jobs;
   }
 
   /**
@@ -536,9 +604,9 @@ export class Partnerpuls {
     return { round, inv, lang: this.langFor(ctx, round.partnership) };
   }
 
-  private async pollFor(ctx: Context, roundId: string, sectionId: string | undefined): Promise<Message> {
+  private async pollFor(ctx: Context, roundId: string, sectionId: string | undefined, notice?: string): Promise<Message> {
     const { inv, lang } = await this.invitedMembership(ctx, roundId);
-    return this.pollView(ctx.workspaceId, lang, roundId, inv.membershipId, sectionId);
+    return this.pollView(ctx.workspaceId, lang, roundId, inv.membershipId, sectionId, notice);
   }
 
   private async answer(ctx: Context, a: z.infer<typeof AnswerPayload>): Promise<Message> {
@@ -676,11 +744,19 @@ export class Partnerpuls {
    * none) by DM, and records what it was built from.
    */
   async deliverDigest(ws: WorkspaceRef, p: PartnershipRow, roundId: string | undefined, trigger: DigestTrigger): Promise<DigestTarget> {
+    const prepared = await this.prepareDigest(ws, p, roundId, trigger, randomUUID());
+    if (!prepared) throw new UserError("err.no-rounds", {}, "checkin.start");
+    await this.db.$transaction((tx) => prepared.write(tx));
+    this.onEnqueue();
+    return prepared.target;
+  }
+
+  /** Builds a digest (reads only); `write` records it and puts its messages in the outbox. */
+  private async prepareDigest(ws: WorkspaceRef, p: PartnershipRow, roundId: string | undefined, trigger: DigestTrigger, digestId: string) {
     const lang = isLang(p.language) ? p.language : this.defaultLanguage;
     const built = await this.results.digestFor(p.workspaceId, p.id, lang, roundId);
-    if (!built) throw new UserError("err.no-rounds", {}, "checkin.start");
+    if (!built) return null;
     const items: OutboxItem[] = [];
-    const digestId = randomUUID();
     let target: DigestTarget;
     if (p.homeChannel) {
       items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "channel", channelId: p.homeChannel }, message: built.message, dedupeKey: `digest:${digestId}:channel` });
@@ -694,12 +770,13 @@ export class Partnerpuls {
       }
       target = { people: recipients.length };
     }
-    await this.db.$transaction(async (tx) => {
-      await tx.digest.create({ data: { id: digestId, workspaceId: p.workspaceId, partnershipId: p.id, roundId: built.builtFrom.roundId, trigger, builtFrom: built.builtFrom as object } });
-      await enqueueDeliveries(tx, items);
-    });
-    this.onEnqueue();
-    return target;
+    return {
+      target,
+      write: async (tx: Tx) => {
+        await tx.digest.create({ data: { id: digestId, workspaceId: p.workspaceId, partnershipId: p.id, roundId: built.builtFrom.roundId, trigger, builtFrom: built.builtFrom as object } });
+        await enqueueDeliveries(tx, items);
+      },
+    };
   }
 
   private digestWhere(lang: Lang, target: DigestTarget): string {
@@ -727,12 +804,18 @@ export class Partnerpuls {
       ownerId = m.id;
     }
     const dueDate = cmd.due ? dueDateFrom(cmd.due, this.now(), p.timeZone) : null;
+    // meeting=3 links the agreement to meeting #3 (sent with `meeting send 3`); other text is a label.
+    const meetingNo = cmd.meeting && /^#?\d{1,6}$/.test(cmd.meeting) ? Number(cmd.meeting.replace("#", "")) : null;
+    const meeting = meetingNo ? await this.db.meeting.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: meetingNo } }) : null;
+    if (meetingNo && !meeting) throw new UserError("err.no-such-meeting", { number: meetingNo }, "meeting");
     const action = await this.db.$transaction(async (tx) => {
       await this.lockPartnership(tx, p.id);
       const last = await tx.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
-      return tx.action.create({
-        data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, text: cmd.text, ownerId, dueDate, sourceMeeting: cmd.meeting ?? null },
+      const action = await tx.action.create({
+        data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, text: cmd.text, ownerId, dueDate, sourceMeeting: meeting ? meeting.title : (cmd.meeting ?? null), meetingId: meeting?.id ?? null },
       });
+      await JobQueue.enqueue(tx, this.reminderJobs(p, action));
+      return action;
     });
     return textMessage(t(ctx.lang, "ok.action-added", { number: action.number, text: action.text }) + (cmd.ownerId ? ` ${this.mention(cmd.ownerId)}` : ""));
   }
@@ -760,6 +843,380 @@ export class Partnerpuls {
     return textMessage(t(ctx.lang, "ok.action-done", { number, text: action.text }));
   }
 
+  // ---- the clock's jobs ------------------------------------------------------------------------
+  // Every future action is a Job row (src/jobs/queue.ts); the Clock (src/clock/clock.ts) claims
+  // due ones on every instance and asks these handlers what to do. A handler reads, decides, and
+  // returns its writes as an effect that commits with the job's completion: exactly once.
+
+  /** The handlers the clock runs, by job kind. */
+  clockHandlers(): Record<string, JobHandler> {
+    return {
+      "round.close": (job, now) => this.runRoundClose(job, now),
+      nudge: (job, now) => this.runNudge(job, now),
+      "action.remind": (job, now) => this.runActionReminder(job, now),
+      "schedule.round": (job, now) => this.runScheduledRound(job, now),
+      "schedule.digest": (job, now) => this.runScheduledDigest(job, now),
+      "meeting.pulse": (job, now) => this.runMeetingPulse(job, now),
+      "meeting.followup": (job, now) => this.runMeetingFollowup(job, now),
+    };
+  }
+
+  private wsRefOf(w: { platform: string; externalId: string; name: string }): WorkspaceRef {
+    return { platform: w.platform as WorkspaceRef["platform"], externalId: w.externalId, name: w.name };
+  }
+
+  private async runRoundClose(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const { roundId } = z.object({ roundId: z.string() }).parse(job.payload);
+    const round = await this.db.round.findFirst({ where: { id: roundId, workspaceId: job.workspaceId }, include: { partnership: true, workspace: true } });
+    if (!round) return { status: "skipped", note: "round deleted" };
+    if (round.closedAt) return { status: "skipped", note: "closed already" };
+    if (round.closesAt > now) return { status: "later", at: round.closesAt, note: "deadline moved" };
+    // closeRoundNow is idempotent (it closes only an open round), so a retry cannot post twice.
+    await this.closeRoundNow(this.wsRefOf(round.workspace), round.partnership, round.id, "round-closed");
+    return { status: "done" };
+  }
+
+  private async runNudge(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const { invitationId, n, snooze } = z.object({ invitationId: z.string(), n: z.number().int(), snooze: z.boolean().optional() }).parse(job.payload);
+    const inv = await this.db.invitation.findFirst({
+      where: { id: invitationId, workspaceId: job.workspaceId },
+      include: { round: { include: { partnership: true, workspace: true } }, membership: { include: { person: true } } },
+    });
+    if (!inv) return { status: "skipped", note: "invitation gone" };
+    const { round } = inv;
+    const p = round.partnership;
+    if (round.closedAt || round.closesAt <= now) return { status: "skipped", note: "round closed" };
+    if (inv.completedAt) return { status: "skipped", note: "answered already" };
+    if (inv.membership.removedAt) return { status: "skipped", note: "no longer a member" };
+    if (inv.membership.person.nudgesOff) return { status: "skipped", note: "opted out of nudges" };
+    if (!snooze && inv.nudges >= n) return { status: "skipped", note: "nudged already" };
+    if (!snooze && inv.snoozedUntil && inv.snoozedUntil > now) return { status: "skipped", note: "snoozed: a reminder is due then" };
+    if (isQuiet(now, quietOf(p))) {
+      const at = nextAllowed(now, quietOf(p));
+      return at < round.closesAt ? { status: "later", at, note: "quiet hours" } : { status: "skipped", note: "no time left outside quiet hours" };
+    }
+    const answers = await this.db.answer.findMany({ where: { workspaceId: job.workspaceId, roundId: round.id, membershipId: inv.membershipId } });
+    const ws = this.wsRefOf(round.workspace);
+    return {
+      status: "done",
+      effect: async (tx) => {
+        await this.enqueuePolls(tx, ws, round, [inv], { nudge: snooze ? Number(`${n}${job.id.slice(0, 4).replace(/\D/g, "") || 0}`) : n }, new Map([[inv.membershipId, answers]]));
+        if (!snooze) await tx.invitation.update({ where: { id: inv.id }, data: { nudges: n } });
+      },
+    };
+  }
+
+  /** "Remind me tomorrow": one more reminder a day later (outside quiet hours), in place of the nudges before it. */
+  private async snooze(ctx: Context, roundId: string): Promise<Message> {
+    const { round, inv, lang } = await this.invitedMembership(ctx, roundId);
+    const now = this.now();
+    const at = nextAllowed(new Date(now.getTime() + 24 * 3600_000), quietOf(round.partnership));
+    if (round.closedAt || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined);
+    if (at >= round.closesAt) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined, t(lang, "nudge.no-time"));
+    const day = todayIn(round.partnership.timeZone, at).toISOString().slice(0, 10);
+    await this.db.$transaction(async (tx) => {
+      await tx.invitation.update({ where: { id: inv.id }, data: { snoozedUntil: at } });
+      await JobQueue.enqueue(tx, [{ workspaceId: ctx.workspaceId, kind: "nudge", dueAt: at, dedupeKey: `snooze:${inv.id}:${day}`, payload: { invitationId: inv.id, n: inv.nudges, snooze: true } }]);
+    });
+    return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined, t(lang, "ok.snoozed", { date: formatDateTime(lang, at, round.partnership.timeZone) }));
+  }
+
+  private async setNudges(ctx: Context, on: boolean): Promise<void> {
+    await this.store(ctx);
+    await this.db.person.update({ where: { id: ctx.person.id }, data: { nudgesOff: !on } });
+  }
+
+  /** Reminders for an action's owner: two days before, on the day, then weekly while overdue (09:00 local). */
+  private reminderJobs(p: PartnershipRow, a: { id: string; workspaceId: string; ownerId: string | null; dueDate: Date | null }): NewJob[] {
+    if (!a.ownerId || !a.dueDate) return [];
+    const due = a.dueDate.toISOString().slice(0, 10);
+    const at = (days: number) => {
+      const d = new Date(a.dueDate!.getTime() + days * 86_400_000);
+      return nextAllowed(zonedTimeToUtc(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), 9, 0, p.timeZone), quietOf(p));
+    };
+    const now = this.now();
+    const job = (kind: "before" | "due" | "overdue", days: number, week = 0): NewJob => ({
+      workspaceId: a.workspaceId, kind: "action.remind", dueAt: at(days), dedupeKey: `action:${a.id}:${due}:${kind}${week ? `:${week}` : ""}`, payload: { actionId: a.id, due, kind, week },
+    });
+    // A reminder whose moment has passed when the action is recorded would only be noise.
+    return [job("before", -2), job("due", 0), job("overdue", 7, 1)].filter((j) => j.dueAt > now);
+  }
+
+  private async runActionReminder(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const pl = z.object({ actionId: z.string(), due: z.string(), kind: z.enum(["before", "due", "overdue"]), week: z.number().int() }).parse(job.payload);
+    const a = await this.db.action.findFirst({ where: { id: pl.actionId, workspaceId: job.workspaceId }, include: { partnership: { include: { workspace: true } }, owner: { include: { person: true } } } });
+    if (!a) return { status: "skipped", note: "action deleted" };
+    if (a.status !== "open") return { status: "skipped", note: "done already" };
+    if (!a.owner || a.owner.removedAt) return { status: "skipped", note: "no owner" };
+    if (a.dueDate?.toISOString().slice(0, 10) !== pl.due) return { status: "skipped", note: "due date changed" };
+    const p = a.partnership;
+    if (isQuiet(now, quietOf(p))) return { status: "later", at: nextAllowed(now, quietOf(p)), note: "quiet hours" };
+    const lang = this.langOfPerson(a.owner.person, p);
+    const date = formatDate(lang, a.dueDate, "UTC");
+    const text = t(lang, pl.kind === "before" ? "action.reminder-before" : pl.kind === "due" ? "action.reminder-due" : "action.reminder-overdue", { number: a.number, text: a.text, date });
+    const msg = message(text, [
+      { type: "header", text: p.name },
+      { type: "text", text },
+      { type: "buttons", buttons: [
+        { label: t(lang, "action.mark-done", { number: a.number }), actionId: "action.done", value: JSON.stringify({ a: a.id }), style: "primary" },
+        { label: t(lang, "action.postpone", { n: 7 }), actionId: "action.postpone", value: JSON.stringify({ a: a.id, d: 7 }) },
+        { label: t(lang, "action.postpone", { n: 14 }), actionId: "action.postpone", value: JSON.stringify({ a: a.id, d: 14 }) },
+      ] },
+    ]);
+    const ws = this.wsRefOf(p.workspace);
+    const next = pl.kind === "overdue" ? [{ ...this.reminderJobs(p, a).find((j) => (j.payload as { kind: string }).kind === "overdue")!, dueAt: nextAllowed(new Date(job.dueAt.getTime() + 7 * 86_400_000), quietOf(p)), dedupeKey: `action:${a.id}:${pl.due}:overdue:${pl.week + 1}`, payload: { ...pl, week: pl.week + 1 } }] : [];
+    return {
+      status: "done",
+      effect: async (tx) => {
+        await enqueueDeliveries(tx, [{ workspaceId: a.workspaceId, workspace: ws, to: { kind: "user", userId: a.owner!.person.platformUserId }, message: msg, dedupeKey: `remind:${job.id}` }]);
+        await JobQueue.enqueue(tx, next);
+      },
+    };
+  }
+
+  /** The owner (or a coordinator) moves the due date on from the reminder itself; coordinators are told. */
+  private async postponeAction(ctx: Context, actionId: string, days: number): Promise<Message> {
+    const a = await this.db.action.findFirst({ where: { id: actionId, workspaceId: ctx.workspaceId }, include: { owner: { include: { person: true } }, partnership: { include: { workspace: true } } } });
+    if (!a) throw new UserError("err.bad-button");
+    const p = a.partnership;
+    const membership = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id, removedAt: null } });
+    if (a.owner?.personId !== ctx.person.id && !membership?.roles.includes("coordinator")) throw new UserError("err.coordinator-or-owner");
+    const lang = this.langFor(ctx, p);
+    if (a.status === "done") return textMessage(t(lang, "ok.action-already-done", { number: a.number }));
+    const today = todayIn(p.timeZone, this.now());
+    const from = a.dueDate && a.dueDate > today ? a.dueDate : today;
+    const dueDate = new Date(from.getTime() + days * 86_400_000);
+    const coordinators = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" }, personId: { not: ctx.person.id } }, include: { person: true } });
+    const ws = this.wsRefOf(p.workspace);
+    await this.db.$transaction(async (tx) => {
+      const updated = await tx.action.update({ where: { id: a.id }, data: { dueDate } });
+      await JobQueue.enqueue(tx, this.reminderJobs(p, updated));
+      await enqueueDeliveries(tx, coordinators.map((c) => {
+        const cl = this.langOfPerson(c.person, p);
+        return { workspaceId: a.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(t(cl, "action.postponed-notice", { person: this.personLabel(ctx.person), number: a.number, text: a.text, date: formatDate(cl, dueDate, "UTC") })), dedupeKey: `postponed:${a.id}:${dueDate.toISOString().slice(0, 10)}:${c.id}` };
+      }));
+    });
+    this.onEnqueue();
+    return textMessage(t(lang, "ok.action-postponed", { number: a.number, date: formatDate(lang, dueDate, "UTC") }));
+  }
+
+  // ---- recurring rounds and digests ----
+
+  private async setSchedule(ctx: Context, p: PartnershipRow, cmd: Extract<Command, { name: "schedule.set" }>): Promise<Message> {
+    const parsed = parseRhythm(cmd.rhythm);
+    if (!parsed.ok) throw new UserError("err.rhythm", { reason: rhythmErrorText(parsed.error, ctx.lang) }, "schedule");
+    if (cmd.kind === "round") await this.planRound(p, cmd.instrument, cmd.sections ?? "all", new Date(8.64e15), null); // checks instrument, sections, partners now, not at 09:00 next quarter
+    const now = this.now();
+    const next = nextOccurrence(parsed.rhythm, now, p.timeZone);
+    if (!next) throw new UserError("err.rhythm", { reason: rhythmErrorText({ code: "never" }, ctx.lang) }, "schedule");
+    const data = {
+      rhythm: parsed.rhythm as object, rhythmText: cmd.rhythm, instrumentKey: cmd.instrument ?? null,
+      sectionIds: cmd.sections && cmd.sections !== "all" ? cmd.sections.map(String) : [], windowDays: cmd.windowDays ?? 14,
+    };
+    await this.db.$transaction(async (tx) => {
+      const existing = await tx.schedule.findUnique({ where: { partnershipId_kind: { partnershipId: p.id, kind: cmd.kind } } });
+      if (existing) await tx.job.deleteMany({ where: { workspaceId: p.workspaceId, status: "pending", dedupeKey: { startsWith: `schedule:${existing.id}:` } } });
+      const sch = existing
+        ? await tx.schedule.update({ where: { id: existing.id }, data })
+        : await tx.schedule.create({ data: { ...data, workspaceId: p.workspaceId, partnershipId: p.id, kind: cmd.kind } });
+      await JobQueue.enqueue(tx, [this.scheduleJob(sch, next)]);
+    });
+    const when = formatDateTime(ctx.lang, next, p.timeZone);
+    const rhythm = describeRhythm(parsed.rhythm, ctx.lang);
+    return textMessage(cmd.kind === "round" ? t(ctx.lang, "ok.schedule-round", { partnership: p.name, rhythm, n: data.windowDays, date: when }) : t(ctx.lang, "ok.schedule-digest", { partnership: p.name, rhythm, date: when }));
+  }
+
+  private scheduleJob(sch: { id: string; workspaceId: string; kind: string }, at: Date): NewJob {
+    return { workspaceId: sch.workspaceId, kind: sch.kind === "round" ? "schedule.round" : "schedule.digest", dueAt: at, dedupeKey: `schedule:${sch.id}:${at.toISOString()}`, payload: { scheduleId: sch.id, at: at.toISOString() } };
+  }
+
+  private async listSchedules(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const schedules = await this.db.schedule.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { kind: "desc" } });
+    const lines = [];
+    for (const s of schedules) {
+      const next = await this.db.job.findFirst({ where: { workspaceId: ctx.workspaceId, status: "pending", dedupeKey: { startsWith: `schedule:${s.id}:` } }, orderBy: { dueAt: "asc" } });
+      lines.push(t(ctx.lang, "schedule.line", { kind: t(ctx.lang, s.kind === "round" ? "schedule.kind.round" : "schedule.kind.digest"), rhythm: describeRhythm(RhythmSchema.parse(s.rhythm), ctx.lang), date: next ? formatDateTime(ctx.lang, next.dueAt, p.timeZone) : "–" }));
+    }
+    return listMessage(t(ctx.lang, "list.schedules", { partnership: p.name }), lines, t(ctx.lang, "list.no-schedules"));
+  }
+
+  private async stopSchedule(ctx: Context, p: PartnershipRow, kind: "round" | "digest"): Promise<Message> {
+    const kindText = t(ctx.lang, kind === "round" ? "schedule.kind.round" : "schedule.kind.digest");
+    const sch = await this.db.schedule.findUnique({ where: { partnershipId_kind: { partnershipId: p.id, kind } } });
+    if (!sch || sch.workspaceId !== ctx.workspaceId) throw new UserError("err.no-schedule", { kind: kindText }, "schedule");
+    await this.db.$transaction([
+      this.db.job.deleteMany({ where: { workspaceId: p.workspaceId, status: "pending", dedupeKey: { startsWith: `schedule:${sch.id}:` } } }),
+      this.db.schedule.delete({ where: { id: sch.id } }),
+    ]);
+    return textMessage(t(ctx.lang, "ok.schedule-stopped", { kind: kindText, partnership: p.name }));
+  }
+
+  /** The next occurrence after the one that ran (or after now, when catching up: one run, no burst). */
+  private nextScheduleJobs(sch: { id: string; workspaceId: string; kind: string; rhythm: unknown }, occurrence: Date, now: Date, timeZone: string): NewJob[] {
+    const next = nextOccurrence(RhythmSchema.parse(sch.rhythm), occurrence > now ? occurrence : now, timeZone);
+    return next ? [this.scheduleJob(sch, next)] : [];
+  }
+
+  private async runScheduledRound(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const pl = z.object({ scheduleId: z.string(), at: z.string() }).parse(job.payload);
+    const sch = await this.db.schedule.findFirst({ where: { id: pl.scheduleId, workspaceId: job.workspaceId }, include: { partnership: true, workspace: true } });
+    if (!sch) return { status: "skipped", note: "schedule stopped" };
+    const p = sch.partnership;
+    const occurrence = new Date(pl.at);
+    const next = this.nextScheduleJobs(sch, occurrence, now, p.timeZone);
+    const { year, month, day } = localDate(occurrence, p.timeZone);
+    const closesAt = deadlineFrom({ kind: "date", ...localDate(new Date(Date.UTC(year, month - 1, day + sch.windowDays, 12)), "UTC") }, occurrence, p.timeZone);
+    const enqueueNext = async (tx: Tx) => void (await JobQueue.enqueue(tx, next));
+    // After downtime: a round whose answer window has passed is not worth opening.
+    if (closesAt <= now) return { status: "skipped", note: `missed: its window closed ${closesAt.toISOString()}`, effect: enqueueNext };
+    let plan;
+    try {
+      plan = await this.planRound(p, sch.instrumentKey ?? undefined, sch.sectionIds.length ? sch.sectionIds.map(Number) : "all", closesAt, null);
+    } catch (e) {
+      if (e instanceof UserError) return { status: "skipped", note: `cannot open: ${t("en", e.key, e.params)}`, effect: enqueueNext };
+      throw e;
+    }
+    const ws = this.wsRefOf(sch.workspace);
+    const open = await this.openRound(p.workspaceId, p.id, now);
+    if (open) return { status: "skipped", note: `round ${open.number} is still open`, effect: enqueueNext };
+    return {
+      status: "done",
+      effect: async (tx) => {
+        await this.createRoundTx(tx, ws, p, plan, now);
+        await enqueueNext(tx);
+      },
+    };
+  }
+
+  private async runScheduledDigest(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const pl = z.object({ scheduleId: z.string(), at: z.string() }).parse(job.payload);
+    const sch = await this.db.schedule.findFirst({ where: { id: pl.scheduleId, workspaceId: job.workspaceId }, include: { partnership: true, workspace: true } });
+    if (!sch) return { status: "skipped", note: "schedule stopped" };
+    const next = this.nextScheduleJobs(sch, new Date(pl.at), now, sch.partnership.timeZone);
+    const enqueueNext = async (tx: Tx) => void (await JobQueue.enqueue(tx, next));
+    // The digest's id is the job's: a retried job cannot record or send it twice.
+    const prepared = await this.prepareDigest(this.wsRefOf(sch.workspace), sch.partnership, undefined, "schedule", job.id);
+    if (!prepared) return { status: "skipped", note: "no rounds yet", effect: enqueueNext };
+    return {
+      status: "done",
+      effect: async (tx) => {
+        await prepared.write(tx);
+        await enqueueNext(tx);
+      },
+    };
+  }
+
+  // ---- meetings ----
+
+  private async addMeeting(ctx: Context, p: PartnershipRow, cmd: Extract<Command, { name: "meeting.add" }>): Promise<Message> {
+    const now = this.now();
+    const startsAt = zonedTimeToUtc(cmd.at.year, cmd.at.month, cmd.at.day, cmd.at.hour, cmd.at.minute, p.timeZone);
+    if (startsAt <= now) throw new UserError("err.meeting-past", {}, "meeting");
+    const members = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true } });
+    let participants = members;
+    if (cmd.with) {
+      participants = [];
+      for (const id of cmd.with) {
+        const m = members.find((x) => x.person.platformUserId === id);
+        if (!m) throw new UserError("err.owner-not-member", { person: this.mention(id), partnership: p.name }, "member.add");
+        participants.push(m);
+      }
+    }
+    // The pulse: one checklist section per meeting, in turn, unless the coordinator chose.
+    const earlier = await this.db.meeting.count({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id } });
+    const sections = cmd.sections ?? [(earlier % 7) + 1];
+    const pulseDays = cmd.pulseDays ?? 3;
+    const pulseAt = nextAllowed(new Date(Math.max(now.getTime(), startsAt.getTime() - pulseDays * 86_400_000)), quietOf(p));
+    const meeting = await this.db.$transaction(async (tx) => {
+      await this.lockPartnership(tx, p.id);
+      const last = await tx.meeting.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
+      const meeting = await tx.meeting.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, title: cmd.title, startsAt, participantIds: participants.map((m) => m.id) } });
+      await JobQueue.enqueue(tx, [
+        ...(pulseDays > 0 && pulseAt < startsAt ? [{ workspaceId: p.workspaceId, kind: "meeting.pulse", dueAt: pulseAt, dedupeKey: `meeting:${meeting.id}:pulse`, payload: { meetingId: meeting.id, sections } }] : []),
+        { workspaceId: p.workspaceId, kind: "meeting.followup", dueAt: new Date(startsAt.getTime() + 2 * 3600_000), dedupeKey: `meeting:${meeting.id}:followup`, payload: { meetingId: meeting.id } },
+      ]);
+      return meeting;
+    });
+    return textMessage(t(ctx.lang, "ok.meeting-added", { number: meeting.number, title: meeting.title, date: formatDateTime(ctx.lang, startsAt, p.timeZone), people: t(ctx.lang, "count.people", { n: participants.length }), pulse: pulseDays > 0 && pulseAt < startsAt ? formatDateTime(ctx.lang, pulseAt, p.timeZone) : "–" }));
+  }
+
+  private async listMeetings(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const meetings = await this.db.meeting.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { startsAt: "asc" }, include: { _count: { select: { actions: true } } } });
+    return listMessage(
+      t(ctx.lang, "list.meetings", { partnership: p.name }),
+      meetings.map((m) => t(ctx.lang, "meeting.line", { number: m.number, title: m.title, date: formatDateTime(ctx.lang, m.startsAt, p.timeZone), n: m._count.actions })),
+      t(ctx.lang, "list.no-meetings"),
+    );
+  }
+
+  private async runMeetingPulse(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const pl = z.object({ meetingId: z.string(), sections: z.array(z.number().int()) }).parse(job.payload);
+    const m = await this.db.meeting.findFirst({ where: { id: pl.meetingId, workspaceId: job.workspaceId }, include: { partnership: true, workspace: true } });
+    if (!m) return { status: "skipped", note: "meeting deleted" };
+    if (m.startsAt <= now) return { status: "skipped", note: "the meeting has started" };
+    const p = m.partnership;
+    if (isQuiet(now, quietOf(p))) {
+      const at = nextAllowed(now, quietOf(p));
+      if (at < m.startsAt) return { status: "later", at, note: "quiet hours" };
+    }
+    if (await this.openRound(p.workspaceId, p.id, now)) return { status: "skipped", note: "another round is open" };
+    let plan;
+    try {
+      plan = await this.planRound(p, undefined, pl.sections, m.startsAt, m.participantIds);
+    } catch (e) {
+      if (e instanceof UserError) return { status: "skipped", note: `cannot open: ${t("en", e.key, e.params)}` };
+      throw e;
+    }
+    const ws = this.wsRefOf(m.workspace);
+    return {
+      status: "done",
+      effect: async (tx) => {
+        const round = await this.createRoundTx(tx, ws, p, plan, now);
+        await tx.meeting.update({ where: { id: m.id }, data: { roundId: round.id } });
+      },
+    };
+  }
+
+  private async runMeetingFollowup(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const { meetingId } = z.object({ meetingId: z.string() }).parse(job.payload);
+    const m = await this.db.meeting.findFirst({ where: { id: meetingId, workspaceId: job.workspaceId }, include: { partnership: true, workspace: true } });
+    if (!m) return { status: "skipped", note: "meeting deleted" };
+    const p = m.partnership;
+    if (isQuiet(now, quietOf(p))) return { status: "later", at: nextAllowed(now, quietOf(p)), note: "quiet hours" };
+    const coordinators = await this.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
+    const ws = this.wsRefOf(m.workspace);
+    return {
+      status: "done",
+      effect: async (tx) => {
+        await enqueueDeliveries(tx, coordinators.map((c) => ({
+          workspaceId: p.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId },
+          message: textMessage(t(this.langOfPerson(c.person, p), "meeting.followup", { title: m.title, number: m.number })), dedupeKey: `followup:${m.id}:${c.id}`,
+        })));
+      },
+    };
+  }
+
+  /** Sends every participant (and the coordinators) the agreements recorded for a meeting. */
+  private async sendAgreements(ctx: Context, p: PartnershipRow, number: number): Promise<Message> {
+    const m = await this.db.meeting.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number }, include: { actions: { include: { owner: { include: { person: true } } }, orderBy: { number: "asc" } }, workspace: true } });
+    if (!m) throw new UserError("err.no-such-meeting", { number }, "meeting");
+    if (m.actions.length === 0) throw new UserError("err.no-agreements", { number }, "action.add");
+    const coordinators = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } } });
+    const ids = [...new Set([...m.participantIds, ...coordinators.map((c) => c.id)])];
+    const recipients = await this.db.membership.findMany({ where: { id: { in: ids }, removedAt: null }, include: { person: true } });
+    const now = this.now();
+    const ws = this.wsRefOf(m.workspace);
+    const stamp = now.getTime();
+    await enqueueDeliveries(this.db, recipients.map((r) => {
+      const lang = this.langOfPerson(r.person, p);
+      const title = t(lang, "meeting.agreements-title", { title: m.title, date: formatDate(lang, m.startsAt, p.timeZone) });
+      const lines = m.actions.map((a) => this.actionLine(lang, a, a.owner ? this.personLabel(a.owner.person) : null, now, p.timeZone));
+      return { workspaceId: p.workspaceId, workspace: ws, to: { kind: "user" as const, userId: r.person.platformUserId }, message: listMessage(title, lines, ""), dedupeKey: `agreements:${m.id}:${stamp}:${r.id}` };
+    }));
+    this.onEnqueue();
+    return textMessage(t(ctx.lang, "ok.meeting-sent", { n: m.actions.length, number, people: t(ctx.lang, "count.people", { n: recipients.length }) }));
+  }
+
   // ---- settings, export, personal data -----------------------------------------------------------
 
   private async changeSetting(ctx: Context, p: PartnershipRow, s: Extract<Command, { name: "set" }>["setting"]): Promise<Message> {
@@ -783,6 +1240,16 @@ export class Partnerpuls {
       case "purpose":
         await this.db.partnership.update({ where: { id: p.id }, data: { purpose: s.value } });
         return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.purpose"), value: s.value }));
+      case "quiet":
+        await this.db.partnership.update({ where: { id: p.id }, data: { quietFrom: s.from, quietTo: s.to } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.quiet"), value: s.from === s.to ? t(ctx.lang, "value.none") : `${String(s.from).padStart(2, "0")}:00–${String(s.to).padStart(2, "0")}:00` }));
+      case "quiet-weekends":
+        await this.db.partnership.update({ where: { id: p.id }, data: { quietWeekends: s.value } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.quiet-weekends"), value: t(ctx.lang, s.value ? "value.on" : "value.off") }));
+      case "nudges":
+        // Applies to rounds opened from now on; a running round keeps the nudges it was given.
+        await this.db.partnership.update({ where: { id: p.id }, data: { nudgeAt: s.value } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.nudges"), value: s.value.length ? s.value.map((x) => `${x} %`).join(", ") : t(ctx.lang, "value.none") }));
     }
   }
 

@@ -3,8 +3,8 @@ import { USAGE, type UsageKey } from "./parse.ts";
 import { t, type Lang, type Key } from "../i18n/i18n.ts";
 import { message, type Message } from "../messages/model.ts";
 
-const EVERYONE: UsageKey[] = ["help", "partnership.create", "partnership.list", "status", "action.list", "action.done", "language", "mydata", "instrument"];
-const COORDINATORS: UsageKey[] = ["purpose.add", "org.add", "member.add", "member.remove", "checkin.start", "checkin.close", "remind", "digest", "action.add", "set", "export.csv"];
+const EVERYONE: UsageKey[] = ["help", "partnership.create", "partnership.list", "status", "action.list", "action.done", "language", "nudges", "mydata", "instrument"];
+const COORDINATORS: UsageKey[] = ["purpose.add", "org.add", "member.add", "member.remove", "checkin.start", "checkin.close", "remind", "digest", "action.add", "schedule", "meeting", "set", "export.csv"];
 
 const TOPIC_ALIASES: Record<string, UsageKey> = {
   partnership: "partnership.create", partnerskab: "partnership.create",
@@ -15,6 +15,7 @@ const TOPIC_ALIASES: Record<string, UsageKey> = {
   action: "action.add", aftale: "action.add",
   set: "set", sæt: "set", language: "language", sprog: "language",
   export: "export.csv", eksport: "export.csv", mydata: "mydata", "mine-data": "mydata",
+  schedule: "schedule", planlæg: "schedule", meeting: "meeting", møde: "meeting", nudges: "nudges", påmindelser: "nudges",
   status: "status", remind: "remind", påmind: "remind", digest: "digest", opsummering: "digest", instrument: "instrument",
 };
 

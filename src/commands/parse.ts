@@ -24,6 +24,10 @@ const WORD_ALIASES: Record<string, string> = {
   sæt: "set", saet: "set", indstil: "set", sprog: "language", lang: "language",
   eksport: "export", eksporter: "export", "mine-data": "mydata", "my-data": "mydata", minedata: "mydata",
   slet: "erase", delete: "erase", instrumenter: "instrument", instruments: "instrument",
+  planlæg: "schedule", planlaeg: "schedule", plan: "schedule", rytme: "schedule", stop: "stop", stands: "stop",
+  checkins: "checkin", runder: "checkin", opsummeringer: "digest", digests: "digest",
+  møde: "meeting", moede: "meeting", møder: "meeting", meetings: "meeting", send: "send",
+  påmindelser: "nudges", paamindelser: "nudges", nudge: "nudges",
 };
 
 const OPTION_ALIASES: Record<string, string> = {
@@ -35,6 +39,7 @@ const OPTION_ALIASES: Record<string, string> = {
   instrument: "instrument", afsnit: "sections", sektioner: "sections", section: "sections",
   frist: "deadline", deadline: "deadline",
   ansvarlig: "owner", ejer: "owner", dato: "due", forfald: "due", møde: "meeting", moede: "meeting",
+  vindue: "window", svarfrist: "window", tid: "at", kl: "at", når: "at", med: "with", deltagere: "with", participants: "with",
 };
 
 const SECTOR_ALIASES: Record<string, Sector> = {
@@ -171,6 +176,9 @@ export const Command = z.discriminatedUnion("name", [
       z.object({ key: z.literal("minimum-n"), value: z.number().int().min(1).max(50) }),
       z.object({ key: z.literal("channel"), value: z.string().min(1) }),
       z.object({ key: z.literal("purpose"), value: z.string().max(1000) }),
+      z.object({ key: z.literal("quiet"), from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(23) }),
+      z.object({ key: z.literal("quiet-weekends"), value: z.boolean() }),
+      z.object({ key: z.literal("nudges"), value: z.array(z.number().int().min(1).max(99)).max(5) }),
     ]),
   }),
   z.object({ name: z.literal("language"), value: z.enum(["en", "da"]) }),
@@ -179,6 +187,27 @@ export const Command = z.discriminatedUnion("name", [
   z.object({ name: z.literal("mydata.erase"), confirmed: z.boolean() }),
   z.object({ name: z.literal("instrument.list") }),
   z.object({ name: z.literal("instrument.add"), json: z.string() }),
+  PartnershipOpt.extend({
+    name: z.literal("schedule.set"),
+    kind: z.enum(["round", "digest"]),
+    rhythm: z.string().min(1).max(200),
+    instrument: z.string().optional(),
+    sections: z.union([z.literal("all"), z.array(z.number().int().min(1))]).optional(),
+    windowDays: z.number().int().min(1).max(90).optional(),
+  }),
+  PartnershipOpt.extend({ name: z.literal("schedule.list") }),
+  PartnershipOpt.extend({ name: z.literal("schedule.stop"), kind: z.enum(["round", "digest"]) }),
+  PartnershipOpt.extend({
+    name: z.literal("meeting.add"),
+    title: z.string().trim().min(1).max(200),
+    at: z.object({ year: z.number(), month: z.number(), day: z.number(), hour: z.number(), minute: z.number() }),
+    with: z.array(z.string().min(1)).optional(),
+    sections: z.array(z.number().int().min(1)).optional(),
+    pulseDays: z.number().int().min(0).max(30).optional(),
+  }),
+  PartnershipOpt.extend({ name: z.literal("meeting.list") }),
+  PartnershipOpt.extend({ name: z.literal("meeting.send"), number: z.number().int().positive() }),
+  z.object({ name: z.literal("nudges"), on: z.boolean() }),
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandName = Command["name"];
@@ -186,13 +215,13 @@ export type CommandName = Command["name"];
 /** Commands that change a partnership: only its coordinators may run them. */
 export const COORDINATOR_ONLY = new Set<CommandName>([
   "purpose.add", "org.add", "member.add", "member.remove", "checkin.start", "checkin.close",
-  "remind", "digest", "action.add", "set", "export.csv",
+  "remind", "digest", "action.add", "set", "export.csv", "schedule.set", "schedule.stop", "meeting.add", "meeting.send",
 ]);
 
 export type UsageKey =
   | "help" | "partnership.create" | "partnership.list" | "purpose.add" | "org.add" | "member.add" | "member.remove"
   | "checkin.start" | "checkin.close" | "status" | "remind" | "digest" | "action.add" | "action.list" | "action.done"
-  | "set" | "language" | "export.csv" | "mydata" | "instrument";
+  | "set" | "language" | "export.csv" | "mydata" | "instrument" | "schedule" | "meeting" | "nudges";
 
 /** How each command is written: shown in help and in every error about that command. */
 export const USAGE: Record<UsageKey, string> = {
@@ -211,7 +240,10 @@ export const USAGE: Record<UsageKey, string> = {
   "action.add": 'action add "What was agreed" owner=@person due=2026-12-31 [meeting="Steering group 20 Nov"]',
   "action.list": "action list",
   "action.done": "action done <number>",
-  set: "set language da|en · set timezone Europe/Copenhagen · set anonymity confidential|attributed · set minimum-n 3 · set channel #channel · set purpose \"…\"",
+  set: "set language da|en · set timezone Europe/Copenhagen · set anonymity confidential|attributed · set minimum-n 3 · set channel #channel · set purpose \"…\" · set quiet 18-08 · set quiet-weekends on|off · set nudges 50,85|off",
+  schedule: 'schedule checkins "first monday of each quarter at 9:00" [sections=1-7] [window=14d]   ·   schedule digest "monthly 1 9:00"   ·   schedule list   ·   schedule stop checkins|digest',
+  meeting: 'meeting add "Steering group" at="2026-12-10 14:00" [with=@a,@b] [sections=3] [pulse=3d]   ·   meeting list   ·   meeting send <number>',
+  nudges: "nudges off|on",
   language: "language da|en",
   "export.csv": "export csv",
   mydata: "mydata export   ·   mydata erase confirm",
@@ -405,6 +437,84 @@ function parseUnsafe(raw: string): ParseResult {
       if (options.has("meeting")) cmd.meeting = options.get("meeting");
       return finish(withP(cmd), "action.add");
     }
+    case "schedule": {
+      if (sub === "list") return guard(allowed("schedule", []) ?? noExtra("schedule", 2)) ?? finish(withP({ name: "schedule.list" }), "schedule");
+      const kindOf = (w: string | undefined) => (w === "checkin" ? "round" : w === "digest" ? "digest" : null);
+      if (sub === "stop") {
+        const e = allowed("schedule", []) ?? noExtra("schedule", 3);
+        if (e) return fail(e);
+        const kind = kindOf(alias(words[2]));
+        if (!kind) return fail(words[2] ? { error: "invalid", what: "schedule", value: words[2], usage: "schedule" } : { error: "missing", what: "schedule", usage: "schedule" });
+        return finish(withP({ name: "schedule.stop", kind }), "schedule");
+      }
+      const kind = kindOf(sub);
+      if (!kind) return fail(sub ? { error: "invalid", what: "subcommand", value: words[1]!, usage: "schedule" } : { error: "missing", what: "subcommand", usage: "schedule" });
+      const e = allowed("schedule", kind === "round" ? ["sections", "window", "instrument"] : []) ?? noExtra("schedule", 3);
+      if (e) return fail(e);
+      if (!words[2]) return fail({ error: "missing", what: "rhythm", usage: "schedule" });
+      const cmd: Record<string, unknown> = { name: "schedule.set", kind, rhythm: words[2] };
+      const sections = options.get("sections");
+      if (sections !== undefined) {
+        const secs = parseSections(sections);
+        if (!secs) return fail({ error: "invalid", what: "sections", value: sections, usage: "schedule" });
+        cmd.sections = secs;
+      }
+      const window = options.get("window");
+      if (window !== undefined) {
+        const d = parseDateSpec(window);
+        if (!d || d.kind !== "days" || d.days > 90) return fail({ error: "invalid", what: "window", value: window, usage: "schedule" });
+        cmd.windowDays = d.days;
+      }
+      if (options.has("instrument")) cmd.instrument = options.get("instrument");
+      return finish(withP(cmd), "schedule");
+    }
+    case "meeting": {
+      if (sub === "list") return guard(allowed("meeting", []) ?? noExtra("meeting", 2)) ?? finish(withP({ name: "meeting.list" }), "meeting");
+      if (sub === "send") {
+        const e = allowed("meeting", []) ?? noExtra("meeting", 3);
+        if (e) return fail(e);
+        const n = words[2] ? /^#?(\d{1,6})$/.exec(words[2]) : null;
+        if (!words[2]) return fail({ error: "missing", what: "number", usage: "meeting" });
+        if (!n) return fail({ error: "invalid", what: "number", value: words[2], usage: "meeting" });
+        return finish(withP({ name: "meeting.send", number: Number(n[1]) }), "meeting");
+      }
+      if (sub !== "add") return fail(sub ? { error: "invalid", what: "subcommand", value: words[1]!, usage: "meeting" } : { error: "missing", what: "subcommand", usage: "meeting" });
+      const e = allowed("meeting", ["at", "with", "sections", "pulse"]) ?? noExtra("meeting", 3);
+      if (e) return fail(e);
+      if (!words[2]) return fail({ error: "missing", what: "text", usage: "meeting" });
+      const atRaw = options.get("at");
+      if (atRaw === undefined) return fail({ error: "missing", what: "when", usage: "meeting" });
+      const at = parseDateTime(atRaw);
+      if (!at) return fail({ error: "invalid", what: "when", value: atRaw, usage: "meeting" });
+      const cmd: Record<string, unknown> = { name: "meeting.add", title: words[2], at };
+      const withRaw = options.get("with");
+      if (withRaw !== undefined) {
+        const ids = withRaw.split(/[\s,]+/).filter(Boolean).map(parseUserRef);
+        const bad = ids.findIndex((x) => x === null);
+        if (bad >= 0 || ids.length === 0) return fail({ error: "invalid", what: "person", value: withRaw.split(/[\s,]+/)[Math.max(0, bad)] ?? withRaw, usage: "meeting" });
+        cmd.with = ids;
+      }
+      const sections = options.get("sections");
+      if (sections !== undefined) {
+        const secs = parseSections(sections);
+        if (!secs || secs === "all") return fail({ error: "invalid", what: "sections", value: sections, usage: "meeting" });
+        cmd.sections = secs;
+      }
+      const pulse = options.get("pulse");
+      if (pulse !== undefined) {
+        const d = /^(\d{1,2})\s*(d|dage|days?)?$/i.exec(pulse);
+        if (!d || Number(d[1]) > 30) return fail({ error: "invalid", what: "days", value: pulse, usage: "meeting" });
+        cmd.pulseDays = Number(d[1]);
+      }
+      return finish(withP(cmd), "meeting");
+    }
+    case "nudges": {
+      const e = allowed("nudges", []) ?? noExtra("nudges", 2);
+      if (e) return fail(e);
+      const v = onOff(words[1]);
+      if (v === null) return fail(words[1] ? { error: "invalid", what: "value", value: words[1], usage: "nudges" } : { error: "missing", what: "value", usage: "nudges" });
+      return finish({ name: "nudges", on: v }, "nudges");
+    }
     case "set": {
       const e = allowed("set", []) ?? noExtra("set", 3);
       if (e) return fail(e);
@@ -451,6 +561,31 @@ function parseUnsafe(raw: string): ParseResult {
         case "formål":
           setting = { key: "purpose", value };
           break;
+        case "quiet":
+        case "stille":
+        case "ro": {
+          const m = /^(\d{1,2})(?::00)?\s*[-–]\s*(\d{1,2})(?::00)?$/.exec(value);
+          if (!m || Number(m[1]) > 23 || Number(m[2]) > 23) return bad("quiet");
+          setting = { key: "quiet", from: Number(m[1]), to: Number(m[2]) };
+          break;
+        }
+        case "quiet-weekends":
+        case "stille-weekender": {
+          const v = onOff(value);
+          if (v === null) return bad("value");
+          setting = { key: "quiet-weekends", value: v };
+          break;
+        }
+        case "nudges": {
+          if (onOff(value) === false) {
+            setting = { key: "nudges", value: [] };
+            break;
+          }
+          const ps = value.split(",").map((x) => x.trim().replace(/%$/, ""));
+          if (ps.length > 5 || ps.some((x) => !/^\d{1,2}$/.test(x) || Number(x) < 1)) return bad("nudges");
+          setting = { key: "nudges", value: [...new Set(ps.map(Number))].sort((a, b) => a - b) };
+          break;
+        }
         default:
           return fail({ error: "invalid", what: "setting", value: words[1]!, usage: "set" });
       }
@@ -493,6 +628,24 @@ function parseUnsafe(raw: string): ParseResult {
   function guard(e: ParseError | null): ParseResult | null {
     return e ? { ok: false, ...e } : null;
   }
+}
+
+function onOff(s: string | undefined): boolean | null {
+  const v = s?.toLowerCase();
+  if (v === undefined) return null;
+  if (["on", "til", "ja", "yes", "true"].includes(v)) return true;
+  if (["off", "fra", "nej", "no", "false"].includes(v)) return false;
+  return null;
+}
+
+/** "2026-12-10 14:00", "2026-12-10T14:00", "10.12.2026 14.00" (local wall-clock time) */
+export function parseDateTime(s: string): { year: number; month: number; day: number; hour: number; minute: number } | null {
+  const m = /^(.+?)[\sT]+(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})$/i.exec(s.trim());
+  if (!m) return null;
+  const date = parseDateSpec(m[1]!);
+  const hour = Number(m[2]), minute = Number(m[3]);
+  if (!date || date.kind !== "date" || hour > 23 || minute > 59) return null;
+  return { year: date.year, month: date.month, day: date.day, hour, minute };
 }
 
 function anonymityValue(s: string): "confidential" | "attributed" | null {

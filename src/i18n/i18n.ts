@@ -65,6 +65,11 @@ export function formatPercent(lang: Lang, ratio: number): string {
 }
 
 /** A date as people in the partnership's time zone read it, e.g. "1 Dec 2026" / "1. dec. 2026". */
+/** "Mon 7 Dec 2026, 09:00" in the zone given. */
+export function formatDateTime(lang: Lang, date: Date, timeZone: string): string {
+  return date.toLocaleString(lang === "da" ? "da-DK" : "en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
+}
+
 export function formatDate(lang: Lang, date: Date, timeZone: string): string {
   return date.toLocaleDateString(lang === "da" ? "da-DK" : "en-GB", {
     day: "numeric",

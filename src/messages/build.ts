@@ -101,7 +101,7 @@ export function pollMessage(v: PollView): Message {
   if (index < v.sectionIds.length - 1) nav.push({ label: t(lang, "poll.next"), actionId: "poll.section" as const, value: JSON.stringify({ r: v.roundId, s: v.sectionIds[index + 1] }) });
   if (v.withSnooze) {
     nav.push({ label: t(lang, "nudge.snooze"), actionId: "poll.snooze" as const, value: JSON.stringify({ r: v.roundId }) });
-    nav.push({ label: t(lang, "nudge.optout"), actionId: "nudge.optout" as const, value: "{}" });
+    nav.push({ label: t(lang, "nudge.optout"), actionId: "nudge.optout" as const, value: JSON.stringify({ r: v.roundId }) });
   }
   if (nav.length) blocks.push({ type: "buttons", buttons: nav });
   blocks.push({ type: "text", text: `${t(lang, "poll.deadline", { date: deadline })} · ${snapshot.credit[lang]}`, muted: true });

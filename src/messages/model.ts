@@ -8,7 +8,7 @@ export const ActionId = z.enum([
   "poll.section", // value: {roundId, sectionId} — open a section (to change answers)
   "poll.open", // value: {roundId} — show the next unanswered section
   "poll.snooze", // value: {roundId} — "remind me tomorrow"
-  "nudge.optout", // value: {} — no more nudges for me
+  "nudge.optout", // value: {roundId} — no more nudges for me (the poll stays)
   "action.done", // value: {actionId}
   "action.postpone", // value: {actionId, days} — the owner asks for a new due date
   "help.topic", // value: {topic}
