@@ -950,6 +950,10 @@ export class Partnerpuls {
     if (!a.owner || a.owner.removedAt) return { status: "skipped", note: "no owner" };
     if (a.dueDate?.toISOString().slice(0, 10) !== pl.due) return { status: "skipped", note: "due date changed" };
     const p = a.partnership;
+    // After downtime, an early reminder whose day has passed gives way to the later ones.
+    const today = todayIn(p.timeZone, now).toISOString().slice(0, 10);
+    if (pl.kind === "before" && today >= pl.due) return { status: "skipped", note: "stale: the due date has come" };
+    if (pl.kind === "due" && today > pl.due) return { status: "skipped", note: "stale: the due date has passed" };
     if (isQuiet(now, quietOf(p))) return { status: "later", at: nextAllowed(now, quietOf(p)), note: "quiet hours" };
     const lang = this.langOfPerson(a.owner.person, p);
     const date = formatDate(lang, a.dueDate, "UTC");
@@ -964,7 +968,10 @@ export class Partnerpuls {
       ] },
     ]);
     const ws = this.wsRefOf(p.workspace);
-    const next = pl.kind === "overdue" ? [{ ...this.reminderJobs(p, a).find((j) => (j.payload as { kind: string }).kind === "overdue")!, dueAt: nextAllowed(new Date(job.dueAt.getTime() + 7 * 86_400_000), quietOf(p)), dedupeKey: `action:${a.id}:${pl.due}:overdue:${pl.week + 1}`, payload: { ...pl, week: pl.week + 1 } }] : [];
+    // While overdue: again a week after this one (from its planned time, so catch-up does not drift).
+    const next: NewJob[] = pl.kind === "overdue"
+      ? [{ workspaceId: a.workspaceId, kind: "action.remind", dueAt: nextAllowed(new Date(Math.max(job.dueAt.getTime(), now.getTime() - 86_400_000) + 7 * 86_400_000), quietOf(p)), dedupeKey: `action:${a.id}:${pl.due}:overdue:${pl.week + 1}`, payload: { ...pl, week: pl.week + 1 } }]
+      : [];
     return {
       status: "done",
       effect: async (tx) => {

@@ -46,7 +46,8 @@ export async function enqueueDeliveries(db: Pick<PrismaClient, "job"> | Tx, item
       kind: DELIVER,
       // Deliveries run on real time even when the core runs on a test clock.
       dueAt: i.dueAt ?? now,
-      dedupeKey: i.dedupeKey,
+      // Deliveries share the Job table's unique keys with the clock's jobs: keep them apart.
+      dedupeKey: `deliver:${i.dedupeKey}`,
       lane: laneOf(i.workspace, i.to),
       payload: { workspace: i.workspace, to: i.to, message: i.message, after: i.after ?? { type: "none" } } satisfies DeliveryPayload,
     })),
