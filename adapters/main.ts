@@ -66,7 +66,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   for (const a of adapters) mounts.push(...a.mounts);
   courier = new Courier(db.prisma, [...(chat ? [chat] : []), ...adapters.map((a) => a.port)], {
     onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref),
-    runner: options.runner,
+    runner: options.runner ?? config.PARTNERPULS_INSTANCE,
   });
   const server = await startServer({
     port: config.PORT,
@@ -82,8 +82,13 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   // Deliveries left by an earlier run (or another instance) go out now; the clock catches up on
   // whatever came due while no instance was running.
   courier.start();
-  const clock = new Clock(db.prisma, core.clockHandlers(), { runner: options.runner, now: options.now, onTick: () => courier!.kick() });
-  if (options.clock !== false) clock.start();
+  const clock = new Clock(db.prisma, core.clockHandlers(), {
+    runner: options.runner ?? config.PARTNERPULS_INSTANCE,
+    leaseMs: config.PARTNERPULS_CLOCK_LEASE_SECONDS * 1000,
+    now: options.now,
+    onTick: () => courier!.kick(),
+  });
+  if (options.clock !== false) clock.start(config.PARTNERPULS_CLOCK_TICK);
   const shutdown = async () => {
     await clock.stop();
     await courier!.stop();

@@ -2,6 +2,7 @@
 // message naming the variable, instead of failing later in the middle of a check-in.
 import { z } from "zod";
 import { isTimeZone } from "./commands/parse.ts";
+import cron from "node-cron";
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
@@ -14,6 +15,12 @@ const Env = z.object({
   PARTNERPULS_LANGUAGE: z.enum(["da", "en"]).default("en"),
   PARTNERPULS_TIMEZONE: z.string().refine(isTimeZone, "must be an IANA time zone such as Europe/Copenhagen").default("Europe/Copenhagen"),
   PARTNERPULS_PLAYGROUND: z.enum(["on", "off"]).default("on"),
+  /** how often each instance looks for due jobs: node-cron with seconds */
+  PARTNERPULS_CLOCK_TICK: z.string().refine((e) => cron.validate(e), "must be a cron expression with seconds, e.g. */30 * * * * *").default("*/30 * * * * *"),
+  /** how long a claimed job stays with an instance before another may take it over (a crash) */
+  PARTNERPULS_CLOCK_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
+  /** this instance's name in job leases and run records (default: pid and a random suffix) */
+  PARTNERPULS_INSTANCE: z.string().regex(/^[\w.\-]{1,60}$/, "letters, digits, . _ - (at most 60)").optional(),
 });
 export type Config = z.infer<typeof Env>;
 
