@@ -48,3 +48,23 @@ for (const database of ["pglite", "postgres"]) {
   );
   console.log(`peak RSS of the process: ${r.peakRssMb} MB`);
 }
+
+// ---- the clock: one and three bot processes on PostgreSQL ----
+if (await postgresUp()) console.log("\nclock: skipped (PostgreSQL is not reachable)");
+else {
+  const run = spawnSync(process.execPath, ["--import", "tsx", "bench/clock.ts"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const line = run.stdout.trim().split("\n").pop() ?? "";
+  if (run.status !== 0 || !line.startsWith("{")) {
+    console.error(`clock: benchmark failed (exit ${run.status})\n${run.stdout}`);
+    process.exitCode = 1;
+  } else {
+    const r = JSON.parse(line);
+    console.log("\n== clock on postgres (bot processes ticking every second) ==");
+    for (const [label, x] of [["one instance", r.one], ["three instances", r.three]] as const)
+      console.log(
+        `${label}: ${x.jobsPerSecond} jobs/s claimed and completed (5,000 due at once; lateness p50 ${x.burstLateP50} ms, p99 ${x.burstLateP99} ms)` +
+          ` | 5,000 due over 20 s: lateness p50 ${x.steadyLateP50} ms, p99 ${x.steadyLateP99} ms`,
+      );
+    console.log(`three instances vs one: ${r.scaling.toFixed(2)}× the throughput (2 cores shared with the database)`);
+  }
+}
