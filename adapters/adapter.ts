@@ -20,4 +20,6 @@ export interface PlatformAdapter {
   stop(): Promise<void>;
   /** a few facts for GET /healthz */
   health(): Record<string, unknown>;
+  /** resolves when every inbound request taken so far is fully handled (tests, shutdown) */
+  settle?(): Promise<void>;
 }

@@ -91,6 +91,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   if (options.clock !== false) clock.start(config.PARTNERPULS_CLOCK_TICK);
   const shutdown = async () => {
     await clock.stop();
+    for (const a of adapters) await a.settle?.();
     await courier!.stop();
     for (const a of adapters) await a.stop();
     await server.close();
@@ -105,8 +106,12 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     clock,
     adapters: Object.fromEntries(adapters.map((a) => [a.platform, a])) as Partial<Record<PlatformAdapter["platform"], PlatformAdapter>>,
     playgroundToken,
-    /** waits until every due delivery has gone out */
-    settle: () => courier!.settle(),
+    /** waits until every request taken is handled and every due delivery has gone out */
+    settle: async () => {
+      for (const a of adapters) await a.settle?.();
+      await courier!.settle();
+      for (const a of adapters) await a.settle?.();
+    },
     shutdown,
     config,
   };

@@ -277,5 +277,5 @@ export const da: Catalogue = {
   "teams.welcome": "Hej, jeg er Partnerpuls. Jeg styrer jeres partnerskabs runder med VicHealth Partnerships Analysis Tool: korte afstemninger for partnere, status og påmindelser for koordinatorer, opsummeringer for styregruppen.\nEn koordinator skriver `@Partnerpuls partnerskab opret \"Navn\" kanal=her` i den kanal, der skal have opsummeringerne. Alle andre: skriv til mig privat, og skriv `hjælp`.",
   "teams.error": "Beklager, noget gik galt hos mig. Prøv igen om lidt.",
   "teams.file": "Fil: {filename} ({size})",
-  "teams.file-truncated": "Kun de første {shown} af {n} tegn kan være i en Teams-besked.",
+  "teams.file-truncated": "Kun de første {shown} af {n} linjer kan være i en Teams-besked.",
 };

@@ -276,5 +276,5 @@ export const en = {
   "teams.welcome": "Hello, I am Partnerpuls. I run your partnership's check-ins with the VicHealth Partnerships Analysis Tool: short polls for partners, status and reminders for coordinators, digests for the steering group.\nA coordinator types `@Partnerpuls partnership create \"Name\" channel=here` in the channel that should get the digests. Everyone else: chat with me privately and type `help`.",
   "teams.error": "Sorry, something went wrong on my side. Please try again in a moment.",
   "teams.file": "File: {filename} ({size})",
-  "teams.file-truncated": "Only the first {shown} of {n} characters fit in a Teams message.",
+  "teams.file-truncated": "Only the first {shown} of {n} lines fit in a Teams message.",
 } as const;

@@ -3,7 +3,13 @@ import { loadConfig, ConfigError } from "../../src/config.ts";
 
 describe("configuration", () => {
   it("has working defaults", () => {
-    expect(loadConfig({})).toEqual({ PORT: 3978, HOST: "127.0.0.1", DATABASE_URL: "./data", PARTNERPULS_LANGUAGE: "en", PARTNERPULS_TIMEZONE: "Europe/Copenhagen", PARTNERPULS_PLAYGROUND: "on" });
+    expect(loadConfig({})).toEqual({ PORT: 3978, HOST: "127.0.0.1", DATABASE_URL: "./data", PARTNERPULS_LANGUAGE: "en", PARTNERPULS_TIMEZONE: "Europe/Copenhagen", PARTNERPULS_PLAYGROUND: "on", PARTNERPULS_CLOCK_TICK: "*/30 * * * * *", PARTNERPULS_CLOCK_LEASE_SECONDS: 120 });
+  });
+
+  it("refuses a clock tick that is not a cron expression, and a lease too short to finish a job", () => {
+    expect(() => loadConfig({ PARTNERPULS_CLOCK_TICK: "every minute" })).toThrow(/PARTNERPULS_CLOCK_TICK: must be a cron expression/);
+    expect(() => loadConfig({ PARTNERPULS_CLOCK_LEASE_SECONDS: "1" })).toThrow(/PARTNERPULS_CLOCK_LEASE_SECONDS/);
+    expect(loadConfig({ PARTNERPULS_CLOCK_TICK: "*/5 * * * * *", PARTNERPULS_INSTANCE: "bot-1" })).toMatchObject({ PARTNERPULS_CLOCK_TICK: "*/5 * * * * *", PARTNERPULS_INSTANCE: "bot-1" });
   });
 
   it("stops with a message naming each wrong variable", () => {

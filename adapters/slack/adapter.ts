@@ -1,0 +1,307 @@
+// The Slack adapter: a Bolt App behind our own receiver on the shared HTTP server. It turns slash
+// commands, button presses, the agreement modal and App Home visits into core calls, and renders
+// what comes back as Block Kit. It holds no business rule: every decision is the core's.
+import type http from "node:http";
+import { App, LogLevel, type Authorize, type AuthorizeResult, type ButtonAction } from "@slack/bolt";
+import { InstallProvider } from "@slack/oauth";
+import { WebClient, ErrorCode } from "@slack/web-api";
+import type { AdapterDeps, PlatformAdapter } from "../adapter.ts";
+import type { Actor } from "../../src/ports.ts";
+import type { Message } from "../../src/messages/model.ts";
+import { textMessage } from "../../src/messages/model.ts";
+import { ConfigError } from "../../src/config.ts";
+import { t, langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
+import type { Mount } from "../../src/server.ts";
+import type { SlackConfig } from "./config.ts";
+import { SLACK_BOT_SCOPES } from "./scopes.ts";
+import { renderMessage, decodeActionId, isErrorReply } from "./blocks.ts";
+import { SlackChatPort, slackLimits, type SlackTokens } from "./port.ts";
+import { PrismaInstallationStore } from "./installations.ts";
+import { SlackReceiver, SeenEvents } from "./receiver.ts";
+import { SlackPeople } from "./people.ts";
+import { ACTION_MODAL_ID, actionModal, commandFromSubmission, errorsFromReply, isActionModalRequest, modalMeta, resultModal } from "./modal.ts";
+
+export const SLACK_INSTALL_PATH = "/slack/install";
+export const SLACK_REDIRECT_PATH = "/slack/oauth_redirect";
+
+export interface SlackAdapter extends PlatformAdapter {
+  readonly platform: "slack";
+  readonly port: SlackChatPort;
+  readonly app: App;
+  readonly receiver: SlackReceiver;
+  /** Resolves when every Slack request taken so far is fully handled (replies sent, cards replaced). */
+  settle(): Promise<void>;
+}
+
+export interface SlackAdapterOptions {
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+/** Single-workspace mode: the bot token's own team, learnt from auth.test. */
+async function singleWorkspace(token: string, apiUrl: string, log: (l: string) => void) {
+  const identity: { teamId?: string; botUserId?: string; botId?: string } = {};
+  const learn = async () => {
+    const r = await new WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR }).auth.test();
+    Object.assign(identity, { teamId: r.team_id, botUserId: r.user_id, botId: r.bot_id });
+  };
+  try {
+    await learn();
+  } catch (e) {
+    const code = (e as { code?: string; data?: { error?: string } }).code === ErrorCode.PlatformError ? (e as { data?: { error?: string } }).data?.error : undefined;
+    if (code) throw new ConfigError(`Partnerpuls cannot start: the Slack configuration is not valid.\n  SLACK_BOT_TOKEN: Slack refused it (${code})\nSee manifest/slack/README.md.`);
+    // Slack unreachable right now: start anyway, and learn the team on the first request.
+    log(`auth.test failed (${e instanceof Error ? e.message : String(e)}); continuing`);
+  }
+  const tokens: SlackTokens = {
+    // One workspace: a delivery to any other team has nowhere to go.
+    botToken: async (teamId) => (identity.teamId === undefined || identity.teamId === teamId ? token : null),
+  };
+  const authorize: Authorize<boolean> = async (source) => {
+    if (identity.teamId === undefined) await learn().catch(() => undefined);
+    const result: AuthorizeResult = { botToken: token, botUserId: identity.botUserId, botId: identity.botId, teamId: identity.teamId ?? source.teamId };
+    return result;
+  };
+  return { identity, tokens, authorize };
+}
+
+export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig, options: SlackAdapterOptions = {}): Promise<SlackAdapter> {
+  const { core, prisma } = deps;
+  const log = options.log ?? ((l: string) => console.warn(`partnerpuls slack: ${l}`));
+  const now = options.now ?? Date.now;
+  const people = new SlackPeople(now);
+  const mounts: Mount[] = [];
+
+  let tokens: SlackTokens;
+  let authorize: Authorize<boolean>;
+  let teamForHealth: () => string | undefined = () => undefined;
+  if (config.mode.kind === "single") {
+    const single = await singleWorkspace(config.mode.botToken, config.apiUrl, log);
+    tokens = single.tokens;
+    authorize = single.authorize;
+    teamForHealth = () => single.identity.teamId;
+  } else {
+    const store = new PrismaInstallationStore(prisma, now);
+    const installer = new InstallProvider({
+      clientId: config.mode.clientId,
+      clientSecret: config.mode.clientSecret,
+      stateSecret: config.mode.stateSecret,
+      installationStore: store,
+      clientOptions: { slackApiUrl: config.apiUrl },
+      logLevel: LogLevel.WARN,
+    });
+    const installUrl = { scopes: [...SLACK_BOT_SCOPES], ...(config.mode.redirectUri ? { redirectUri: config.mode.redirectUri } : {}) };
+    tokens = store;
+    authorize = (source) => installer.authorize(source);
+    mounts.push(async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+      if (req.method !== "GET") return false;
+      if (url.pathname === SLACK_INSTALL_PATH) await installer.handleInstallPath(req, res, undefined, installUrl);
+      else if (url.pathname === SLACK_REDIRECT_PATH) await installer.handleCallback(req, res);
+      else return false;
+      return true;
+    });
+  }
+
+  const port = new SlackChatPort({ tokens, apiUrl: config.apiUrl, lang: config.defaultLanguage, limits: slackLimits(config.messagesPerMinute), log });
+  const receiver = new SlackReceiver({ signingSecret: config.signingSecret, appToken: config.appToken, apiUrl: config.apiUrl, now, log });
+  mounts.unshift(receiver.mount);
+  const app = new App({
+    receiver,
+    authorize,
+    // Interactive calls (replacing a card, publishing Home) may wait out a short 429; deliveries
+    // go through the port's own clients, which never do.
+    clientOptions: { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 } },
+    logLevel: LogLevel.WARN,
+    convoStore: false,
+  });
+  app.error(async (e) => {
+    throw e; // the receiver logs it once, with the request it belongs to
+  });
+
+  const langOf = (actor: Actor): Lang => langFromLocale(actor.locale) ?? config.defaultLanguage;
+  const actorFor = async (client: WebClient, teamId: string, teamDomain: string | undefined, userId: string, userName?: string, channelId?: string): Promise<Actor> => {
+    const profile = await people.get(client, teamId, userId);
+    const displayName = profile.displayName ?? userName;
+    return {
+      workspace: { platform: "slack", externalId: teamId, ...(teamDomain ? { name: teamDomain } : {}) },
+      userId,
+      ...(displayName ? { displayName } : {}),
+      ...(profile.locale ? { locale: profile.locale } : {}),
+      ...(channelId ? { channelId } : {}),
+    };
+  };
+  /** A reply the core could not give (it threw): said in the person's language, logged for us. */
+  const failed = (actor: Actor, what: string, e: unknown): Message => {
+    log(`${what} failed for ${actor.workspace.externalId}/${actor.userId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return textMessage(t(langOf(actor), "slack.error"));
+  };
+
+  /**
+   * An ephemeral reply cannot carry a file: files go to the person's direct messages and the reply
+   * says so; if that fails, a small file is shown inline and a large one explained.
+   */
+  const ephemeral = async (client: WebClient, actor: Actor, reply: Message) => {
+    const lang = langOf(actor);
+    let files: "dm" | "inline" = "inline";
+    const attached = reply.blocks.filter((b) => b.type === "file");
+    if (attached.length > 0) {
+      try {
+        const channel = await port.dmChannel(client, actor.workspace.externalId, actor.userId);
+        if (await port.upload(client, channel, attached)) files = "dm";
+      } catch (e) {
+        log(`could not open a DM with ${actor.userId} for a file: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return renderMessage(reply, { lang, surface: "message", files });
+  };
+
+  const publishHome = async (client: WebClient, actor: Actor) => {
+    const home = await core.home(actor);
+    const { blocks } = renderMessage(home, { lang: langOf(actor), surface: "home", files: "inline" });
+    await client.views.publish({ user_id: actor.userId, view: { type: "home", blocks } });
+  };
+
+  // ---- slash command ---------------------------------------------------------------------------
+  app.command(config.command, async ({ command, ack, respond, client }) => {
+    await ack(); // within Slack's 3 seconds, before any database work; the answer follows via response_url
+    const actor = await actorFor(client, command.team_id, command.team_domain, command.user_id, command.user_name, command.channel_id);
+    const text = command.text.trim();
+    if (isActionModalRequest(text)) {
+      await client.views.open({ trigger_id: command.trigger_id, view: actionModal({ lang: langOf(actor), channelId: command.channel_id }) });
+      return;
+    }
+    let reply: Message;
+    try {
+      reply = await core.command(actor, text || "help");
+    } catch (e) {
+      reply = failed(actor, `command "${text.slice(0, 40)}"`, e);
+    }
+    const r = await ephemeral(client, actor, reply);
+    await respond({ response_type: "ephemeral", replace_original: false, text: r.text, blocks: r.blocks });
+  });
+
+  // ---- buttons -----------------------------------------------------------------------------------
+  const pressed = new SeenEvents(10 * 60_000);
+  /** One press at a time per message, so the card shows the last press, not the slowest. */
+  const queues = new Map<string, Promise<void>>();
+  const serially = (key: string, work: () => Promise<void>): Promise<void> => {
+    const next = (queues.get(key) ?? Promise.resolve()).then(work);
+    const tail = next.catch(() => undefined);
+    queues.set(key, tail);
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
+    return next;
+  };
+
+  app.action(/^[a-z]+\.[a-z]+(?::\d+)?$/, async ({ ack, body, action: pressedAction, client, respond, context }) => {
+    await ack();
+    if (body.type !== "block_actions" || pressedAction.type !== "button") return;
+    const action = pressedAction as ButtonAction;
+    const b = body as typeof body & {
+      container?: { type?: string; message_ts?: string; channel_id?: string; is_ephemeral?: boolean; view_id?: string };
+      team?: { id: string; domain?: string } | null;
+    };
+    const teamId = b.team?.id ?? b.user.team_id ?? "";
+    // The same press delivered twice (a proxy's retry) is done once; a second click is a new press.
+    if (pressed.check(`${teamId}:${b.user.id}:${action.action_ts}:${action.action_id}`, now())) return;
+    const container = b.container ?? {};
+    const where = container.type === "view" ? `view:${b.user.id}` : `${container.channel_id}:${container.message_ts}`;
+    await serially(where, async () => {
+      const actor = await actorFor(client, teamId, b.team?.domain, b.user.id, b.user.username ?? b.user.name);
+      let result: Message;
+      try {
+        result = await core.action(actor, decodeActionId(action.action_id), action.value ?? "");
+      } catch (e) {
+        result = failed(actor, `button ${action.action_id}`, e);
+      }
+      if (container.type === "view") {
+        // A Home tab button: what it opens arrives as a direct message; Home shows the new state.
+        const r = renderMessage(result, { lang: langOf(actor), files: "upload" });
+        const channel = await port.dmChannel(client, teamId, actor.userId);
+        await client.chat.postMessage({ channel, text: r.text, blocks: r.blocks });
+        await port.upload(client, channel, r.files);
+        await publishHome(client, actor);
+        return;
+      }
+      if (container.is_ephemeral || isErrorReply(result)) {
+        // An ephemeral message can only be replaced through response_url; an error is said apart,
+        // so the card it came from stays as it was.
+        const r = await ephemeral(client, actor, result);
+        await respond({ response_type: "ephemeral", replace_original: Boolean(container.is_ephemeral) && !isErrorReply(result), text: r.text, blocks: r.blocks });
+        return;
+      }
+      const channel = container.channel_id ?? b.channel?.id;
+      const ts = container.message_ts ?? b.message?.ts;
+      if (!channel || !ts) return;
+      const r = renderMessage(result, { lang: langOf(actor), files: "upload" });
+      try {
+        // Without waiting out a 429: chat.update is Tier 3 (50+ a minute per workspace), and a
+        // partner clicking through a section should not wait for other partners' clicks.
+        await port.client(context.botToken ?? "").chat.update({ channel, ts, text: r.text, blocks: r.blocks });
+      } catch (e) {
+        if ((e as { code?: string }).code !== ErrorCode.RateLimitedError) throw e;
+        // The press's own response_url replaces the message as well, outside the Web API's tiers.
+        await respond({ replace_original: true, text: r.text, blocks: r.blocks });
+      }
+      await port.upload(client, channel, r.files);
+    });
+  });
+
+  // ---- the agreement modal ---------------------------------------------------------------------
+  app.view(ACTION_MODAL_ID, async ({ ack, body, view, client }) => {
+    const meta = modalMeta(view.private_metadata, config.defaultLanguage);
+    const translated = commandFromSubmission(view.state.values, meta.lang);
+    if (!translated.ok) {
+      await ack({ response_action: "errors", errors: translated.errors });
+      return;
+    }
+    const teamId = body.team?.id ?? body.user.team_id ?? "";
+    const actor = await actorFor(client, teamId, body.team?.domain, body.user.id, body.user.name, meta.channelId);
+    let reply: Message;
+    try {
+      reply = await core.command(actor, translated.command);
+    } catch (e) {
+      reply = failed(actor, "the agreement modal", e);
+    }
+    if (isErrorReply(reply)) {
+      const owner = view.state.values.owner?.value?.selected_user ?? undefined;
+      await ack({ response_action: "errors", errors: errorsFromReply(reply, owner) });
+      return;
+    }
+    await ack({ response_action: "update", view: resultModal(meta.lang, reply) });
+  });
+
+  // ---- App Home --------------------------------------------------------------------------------
+  app.event("app_home_opened", async ({ event, body, client }) => {
+    if (event.tab !== "home") return;
+    const actor = await actorFor(client, body.team_id, undefined, event.user);
+    await publishHome(client, actor);
+  });
+
+  return {
+    platform: "slack",
+    mounts,
+    port,
+    app,
+    receiver,
+    settle: () => receiver.settle(),
+    async start() {
+      await receiver.start();
+    },
+    async stop() {
+      await receiver.stop();
+      await receiver.settle();
+    },
+    health() {
+      return {
+        slack: {
+          mode: config.mode.kind,
+          socketMode: receiver.socketMode,
+          ...(teamForHealth() ? { team: teamForHealth() } : {}),
+          requests: { ...receiver.stats },
+        },
+      };
+    },
+  };
+}

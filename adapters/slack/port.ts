@@ -1,0 +1,179 @@
+// The Slack side of the outbox: one delivery at a time (a poll to a person, a digest to a channel,
+// a card replaced). Pacing and retries belong to the courier, so the Web API client here never
+// waits or retries on its own: a 429 becomes RateLimitedError at once, and errors retrying cannot
+// mend become PermanentDeliveryError.
+import { WebClient, ErrorCode, LogLevel, type WebAPICallError } from "@slack/web-api";
+import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
+import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
+import type { Lang } from "../../src/i18n/i18n.ts";
+import { renderMessage, type FileBlock } from "./blocks.ts";
+
+/**
+ * Slack's published limits (docs.slack.dev/apis/web-api/rate-limits): chat.postMessage allows about
+ * one message per second per conversation (short bursts tolerated) inside a workspace-wide limit;
+ * conversations.open (the first DM to a person) and chat.update (replacing a card) are Tier 3,
+ * "50+ per minute, sporadic bursts welcome". A delivery may need any of the three, so the default
+ * workspace budget is the Tier 3 floor: 50 per minute, at most a fifth of it in any one second.
+ * A round for 1,000 partners then takes about 20 minutes, well inside any answer window, and Slack
+ * has no reason to throttle it; a 429 anyway (Slack's limits move) is the courier's to wait out.
+ * SLACK_MESSAGES_PER_MINUTE raises the budget where Slack allows more (e.g. Marketplace apps).
+ */
+export function slackLimits(perMinute = 50): PlatformLimits {
+  return {
+    perConversation: [{ count: 1, perMs: 1_000 }],
+    perWorkspace: [
+      { count: Math.max(1, Math.ceil(perMinute / 5)), perMs: 1_000 },
+      { count: perMinute, perMs: 60_000 },
+    ],
+  };
+}
+
+export const SLACK_LIMITS_DEFAULT: PlatformLimits = slackLimits();
+
+/** Errors after which the same call will fail the same way: the person, channel or app is gone. */
+export const PERMANENT_SLACK_ERRORS = new Set([
+  "channel_not_found",
+  "user_not_found",
+  "users_not_found",
+  "user_not_visible",
+  "user_disabled",
+  "is_archived",
+  "not_in_channel",
+  "account_inactive",
+  "invalid_auth",
+  "not_authed",
+  "token_revoked",
+  "token_expired",
+  "no_permission",
+  "missing_scope",
+  "restricted_action",
+  "restricted_action_read_only_channel",
+  "restricted_action_thread_only_channel",
+  "restricted_action_non_threadable_channel",
+  "cannot_dm_bot",
+  "team_access_not_granted",
+  "ekm_access_denied",
+  "org_login_required",
+  "not_allowed_token_type",
+  "message_not_found",
+  "cant_update_message",
+  "edit_window_closed",
+  "msg_too_long",
+  "invalid_blocks",
+  "invalid_blocks_format",
+  "no_text",
+  "too_many_attachments",
+  "invalid_arguments",
+  "method_deprecated",
+]);
+
+/** Translates a Web API failure into what the courier understands; anything else is retried. */
+export function deliveryError(e: unknown): unknown {
+  const err = e as Partial<WebAPICallError> & { code?: string };
+  if (err?.code === ErrorCode.RateLimitedError) {
+    const retryAfter = (e as { retryAfter?: number }).retryAfter;
+    // Slack does not say which limit was hit; the courier pacing each conversation at 1/s makes the
+    // workspace's the likely one, and pausing the workspace is the safe reading.
+    return new RateLimitedError(Math.max(1, retryAfter ?? 1) * 1000, "workspace");
+  }
+  if (err?.code === ErrorCode.PlatformError) {
+    const code = (e as { data?: { error?: string } }).data?.error ?? "unknown_error";
+    if (PERMANENT_SLACK_ERRORS.has(code)) return new PermanentDeliveryError(`slack: ${code}`);
+    return new Error(`slack: ${code}`);
+  }
+  return e;
+}
+
+export interface SlackTokens {
+  /** The bot token for a Slack team, or null when the app is not installed there. */
+  botToken(teamId: string): Promise<string | null>;
+}
+
+export interface SlackChatPortOptions {
+  tokens: SlackTokens;
+  apiUrl: string;
+  /** the language of the port's own words (the note beside an uploaded file) */
+  lang: Lang;
+  limits?: PlatformLimits;
+  log?: (line: string) => void;
+}
+
+/** A WebClient that neither retries nor waits out a 429: the courier decides. */
+export function courierClient(token: string, apiUrl: string): WebClient {
+  return new WebClient(token, { slackApiUrl: apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR });
+}
+
+export class SlackChatPort implements ChatPort {
+  readonly platform = "slack" as const;
+  readonly limits: PlatformLimits;
+  private readonly clients = new Map<string, WebClient>();
+  /** DM channel per team:user — conversations.open is Tier 3, and the answer never changes */
+  private readonly dms = new Map<string, string>();
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: SlackChatPortOptions) {
+    this.limits = options.limits ?? SLACK_LIMITS_DEFAULT;
+    this.log = options.log ?? ((l) => console.warn(`partnerpuls slack: ${l}`));
+  }
+
+  client(token: string): WebClient {
+    let c = this.clients.get(token);
+    if (!c) {
+      c = courierClient(token, this.options.apiUrl);
+      this.clients.set(token, c);
+    }
+    return c;
+  }
+
+  async deliver(d: Delivery): Promise<MessageRef | null> {
+    if (d.workspace.platform !== "slack") throw new PermanentDeliveryError(`the Slack adapter cannot deliver to a ${d.workspace.platform} workspace`);
+    const token = await this.options.tokens.botToken(d.workspace.externalId);
+    if (!token) throw new PermanentDeliveryError(`slack: the app is not installed in team ${d.workspace.externalId}`);
+    const client = this.client(token);
+    const rendered = renderMessage(d.message, { lang: this.options.lang, surface: "message", files: "upload" });
+    try {
+      if (d.to.kind === "update") {
+        // Files were uploaded with the first version; a replacement only re-renders the card.
+        await client.chat.update({ channel: d.to.ref.conversationId, ts: d.to.ref.messageId, text: rendered.text, blocks: rendered.blocks });
+        return d.to.ref;
+      }
+      const channel = d.to.kind === "user" ? await this.dmChannel(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
+      const posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false, unfurl_media: false });
+      const ref = { conversationId: posted.channel ?? channel, messageId: posted.ts! };
+      await this.upload(client, ref.conversationId, rendered.files);
+      return ref;
+    } catch (e) {
+      throw deliveryError(e);
+    }
+  }
+
+  /** The bot's direct-message channel with a person (opened once, then remembered). */
+  async dmChannel(client: WebClient, teamId: string, userId: string): Promise<string> {
+    const key = `${teamId}:${userId}`;
+    const known = this.dms.get(key);
+    if (known) return known;
+    const opened = await client.conversations.open({ users: userId });
+    const id = opened.channel?.id;
+    if (!id) throw new Error("slack: conversations.open returned no channel");
+    if (this.dms.size > 50_000) this.dms.clear();
+    this.dms.set(key, id);
+    return id;
+  }
+
+  /**
+   * Uploads files beside a message already posted. A failure here is logged, not thrown: the
+   * message has landed, and a retry of the delivery would post it twice.
+   */
+  async upload(client: WebClient, channelId: string, files: FileBlock[]): Promise<boolean> {
+    let ok = true;
+    for (const f of files) {
+      try {
+        await client.filesUploadV2({ channel_id: channelId, filename: f.filename, title: f.filename, content: f.content, snippet_type: f.mimeType === "text/csv" ? "csv" : undefined });
+      } catch (e) {
+        ok = false;
+        this.log(`could not upload ${f.filename} to ${channelId}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return ok;
+  }
+}

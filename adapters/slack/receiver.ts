@@ -1,0 +1,218 @@
+// Bolt's transport seam: Slack's HTTP requests arrive on the shared server (one Mount), are
+// verified here, and only then reach the Bolt App. Our verification is stricter than Bolt's: the
+// timestamp may be at most five minutes off in either direction (Bolt accepts any future one,
+// which lets a captured request be replayed later), and a request without the headers is refused
+// before its body is even parsed. Socket Mode, when configured, feeds the same App.
+import type http from "node:http";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { SocketModeReceiver, LogLevel, type App, type Receiver, type ReceiverEvent, type AckFn } from "@slack/bolt";
+import { readBody, sendJson, type Mount } from "../../src/server.ts";
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+/** How far a request's timestamp may be from our clock, either way. */
+export const MAX_CLOCK_SKEW_S = 5 * 60;
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/** Slack's request signing: v0=HMAC-SHA256(secret, "v0:{timestamp}:{raw body}"), hex. */
+export function signSlackRequest(secret: string, timestamp: number | string, body: string | Buffer): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:`).update(body).digest("hex")}`;
+}
+
+export function verifySlackSignature(
+  secret: string,
+  headers: http.IncomingHttpHeaders,
+  rawBody: Buffer,
+  nowMs: number = Date.now(),
+): VerifyResult {
+  const signature = headers["x-slack-signature"];
+  const timestamp = headers["x-slack-request-timestamp"];
+  if (typeof signature !== "string" || typeof timestamp !== "string") return { ok: false, reason: "missing X-Slack-Signature or X-Slack-Request-Timestamp" };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed X-Slack-Request-Timestamp" };
+  const skew = Math.abs(Math.floor(nowMs / 1000) - Number(timestamp));
+  if (skew > MAX_CLOCK_SKEW_S) return { ok: false, reason: `X-Slack-Request-Timestamp is ${skew} s away from now` };
+  const want = Buffer.from(signSlackRequest(secret, timestamp, rawBody));
+  const given = Buffer.from(signature);
+  if (given.length !== want.length || !timingSafeEqual(given, want)) return { ok: false, reason: "signature mismatch" };
+  return { ok: true };
+}
+
+/** A request body as Slack sends it: a form (commands; `payload=` JSON for interactivity) or JSON (events). */
+export function parseSlackBody(contentType: string | undefined, raw: Buffer): Record<string, unknown> {
+  const text = raw.toString("utf8");
+  if ((contentType ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+    const form = new URLSearchParams(text);
+    const payload = form.get("payload");
+    if (payload !== null) return JSON.parse(payload) as Record<string, unknown>;
+    return Object.fromEntries(form.entries());
+  }
+  const parsed = JSON.parse(text) as unknown;
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+  return parsed as Record<string, unknown>;
+}
+
+export interface SlackReceiverOptions {
+  /** null: HTTP requests are refused (Socket Mode only) */
+  signingSecret: string | null;
+  /** Socket Mode app token (xapp-…), or null */
+  appToken: string | null;
+  /** for the Socket Mode client's own Web API calls (apps.connections.open) */
+  apiUrl: string;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+/** Remembers ids for a while: Slack's retries of an event we took are acked, not redone. */
+export class SeenEvents {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly ttlMs = 60 * 60_000, private readonly max = 20_000) {}
+  /** true if the id was seen already; records it otherwise */
+  check(id: string, now: number): boolean {
+    const at = this.seen.get(id);
+    if (at !== undefined && now - at < this.ttlMs) return true;
+    if (this.seen.size >= this.max) for (const [k, v] of this.seen) if (now - v >= this.ttlMs || this.seen.size >= this.max) this.seen.delete(k);
+    this.seen.set(id, now);
+    return false;
+  }
+}
+
+export class SlackReceiver implements Receiver {
+  private app: App | undefined;
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly seenEvents = new SeenEvents();
+  private readonly socket: SocketModeReceiver | null;
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  /** counters for /healthz and tests */
+  readonly stats = { accepted: 0, rejected: 0, duplicates: 0 };
+
+  constructor(private readonly options: SlackReceiverOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? ((l) => console.warn(`partnerpuls slack: ${l}`));
+    this.socket = options.appToken
+      ? new SocketModeReceiver({ appToken: options.appToken, logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } } })
+      : null;
+  }
+
+  init(app: App): void {
+    this.app = app;
+    // Socket Mode events go through the same App, and are tracked like HTTP ones (settle()).
+    this.socket?.init({ processEvent: (event: ReceiverEvent) => this.track(app.processEvent(event)) } as unknown as App);
+  }
+
+  async start(): Promise<void> {
+    if (this.socket) await this.socket.start();
+  }
+
+  async stop(): Promise<void> {
+    // The client's own disconnect resolves once the socket is closed (the receiver's stop does not wait).
+    if (this.socket) await this.socket.client.disconnect();
+  }
+
+  get socketMode(): boolean {
+    return this.socket !== null;
+  }
+
+  /** Resolves when every request taken so far has been fully handled (its reply sent, its card replaced). */
+  async settle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    const tracked = p.finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+    return tracked;
+  }
+
+  readonly mount: Mount = async (req, res, url) => {
+    if (url.pathname !== SLACK_EVENTS_PATH) return false;
+    if (req.method !== "POST") {
+      res.writeHead(405, { allow: "POST" }).end();
+      return true;
+    }
+    await this.handle(req, res);
+    return true;
+  };
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const refuse = (status: number, reason: string) => {
+      this.stats.rejected++;
+      this.log(`refused a request to ${SLACK_EVENTS_PATH}: ${reason}`);
+      sendJson(res, status, { error: status === 401 ? "unauthorized" : "bad request" });
+    };
+    const secret = this.options.signingSecret;
+    if (!secret) return refuse(401, "no SLACK_SIGNING_SECRET: HTTP requests are not accepted (Socket Mode only)");
+    // Headers first: an unsigned request is refused before its body is read.
+    if (typeof req.headers["x-slack-signature"] !== "string" || typeof req.headers["x-slack-request-timestamp"] !== "string")
+      return refuse(401, "missing X-Slack-Signature or X-Slack-Request-Timestamp");
+    const raw = await readBody(req, 2_000_000);
+    const verified = verifySlackSignature(secret, req.headers, raw, this.now());
+    if (!verified.ok) return refuse(401, verified.reason);
+    let body: Record<string, unknown>;
+    try {
+      body = parseSlackBody(req.headers["content-type"], raw);
+    } catch {
+      return refuse(400, "body is neither a Slack form nor JSON");
+    }
+    if (body.ssl_check === "1") {
+      res.writeHead(200).end();
+      return;
+    }
+    if (body.type === "url_verification") {
+      sendJson(res, 200, { challenge: String(body.challenge ?? "") });
+      return;
+    }
+    const retryNum = Number(req.headers["x-slack-retry-num"] ?? NaN);
+    const retryReason = typeof req.headers["x-slack-retry-reason"] === "string" ? req.headers["x-slack-retry-reason"] : undefined;
+    // Slack retries an event it thinks we missed (no ack within 3 s): one we have taken is acked
+    // and not processed again. An event we never saw (another instance, a restart) is processed.
+    if (body.type === "event_callback" && typeof body.event_id === "string" && this.seenEvents.check(body.event_id, this.now())) {
+      this.stats.duplicates++;
+      res.writeHead(200, { "x-slack-no-retry": "1" }).end();
+      return;
+    }
+    if (!this.app) {
+      sendJson(res, 503, { error: "not ready" });
+      return;
+    }
+    this.stats.accepted++;
+    await this.dispatch(this.app, body, res, Number.isFinite(retryNum) ? retryNum : undefined, retryReason);
+  }
+
+  /** Hands a verified request to Bolt; resolves once it is acknowledged (the rest goes on, tracked). */
+  private dispatch(app: App, body: Record<string, unknown>, res: http.ServerResponse, retryNum: number | undefined, retryReason: string | undefined): Promise<void> {
+    let acked = false;
+    let onAck!: () => void;
+    const ackSent = new Promise<void>((r) => (onAck = r));
+    const respond = (status: number, response?: unknown) => {
+      if (acked) return;
+      acked = true;
+      if (response === undefined || response === "" || response === null) res.writeHead(status).end();
+      else if (typeof response === "string") res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(response);
+      else sendJson(res, status, response);
+      onAck();
+    };
+    const ack: AckFn<unknown> = async (response?: unknown) => {
+      if (acked) throw new Error("this request was acknowledged already");
+      respond(200, response);
+    };
+    const event: ReceiverEvent = { body, ack, ...(retryNum !== undefined ? { retryNum } : {}), ...(retryReason ? { retryReason } : {}) };
+    const processing = this.track(
+      app.processEvent(event).then(
+        // Nothing acknowledged it (no listener for it): Slack still gets its 200.
+        () => respond(200),
+        (e: unknown) => {
+          // No installation for the team (OAuth mode): refused like an unsigned request.
+          if ((e as { code?: string }).code === "slack_bolt_authorization_error") {
+            this.stats.rejected++;
+            this.log(`refused a request from a workspace without an installation: ${e instanceof Error ? e.message : String(e)}`);
+            return respond(401, { error: "unauthorized" });
+          }
+          this.log(`handling a ${String(body.type ?? body.command ?? "request")} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          respond(500, { error: "internal error" });
+        },
+      ),
+    );
+    return Promise.race([ackSent, processing]);
+  }
+}
