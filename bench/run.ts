@@ -68,3 +68,20 @@ else {
     console.log(`three instances vs one: ${r.scaling.toFixed(2)}× the throughput (2 cores shared with the database)`);
   }
 }
+
+// ---- platforms: acknowledging a vote, and sending a round to 1,000 partners ----
+function section(title: string, args: string[], format: (stdout: string) => string) {
+  const run = spawnSync(process.execPath, ["--import", "tsx", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (run.status !== 0) {
+    console.error(`${title}: benchmark failed (exit ${run.status})\n${run.stdout}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`\n== ${title} ==\n${format(run.stdout.trim())}`);
+}
+const sendLine = (stdout: string) => {
+  const r = JSON.parse(stdout.split("\n").pop()!);
+  return `${r.partners} partners: ${r.seconds} s, ${r.sent} messages sent, ${r.rateLimited} answered 429 (waited out), ${r.duplicates} duplicates, ${r.losses} losses`;
+};
+section("Slack: acknowledging a signed block_actions vote at 200 requests/s (in-memory PGlite)", ["bench/slack.ts"], (s) => s);
+section("Slack: a round to 1,000 partners (fake Web API: 50 chat.postMessage/s, a 429 every 100 calls; budget 50/s)", ["bench/send.ts", "slack"], sendLine);

@@ -1,0 +1,65 @@
+// A round sent to 1,000 partners through the whole stack: the core writes 1,000 deliveries to the
+// outbox in one transaction, the courier paces them under the platform's limits and delivers
+// through the real adapter (Bolt's WebClient / botbuilder's connector client) to a fake platform
+// that enforces its own limit and answers 429 every 100th call. Prints duration, messages sent,
+// duplicates and losses per recipient. Usage: tsx bench/send.ts slack|teams
+import { openDatabase } from "../src/store/database.ts";
+import { loadConfig } from "../src/config.ts";
+import { startApp } from "../adapters/main.ts";
+import type { Actor } from "../src/ports.ts";
+import { DEFAULT_TEAM, FakeSlack } from "../test/support/fake-slack.ts";
+import { SIGNING_SECRET } from "../test/slack/payloads.ts";
+
+const PARTNERS = 1_000;
+const platform = process.argv[2] === "teams" ? "teams" : "slack";
+
+async function seedPartners(prisma: Awaited<ReturnType<typeof openDatabase>>["prisma"], coord: Actor, userIds: string[], core: { command(a: Actor, t: string): Promise<unknown> }) {
+  await core.command(coord, 'partnership create "Big round" language=en');
+  const ws = await prisma.workspace.findFirstOrThrow({ where: { platform: coord.workspace.platform, externalId: coord.workspace.externalId } });
+  const p = await prisma.partnership.findFirstOrThrow({ where: { workspaceId: ws.id, name: "Big round" } });
+  await prisma.person.createMany({ data: userIds.map((u) => ({ workspaceId: ws.id, platformUserId: u, displayName: u })) });
+  const people = await prisma.person.findMany({ where: { workspaceId: ws.id, platformUserId: { in: userIds } } });
+  await prisma.membership.createMany({ data: people.map((x) => ({ workspaceId: ws.id, partnershipId: p.id, personId: x.id, roles: ["partner"] })) });
+}
+
+async function slack() {
+  const fake = await FakeSlack.start();
+  fake.limit({ kind: "rate", n: 50, retryAfterS: 1, methods: "chat.postMessage" });
+  fake.limit({ kind: "every", n: 100, retryAfterS: 1 });
+  const db = await openDatabase({ url: "memory://" });
+  const env = {
+    PORT: "0",
+    PARTNERPULS_PLAYGROUND: "off",
+    SLACK_BOT_TOKEN: `xoxb-fake-${DEFAULT_TEAM.teamId}`,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    // The fake allows 50 chat.postMessage a second; the default budget (50 a minute) is Slack's safe floor.
+    SLACK_MESSAGES_PER_MINUTE: "3000",
+  };
+  const app = await startApp(loadConfig(env), db, env, { clock: false });
+  const users = Array.from({ length: PARTNERS }, (_, i) => `U${String(i).padStart(6, "0")}`);
+  const coord: Actor = { workspace: { platform: "slack", externalId: DEFAULT_TEAM.teamId }, userId: "UCOORD" };
+  await seedPartners(db.prisma, coord, users, app.core);
+  const t0 = performance.now();
+  await app.core.command(coord, "checkin start sections=1");
+  await app.courier.settle(600_000);
+  const ms = performance.now() - t0;
+  const counts = fake.deliveryCounts(users.map((u) => fake.dmChannel(u)));
+  const posts = fake.calls.filter((c) => c.method === "chat.postMessage");
+  const result = {
+    platform,
+    partners: PARTNERS,
+    seconds: +(ms / 1000).toFixed(1),
+    sent: posts.filter((c) => c.status === 200).length,
+    rateLimited: fake.calls.filter((c) => c.status === 429).length,
+    duplicates: counts.duplicates,
+    losses: counts.losses,
+    courier: app.courier.stats,
+  };
+  await app.shutdown();
+  await fake.close();
+  return result;
+}
+
+const result = await slack();
+console.log(JSON.stringify(result));
