@@ -525,14 +525,14 @@ export class Partnerpuls {
     ws: WorkspaceRef,
     round: RoundWithPartnership,
     invitations: { id: string; membershipId: string; membership: { person: { platformUserId: string; language: string | null } } }[],
-    kind: "poll" | "remind" | { nudge: number },
+    kind: "poll" | "remind" | { nudge: string },
     answers: Map<string, { itemId: string; rating: number | null; choice: string | null }[]> = new Map(),
   ): Promise<number> {
     const stamp = this.now().getTime();
     const items: OutboxItem[] = invitations.map((inv) => {
       const lang = this.langOfPerson(inv.membership.person, round.partnership);
       const notice = kind === "poll" ? undefined : t(lang, "poll.reminder");
-      const dedupeKey = kind === "poll" ? `poll:${inv.id}` : kind === "remind" ? `remind:${inv.id}:${stamp}` : `nudge:${inv.id}:${kind.nudge}`;
+      const dedupeKey = kind === "poll" ? `poll:${inv.id}` : kind === "remind" ? `remind:${inv.id}:${stamp}` : kind.nudge;
       return {
         workspaceId: round.workspaceId,
         workspace: ws,
@@ -902,7 +902,8 @@ export class Partnerpuls {
     return {
       status: "done",
       effect: async (tx) => {
-        await this.enqueuePolls(tx, ws, round, [inv], { nudge: snooze ? Number(`${n}${job.id.slice(0, 4).replace(/\D/g, "") || 0}`) : n }, new Map([[inv.membershipId, answers]]));
+        // One delivery per nudge job: a snoozed reminder is its own job.
+        await this.enqueuePolls(tx, ws, round, [inv], { nudge: `nudge:${job.id}` }, new Map([[inv.membershipId, answers]]));
         if (!snooze) await tx.invitation.update({ where: { id: inv.id }, data: { nudges: n } });
       },
     };
