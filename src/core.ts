@@ -703,6 +703,9 @@ export class Partnerpuls {
       t(ctx.lang, "status.counts", { done: done.length, n: invs.length, partial: partial.length }),
       open ? t(ctx.lang, "digest.open-until", { date: formatDate(ctx.lang, round.closesAt, p.timeZone) }) : t(ctx.lang, "digest.closed"),
     ];
+    // Polls the outbox has not delivered a minute after the round opened: the platform is refusing or slow.
+    const undelivered = invs.filter((i) => !i.sentAt && !i.completedAt && this.now().getTime() - round.opensAt.getTime() > 60_000).length;
+    if (open && undelivered && membership.roles.includes("coordinator")) lines.push(t(ctx.lang, "warn.send-failed", { n: undelivered }));
     // Who has answered, never what; and in confidential mode not even who.
     if (p.anonymity === "attributed" && membership.roles.includes("coordinator")) {
       const names = (xs: typeof invs) => xs.map((i) => this.personLabel(i.membership.person)).join(", ") || "–";

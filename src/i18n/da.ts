@@ -156,7 +156,7 @@ export const da: Catalogue = {
   "ok.mydata-export": "Alt hvad Partnerpuls har om dig.",
   "ok.mydata-erased": "Dine data er slettet: dine medlemskaber, dine svar og dit navn. Aftaler, du var ansvarlig for, bevares uden ansvarlig.",
   "ok.instrument-added": "Instrument {key} v{version} tilføjet: {title}",
-  "warn.send-failed": { one: "{n} besked kunne ikke sendes; `påmind` prøver igen.", other: "{n} beskeder kunne ikke sendes; `påmind` prøver igen." },
+  "warn.send-failed": { one: "{n} pulsmåling er endnu ikke nået frem (chatplatformen afviste den eller er langsom); `påmind` sender den igen.", other: "{n} pulsmålinger er endnu ikke nået frem (chatplatformen afviste dem eller er langsom); `påmind` sender dem igen." },
 
   "mydata.erase-confirm": "Dette sletter dine medlemskaber, alle dine svar og dit navn i alle partnerskaber i dette arbejdsområde, og det kan ikke fortrydes. Skriv `mydata erase bekræft` for at fortsætte.",
 

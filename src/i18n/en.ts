@@ -155,7 +155,7 @@ export const en = {
   "ok.mydata-export": "Everything Partnerpuls holds about you.",
   "ok.mydata-erased": "Your data has been erased: your memberships, your answers and your name. Actions you owned are kept without an owner.",
   "ok.instrument-added": "Instrument {key} v{version} added: {title}",
-  "warn.send-failed": { one: "{n} message could not be sent; `remind` tries again.", other: "{n} messages could not be sent; `remind` tries again." },
+  "warn.send-failed": { one: "{n} poll has not reached its partner yet (the chat platform refused it or is slow); `remind` sends it again.", other: "{n} polls have not reached their partners yet (the chat platform refused them or is slow); `remind` sends them again." },
 
   "mydata.erase-confirm": "This erases your memberships, all your answers and your name from every partnership in this workspace, and cannot be undone. To go ahead, type `mydata erase confirm`.",
 

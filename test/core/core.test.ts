@@ -360,6 +360,22 @@ describeEachDatabase("delivery through the outbox", (db) => {
     expect(runs.map((r) => r._count)).toEqual([1, 1, 1]);
   });
 
+  it("tells coordinators in status how many polls have not reached their partners", async () => {
+    let now = new Date();
+    const port = new RecordingPort();
+    port.failWith = new PermanentDeliveryError("user_not_found");
+    const { core, settle, stop } = coreWithCourier(db().prisma, port, { now: () => now, defaultLanguage: "en" });
+    const coord: Actor = { workspace: { platform: "slack", externalId: "undelivered" }, userId: "c" };
+    await core.command(coord, 'partnership create "U" language=en');
+    await core.command(coord, "member add @x roles=partner");
+    await core.command(coord, "checkin start");
+    await settle();
+    await stop();
+    expect(text(await core.command(coord, "status"))).not.toMatch(/not reached/);
+    now = new Date(now.getTime() + 120_000);
+    expect(text(await core.command(coord, "status"))).toMatch(/1 poll has not reached its partner yet .*`remind` sends it again/);
+  });
+
   it("waits out a 429 and records a permanent failure without retrying it", async () => {
     const port = new RecordingPort();
     let calls = 0;
