@@ -8,6 +8,8 @@ import { Clock } from "../src/clock/clock.ts";
 import { startServer, type Mount } from "../src/server.ts";
 import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
+import { slackConfigFrom } from "./slack/config.ts";
+import { teamsConfigFrom } from "./teams/config.ts";
 
 export async function main(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(env);
@@ -43,18 +45,12 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     onEnqueue: () => courier?.kick(),
   });
   const adapters: PlatformAdapter[] = [];
-  const slackEnv = Object.keys(env).some((k) => k.startsWith("SLACK_") && env[k]);
-  if (slackEnv) {
-    const slack = await import("./slack/index.ts");
-    const slackConfig = slack.slackConfigFrom(env);
-    if (slackConfig) adapters.push(await slack.createSlackAdapter({ core, prisma: db.prisma }, slackConfig));
-  }
-  const teamsEnv = Boolean(env.MicrosoftAppId || env.TEAMS_LOCAL);
-  if (teamsEnv) {
-    const teams = await import("./teams/index.ts");
-    const teamsConfig = teams.teamsConfigFrom(env);
-    if (teamsConfig) adapters.push(await teams.createTeamsAdapter({ core, prisma: db.prisma }, teamsConfig));
-  }
+  // The configuration is checked first (a stray or wrong variable stops the start, saying why);
+  // the SDKs are loaded only for a platform that is configured.
+  const slackConfig = slackConfigFrom(env);
+  const teamsConfig = teamsConfigFrom(env);
+  if (slackConfig) adapters.push(await (await import("./slack/index.ts")).createSlackAdapter({ core, prisma: db.prisma }, slackConfig));
+  if (teamsConfig) adapters.push(await (await import("./teams/index.ts")).createTeamsAdapter({ core, prisma: db.prisma }, teamsConfig));
   let chat: LocalChat | null = null;
   let playgroundToken: string | null = null;
   if (config.PARTNERPULS_PLAYGROUND === "on") {

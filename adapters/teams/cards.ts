@@ -1,0 +1,220 @@
+// Renders the neutral message model as an Adaptive Card 1.5 (what Teams shows in chats and
+// channels). Buttons are Action.Execute (Universal Actions: the press arrives as an
+// `adaptiveCard/action` invoke and the card is replaced by the response), each with an
+// Action.Submit fallback for clients without Universal Actions (the press arrives as a message
+// whose `value` is the submit data). No botbuilder types here: a card is plain JSON.
+import type { Message, Block, Button } from "../../src/messages/model.ts";
+import { t, type Lang } from "../../src/i18n/i18n.ts";
+
+export const CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive";
+export const CARD_VERSION = "1.5";
+
+export type CardElement = Record<string, unknown> & { type: string };
+export interface AdaptiveCard {
+  type: "AdaptiveCard";
+  $schema: string;
+  version: string;
+  fallbackText: string;
+  body: CardElement[];
+  msteams: { width: "Full" };
+}
+
+/** What an Action.Submit fallback sends back as the message's `value`. */
+export interface SubmitData {
+  actionId: string;
+  value: string;
+}
+
+export interface RenderOptions {
+  /** language of the few words the renderer adds itself (file notes) */
+  lang: Lang;
+  /** display names for `<@id>` and `<#id>` tokens the core writes */
+  names?: ReadonlyMap<string, string>;
+}
+
+/** Actions per ActionSet: the default host config allows 5 and Teams shows no more in a row. */
+const ACTIONS_PER_ROW = 5;
+/** A Teams card must stay under ~28 KB: a file shown inline gets this much of it at most. */
+export const FILE_PREVIEW_LINES = 80;
+export const FILE_PREVIEW_CHARS = 8_000;
+const BAR_WIDTH = 10;
+export const SELECTED_MARK = "✓ ";
+
+/** The ids of the people and channels a message mentions, to look their names up before rendering. */
+export function mentionedIds(message: Message): { users: string[]; channels: string[] } {
+  const users = new Set<string>();
+  const channels = new Set<string>();
+  const scan = (s: string) => {
+    for (const m of s.matchAll(/<@([^>|\s]+)(?:\|[^>]*)?>/g)) users.add(m[1]!);
+    for (const m of s.matchAll(/<#([^>|\s]+)(?:\|[^>]*)?>/g)) channels.add(m[1]!);
+  };
+  for (const b of message.blocks) {
+    if (b.type === "header" || b.type === "text") scan(b.text);
+    else if (b.type === "fields") for (const f of b.fields) scan(`${f.label} ${f.value}`);
+    else if (b.type === "question") scan(b.prompt);
+  }
+  scan(message.fallback);
+  return { users: [...users], channels: [...channels] };
+}
+
+/** The core's light markup (*bold*, `code`, <@user>, <#channel>) as Adaptive Card markdown. */
+export function inline(text: string, names: ReadonlyMap<string, string> = new Map()): string {
+  return (
+    text
+      .replace(/<@([^>|\s]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => names.get(id) ?? label ?? `@${id}`)
+      .replace(/<#([^>|\s]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => `#${names.get(id) ?? label ?? id}`)
+      // Slack-style *bold* is italic in Markdown; Adaptive Cards want **bold**.
+      .replace(/(^|[^*\w])\*([^*\s](?:[^*\n]*[^*\s])?)\*(?=[^*\w]|$)/g, "$1**$2**")
+      // Names people typed must not become links.
+      .replace(/\]\(/g, "]\u200b(")
+  );
+}
+
+function textBlocks(text: string, names: ReadonlyMap<string, string>, extra: Record<string, unknown> = {}): CardElement[] {
+  // One TextBlock per line: a single newline inside a TextBlock is not a line break in every client.
+  return text
+    .split("\n")
+    .filter((line, i, all) => line.trim() !== "" || (i > 0 && i < all.length - 1))
+    .map((line, i) => ({ type: "TextBlock", text: line.trim() === "" ? "\u200b" : inline(line, names), wrap: true, ...(i > 0 ? { spacing: "None" } : {}), ...extra }));
+}
+
+const STYLE: Record<Button["style"], string> = { primary: "positive", danger: "destructive", default: "default" };
+
+function action(b: Button): CardElement {
+  const title = b.selected ? `${SELECTED_MARK}${b.label}` : b.label;
+  const style = b.selected ? "positive" : STYLE[b.style];
+  const submit: SubmitData = { actionId: b.actionId, value: b.value };
+  return {
+    type: "Action.Execute",
+    title,
+    verb: b.actionId,
+    data: { value: b.value },
+    ...(style !== "default" ? { style } : {}),
+    fallback: { type: "Action.Submit", title, data: submit, ...(style !== "default" ? { style } : {}) },
+  };
+}
+
+function actionSets(buttons: Button[]): CardElement[] {
+  const sets: CardElement[] = [];
+  for (let i = 0; i < buttons.length; i += ACTIONS_PER_ROW)
+    sets.push({ type: "ActionSet", actions: buttons.slice(i, i + ACTIONS_PER_ROW).map(action), ...(i > 0 ? { spacing: "Small" } : {}) });
+  return sets;
+}
+
+export function textBar(value: number | null, min: number, max: number, width = BAR_WIDTH): string {
+  if (value === null) return "░".repeat(width);
+  const filled = Math.round(Math.max(0, Math.min(1, (value - min) / (max - min || 1))) * width);
+  return "█".repeat(filled) + "░".repeat(width - filled);
+}
+
+function formatSize(lang: Lang, bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toLocaleString(lang === "da" ? "da-DK" : "en-GB", { maximumFractionDigits: 1 })} KB`;
+}
+
+function block(b: Block, index: number, opts: Required<RenderOptions>): CardElement[] {
+  const { names, lang } = opts;
+  switch (b.type) {
+    case "header":
+      return [{ type: "TextBlock", text: inline(b.text, names), wrap: true, size: "Medium", weight: "Bolder" }];
+    case "text":
+      return textBlocks(b.text, names, b.muted ? { isSubtle: true } : {});
+    case "fields":
+      return [{ type: "FactSet", facts: b.fields.map((f) => ({ title: inline(f.label, names), value: inline(f.value, names) })) }];
+    case "question":
+      return [
+        {
+          type: "Container",
+          // The item id makes the question findable (tests, screen readers' landmarks); unique per card.
+          id: `question:${b.itemId}`,
+          spacing: "Medium",
+          items: [
+            { type: "TextBlock", text: inline(b.prompt, names), wrap: true },
+            ...actionSets(b.options),
+            ...(b.scaleHint ? [{ type: "TextBlock", text: b.scaleHint, wrap: true, isSubtle: true, size: "Small", spacing: "None" }] : []),
+          ],
+        },
+      ];
+    case "buttons":
+      return actionSets(b.buttons);
+    case "progress":
+      return [{ type: "TextBlock", text: `${textBar(b.current, 0, b.total)}  ${b.label}`, wrap: true, isSubtle: true }];
+    case "bars":
+      return [
+        ...(b.title ? [{ type: "TextBlock", text: inline(b.title, names), wrap: true, isSubtle: true } as CardElement] : []),
+        // A FactSet lines the labels up; the bar is drawn with block characters (cards have no charts).
+        { type: "FactSet", id: `bars-${index}`, facts: b.bars.map((bar) => ({ title: bar.label, value: `${textBar(bar.value, bar.min, bar.max)}  ${bar.display}` })) },
+      ];
+    case "divider":
+      return [];
+    case "file": {
+      // Teams takes no file from a bot inline (only through a FileConsentCard and the person's
+      // OneDrive): a text file is shown in the card, line by line (a newline inside a TextBlock
+      // is not a line break in every client), as much as a card can carry.
+      const bytes = Buffer.byteLength(b.content, "utf8");
+      const lines = b.content.replace(/\r\n/g, "\n").replace(/\n$/, "").split("\n");
+      const shown: string[] = [];
+      let chars = 0;
+      for (const line of lines) {
+        if (shown.length >= FILE_PREVIEW_LINES || chars + line.length > FILE_PREVIEW_CHARS) break;
+        shown.push(line);
+        chars += line.length;
+      }
+      return [
+        {
+          type: "Container",
+          id: `file-${index}`,
+          style: "emphasis",
+          items: [
+            { type: "TextBlock", text: t(lang, "teams.file", { filename: b.filename, size: formatSize(lang, bytes) }), wrap: true, weight: "Bolder" },
+            ...shown.map((line) => ({
+              type: "TextBlock",
+              // Leading spaces would be dropped: keep the indentation with no-break spaces.
+              text: line.replace(/^ +/, (m) => "\u00a0".repeat(m.length)) || "\u200b",
+              wrap: true,
+              fontType: "Monospace",
+              size: "Small",
+              spacing: "None",
+            })),
+            ...(shown.length < lines.length ? [{ type: "TextBlock", text: t(lang, "teams.file-truncated", { shown: shown.length, n: lines.length }), wrap: true, isSubtle: true }] : []),
+          ],
+        },
+      ];
+    }
+  }
+}
+
+/** The card for a message. Dividers become separators on the element that follows them. */
+export function renderCard(message: Message, options: RenderOptions): AdaptiveCard {
+  const opts = { lang: options.lang, names: options.names ?? new Map<string, string>() };
+  const body: CardElement[] = [];
+  let separate = false;
+  message.blocks.forEach((b, i) => {
+    if (b.type === "divider") {
+      separate = body.length > 0;
+      return;
+    }
+    const els = block(b, i, opts);
+    if (separate && els[0]) els[0] = { ...els[0], separator: true, spacing: "Medium" };
+    separate = false;
+    body.push(...els);
+  });
+  if (body.length === 0) body.push(...textBlocks(message.fallback, opts.names));
+  return {
+    type: "AdaptiveCard",
+    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+    version: CARD_VERSION,
+    fallbackText: message.fallback,
+    body,
+    msteams: { width: "Full" },
+  };
+}
+
+/** The message activity that carries a card; `summary` is what notifications show. */
+export function cardActivity(card: AdaptiveCard): { type: "message"; summary: string; attachments: { contentType: string; content: AdaptiveCard }[] } {
+  return { type: "message", summary: card.fallbackText.slice(0, 200), attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }] };
+}
+
+/** The invoke response Universal Actions expect: the card that replaces the pressed one. */
+export function cardInvokeResponse(card: AdaptiveCard) {
+  return { statusCode: 200, type: CARD_CONTENT_TYPE, value: card };
+}

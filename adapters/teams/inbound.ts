@@ -1,0 +1,380 @@
+// What arrives from Teams, translated for the core: typed commands (1:1, or @Partnerpuls in a
+// channel or group chat), button presses (Action.Execute invokes, and Action.Submit messages from
+// older clients), and installation and membership events, which teach us where everyone is.
+//
+// In a channel or group chat the answer to a command goes to the person privately, in their 1:1
+// chat with the bot (Teams has no "only you can see this" messages, and answers can hold
+// partnership details), and a one-line reply in the thread says so. A digest or poll is never a
+// reply: it is a delivery (port.ts).
+import type { TurnContext } from "botbuilder";
+import type { Partnerpuls } from "../../src/core.ts";
+import type { Actor, WorkspaceRef } from "../../src/ports.ts";
+import type { Message } from "../../src/messages/model.ts";
+import { textMessage } from "../../src/messages/model.ts";
+import { t, langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
+import { renderCard, cardActivity, cardInvokeResponse, mentionedIds, type AdaptiveCard } from "./cards.ts";
+import type { ConversationStore, StoredReference } from "./store.ts";
+import { connectorOf, retryOn429, describeFailure, type Sender } from "./send.ts";
+import type { BotAdapter } from "./bot.ts";
+
+interface Account {
+  id: string;
+  name?: string;
+  aadObjectId?: string;
+  role?: string;
+}
+
+interface MentionEntity {
+  type: string;
+  text?: string;
+  mentioned?: Account & { type?: string };
+}
+
+/** The fields of a Teams activity we read (Bot Framework protocol). */
+export interface TeamsActivity {
+  type: string;
+  id?: string;
+  name?: string;
+  text?: string;
+  value?: unknown;
+  replyToId?: string;
+  locale?: string;
+  action?: string;
+  serviceUrl: string;
+  channelId: string;
+  from: Account;
+  recipient: Account;
+  conversation: { id: string; conversationType?: string; tenantId?: string; isGroup?: boolean; name?: string };
+  channelData?: {
+    tenant?: { id?: string };
+    team?: { id?: string; name?: string };
+    channel?: { id?: string; name?: string };
+    eventType?: string;
+  };
+  entities?: MentionEntity[];
+  membersAdded?: Account[];
+  membersRemoved?: Account[];
+}
+
+type Scope = "personal" | "channel" | "groupChat";
+
+export function scopeOf(a: TeamsActivity): Scope {
+  const type = a.conversation.conversationType;
+  if (type === "channel" || a.channelData?.channel?.id) return "channel";
+  if (type === "groupChat" || a.conversation.isGroup) return "groupChat";
+  return "personal";
+}
+
+export function tenantOf(a: TeamsActivity): string | null {
+  return a.channelData?.tenant?.id ?? a.conversation.tenantId ?? null;
+}
+
+/** The core's id for a person: their Entra ID object id, the same in every conversation. */
+function userIdOf(account: Account): string | null {
+  return account.aadObjectId ?? null;
+}
+
+/** The channel (or group chat) a message was typed in, as the core names it. */
+function channelOf(a: TeamsActivity): string | null {
+  const scope = scopeOf(a);
+  if (scope === "channel") return a.channelData?.channel?.id ?? baseConversationId(a.conversation.id);
+  if (scope === "groupChat") return a.conversation.id;
+  return null;
+}
+
+/** A channel thread's conversation id carries ";messageid=…"; the channel itself is the rest. */
+export function baseConversationId(id: string): string {
+  return id.split(";")[0]!;
+}
+
+function decodeEntities(s: string): string {
+  return s
+    .replace(/&nbsp;/g, " ")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+}
+
+export type Translation = { ok: true; text: string } | { ok: false; unknown: string };
+
+/**
+ * The typed text as the core's parser reads it: the bot's own mention removed, people's mentions
+ * as <@aadObjectId>, channel mentions as <#channelId>, `channel=here` typed in a channel as that
+ * channel. `resolve` finds the aadObjectId behind a 29: id.
+ */
+export async function translateText(a: TeamsActivity, resolve: (account: Account) => Promise<string | null>): Promise<Translation> {
+  let text = a.text ?? "";
+  for (const e of a.entities ?? []) {
+    if (e.type !== "mention" || !e.text || !e.mentioned) continue;
+    const m = e.mentioned;
+    let token: string;
+    if (m.id === a.recipient.id) token = "";
+    else if (m.type === "channel" || m.type === "team" || m.id.startsWith("19:")) token = `<#${baseConversationId(m.id)}>`;
+    else {
+      const id = await resolve(m);
+      if (!id) return { ok: false, unknown: m.name ?? e.text.replace(/<\/?at>/g, "") };
+      token = `<@${id}>`;
+    }
+    text = text.includes(e.text) ? text.replace(e.text, token) : text;
+  }
+  // Clients that send HTML: tags other than mentions carry no command text.
+  text = decodeEntities(text.replace(/<(?!@|#)\/?[a-z][^>]*>/gi, " ")).replace(/\s+/g, " ").trim();
+  const here = channelOf(a);
+  if (here) {
+    text = text
+      .replace(/(^|\s)(channel|kanal)=(here|her)(?=\s|$)/i, `$1$2=<#${here}>`)
+      .replace(/^((?:set|sæt|saet|indstil)\s+(?:channel|kanal)\s+)(here|her)(?=\s|$)/i, `$1<#${here}>`);
+  }
+  return { ok: true, text };
+}
+
+export interface InboundOptions {
+  core: Partnerpuls;
+  store: ConversationStore;
+  sender: Sender;
+  adapter: BotAdapter;
+  log: (line: string) => void;
+}
+
+/** How long a message's id is remembered, to run a command once when Teams delivers it twice. */
+const REDELIVERY_WINDOW_MS = 15 * 60_000;
+
+/** Handles one authenticated turn. */
+export class Inbound {
+  private readonly handled = new Map<string, number>();
+
+  constructor(private readonly o: InboundOptions) {}
+
+  /**
+   * Teams delivers at least once: a message it sends again (after a timeout, say) must not run its
+   * command twice (`action add` would record two actions). Remembered per instance; presses need
+   * no such memory (answering twice records once).
+   */
+  private firstDelivery(a: TeamsActivity, tenantId: string): boolean {
+    if (a.type !== "message" || !a.id) return true;
+    const key = `${tenantId}|${a.conversation.id}|${a.id}`;
+    const now = Date.now();
+    const seen = this.handled.get(key);
+    if (seen !== undefined && now - seen < REDELIVERY_WINDOW_MS) return false;
+    this.handled.set(key, now);
+    if (this.handled.size > 20_000) for (const [k, at] of this.handled) if (now - at >= REDELIVERY_WINDOW_MS || this.handled.size > 10_000) this.handled.delete(k);
+    return true;
+  }
+
+  async turn(context: TurnContext): Promise<void> {
+    const a = context.activity as unknown as TeamsActivity;
+    const tenantId = tenantOf(a);
+    if (!tenantId) return; // not from a Teams tenant: nothing we can attribute
+    if (!this.firstDelivery(a, tenantId)) return;
+    try {
+      await this.remember(a, tenantId);
+    } catch (e) {
+      // The turn can still be answered; the next activity will teach us again.
+      this.o.log(`could not store where ${a.from.id} is: ${describeFailure(e)}`);
+    }
+    const lang = langFromLocale(a.locale) ?? "en";
+    try {
+      if (a.type === "invoke") return await this.invoke(context, a, tenantId, lang);
+      if (a.type === "message") {
+        const submit = submitData(a.value);
+        if (submit) return await this.press(context, a, tenantId, lang, submit.actionId, submit.value, false);
+        return await this.command(context, a, tenantId, lang);
+      }
+      if (a.type === "conversationUpdate" || a.type === "installationUpdate") return await this.welcome(context, a, lang);
+    } catch (e) {
+      this.o.log(`turn failed (${a.type}${a.name ? ` ${a.name}` : ""}): ${describeFailure(e)}`);
+      if (a.type === "invoke") {
+        await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 500, type: "application/vnd.microsoft.error", value: { code: "InternalError", message: t(lang, "teams.error") } } } });
+      } else if (a.type === "message") {
+        await context.sendActivity(t(lang, "teams.error")).catch(() => undefined);
+      }
+    }
+  }
+
+  // ---- where everyone is --------------------------------------------------------------------
+
+  private reference(a: TeamsActivity, tenantId: string, conversationId: string, conversationType: string, user?: Account): StoredReference {
+    return {
+      channelId: a.channelId,
+      serviceUrl: a.serviceUrl,
+      bot: { id: a.recipient.id, ...(a.recipient.name ? { name: a.recipient.name } : {}) },
+      conversation: { id: conversationId, conversationType, tenantId, isGroup: conversationType !== "personal" },
+      ...(user ? { user: { id: user.id, ...(user.name ? { name: user.name } : {}), ...(user.aadObjectId ? { aadObjectId: user.aadObjectId } : {}) } } : {}),
+      ...(a.locale ? { locale: a.locale } : {}),
+    };
+  }
+
+  private async remember(a: TeamsActivity, tenantId: string): Promise<void> {
+    const { store } = this.o;
+    const scope = scopeOf(a);
+    const teamId = a.channelData?.team?.id;
+    const installing = a.type === "installationUpdate" || a.type === "conversationUpdate";
+    const person = (u: Account) => ({ id: u.id, aadObjectId: u.aadObjectId!, ...(u.name ? { name: u.name } : {}) });
+    if (scope === "personal") {
+      const reference = this.reference(a, tenantId, a.conversation.id, "personal", a.from);
+      if (a.type === "installationUpdate" && a.action?.startsWith("remove")) {
+        if (a.from.aadObjectId) await store.rememberUser(tenantId, { user: person(a.from), personal: null }, true);
+        return;
+      }
+      if (a.from.aadObjectId) await store.rememberUser(tenantId, { user: person(a.from), personal: reference, ...(a.locale ? { locale: a.locale } : {}) }, installing);
+      await store.rememberConversation(tenantId, reference);
+      return;
+    }
+    const here = channelOf(a)!;
+    const conversationType = scope === "channel" ? "channel" : "groupChat";
+    const channelRef = this.reference(a, tenantId, here, conversationType);
+    if (!(a.type === "installationUpdate" && a.action?.startsWith("remove"))) {
+      await store.rememberChannel(tenantId, here, { reference: channelRef, name: a.channelData?.channel?.name ?? (scope === "groupChat" ? a.conversation.name : undefined), teamId }, installing);
+      if (teamId) await store.rememberTeam(tenantId, teamId, this.reference(a, tenantId, teamId, "channel"), installing);
+      await store.rememberConversation(tenantId, channelRef);
+    }
+    const people = [a.from, ...(a.membersAdded ?? [])].filter((u) => u.aadObjectId && u.id !== a.recipient.id);
+    for (const u of people) await store.rememberUser(tenantId, { user: person(u), ...(teamId ? { teamId } : {}), ...(u === a.from && a.locale ? { locale: a.locale } : {}) }, installing);
+  }
+
+  /** 29: ids (what mentions carry) → aadObjectId: stored, or asked of Teams. */
+  private resolver(context: TurnContext, a: TeamsActivity, tenantId: string) {
+    return async (account: Account): Promise<string | null> => {
+      if (account.aadObjectId) return account.aadObjectId;
+      const known = await this.o.store.account(tenantId, account.id);
+      if (known) return known.aadObjectId;
+      try {
+        const member = await connectorOf(this.o.adapter, context).conversations.getConversationMember(a.conversation.id, account.id);
+        if (member.aadObjectId) {
+          // A member of this team: a 1:1 with her can be opened through it.
+          const teamId = a.channelData?.team?.id;
+          await this.o.store.rememberUser(tenantId, { user: { id: account.id, aadObjectId: member.aadObjectId, ...(member.name ? { name: member.name } : {}) }, ...(teamId ? { teamId } : {}) });
+          return member.aadObjectId;
+        }
+      } catch {
+        // not a member of this conversation, or Teams would not say: treated as unknown
+      }
+      return null;
+    };
+  }
+
+  private actor(a: TeamsActivity, tenantId: string): Actor | null {
+    const userId = userIdOf(a.from);
+    if (!userId) return null;
+    const workspace: WorkspaceRef = { platform: "teams", externalId: tenantId };
+    const channelId = channelOf(a);
+    return { workspace, userId, ...(a.from.name ? { displayName: a.from.name } : {}), ...(a.locale ? { locale: a.locale } : {}), ...(channelId ? { channelId } : {}) };
+  }
+
+  private async card(tenantId: string, message: Message, lang: Lang): Promise<AdaptiveCard> {
+    const ids = mentionedIds(message);
+    return renderCard(message, { lang, names: await this.o.store.names(tenantId, ids.users, ids.channels) });
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  private async command(context: TurnContext, a: TeamsActivity, tenantId: string, lang: Lang): Promise<void> {
+    const actor = this.actor(a, tenantId);
+    if (!actor) return; // no Entra ID user behind it (another bot, a connector): nothing to do
+    const translated = await translateText(a, this.resolver(context, a, tenantId));
+    let reply: Message;
+    if (!translated.ok) reply = textMessage(t(lang, "teams.unknown-mention", { name: translated.unknown }));
+    else if (!channelOf(a) && /(^|\s)(channel|kanal)=(here|her)(\s|$)|^(set|sæt|saet|indstil)\s+(channel|kanal)\s+(here|her)\b/i.test(translated.text))
+      reply = textMessage(t(lang, "teams.here-needs-channel"));
+    else reply = await this.o.core.command(actor, translated.text || "help");
+    const card = await this.card(tenantId, reply, lang);
+    if (scopeOf(a) === "personal") {
+      await retryOn429(() => context.sendActivity(cardActivity(card)));
+      return;
+    }
+    await this.replyPrivately(context, a, tenantId, lang, card);
+  }
+
+  /** In a channel or group chat: the answer in the person's 1:1 chat, a line in the thread. */
+  private async replyPrivately(context: TurnContext, a: TeamsActivity, tenantId: string, lang: Lang, card: AdaptiveCard): Promise<boolean> {
+    const name = a.from.name ?? "";
+    let sent = false;
+    try {
+      const record = a.from.aadObjectId ? await this.o.store.user(tenantId, a.from.aadObjectId) : null;
+      let personal = record?.personal ?? null;
+      if (!personal) {
+        const team = this.reference(a, tenantId, a.channelData?.team?.id ?? a.conversation.id, "channel");
+        const user = { id: a.from.id, ...(a.from.name ? { name: a.from.name } : {}), ...(a.from.aadObjectId ? { aadObjectId: a.from.aadObjectId } : {}) };
+        personal = await retryOn429(() => this.o.sender.openPersonal(team, tenantId, user));
+        if (a.from.aadObjectId) await this.o.store.rememberUser(tenantId, { user: { id: a.from.id, aadObjectId: a.from.aadObjectId, ...(a.from.name ? { name: a.from.name } : {}) }, personal }, true);
+        await this.o.store.rememberConversation(tenantId, personal);
+      }
+      const to = personal;
+      await retryOn429(() => this.o.sender.post(to, cardActivity(card)));
+      sent = true;
+    } catch (e) {
+      this.o.log(`could not answer ${a.from.id} privately: ${describeFailure(e)}`);
+    }
+    if (a.type === "message") await retryOn429(() => context.sendActivity(t(lang, sent ? "teams.answered-privately" : "teams.private-failed", { name })));
+    return sent;
+  }
+
+  // ---- button presses -----------------------------------------------------------------------
+
+  private async invoke(context: TurnContext, a: TeamsActivity, tenantId: string, lang: Lang): Promise<void> {
+    if (a.name !== "adaptiveCard/action") {
+      await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: {} } });
+      return;
+    }
+    const action = (a.value as { action?: { type?: string; verb?: unknown; data?: { value?: unknown } } } | undefined)?.action;
+    const verb = typeof action?.verb === "string" ? action.verb : "";
+    const raw = action?.data?.value;
+    const value = typeof raw === "string" ? raw : raw === undefined ? "" : JSON.stringify(raw);
+    await this.press(context, a, tenantId, lang, verb, value, true);
+  }
+
+  private async press(context: TurnContext, a: TeamsActivity, tenantId: string, lang: Lang, actionId: string, value: string, isInvoke: boolean): Promise<void> {
+    const actor = this.actor(a, tenantId);
+    if (!actor) {
+      if (isInvoke) await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 400, type: "application/vnd.microsoft.error", value: { code: "BadRequest", message: "no user" } } } });
+      return;
+    }
+    const result = await this.o.core.action(actor, actionId, value);
+    const card = await this.card(tenantId, result, lang);
+    // The result belongs to the person who pressed: in a shared conversation it goes to them privately.
+    if (scopeOf(a) !== "personal") {
+      const sent = await this.replyPrivately(context, a, tenantId, lang, card);
+      if (isInvoke)
+        await context.sendActivity({
+          type: "invokeResponse",
+          value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: t(lang, sent ? "teams.answered-privately" : "teams.private-failed", { name: a.from.name ?? "" }) } },
+        });
+      return;
+    }
+    // Replaced in place for every client (the message), and for the one that pressed at once (the invoke response).
+    const client = connectorOf(this.o.adapter, context);
+    if (a.replyToId) {
+      try {
+        const replyToId = a.replyToId;
+        await retryOn429(() => client.conversations.updateActivity(a.conversation.id, replyToId, { ...cardActivity(card), id: replyToId, conversation: a.conversation, from: a.recipient }));
+      } catch (e) {
+        this.o.log(`could not update the pressed card: ${describeFailure(e)}`);
+        if (!isInvoke) await retryOn429(() => context.sendActivity(cardActivity(card)));
+      }
+    } else if (!isInvoke) await retryOn429(() => context.sendActivity(cardActivity(card)));
+    if (isInvoke) await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: cardInvokeResponse(card) } });
+  }
+
+  // ---- installation -------------------------------------------------------------------------
+
+  /**
+   * The bot was added to a team or group chat: a short introduction there. Teams sends an
+   * installationUpdate and a conversationUpdate for one install; we answer the first only.
+   */
+  private async welcome(context: TurnContext, a: TeamsActivity, lang: Lang): Promise<void> {
+    if (scopeOf(a) === "personal") return; // 1:1: Teams shows the app's description and command menu
+    if (a.type !== "installationUpdate" || a.action !== "add") return;
+    const card = renderCard(textMessage(t(lang, "teams.welcome")), { lang });
+    // A new post, not a reply to the install event (which is no message).
+    await retryOn429(() => connectorOf(this.o.adapter, context).conversations.sendToConversation(baseConversationId(a.conversation.id), { ...cardActivity(card), from: a.recipient }));
+  }
+}
+
+function submitData(value: unknown): { actionId: string; value: string } | null {
+  if (!value || typeof value !== "object") return null;
+  const v = value as { actionId?: unknown; value?: unknown };
+  if (typeof v.actionId !== "string") return null;
+  return { actionId: v.actionId, value: typeof v.value === "string" ? v.value : JSON.stringify(v.value ?? {}) };
+}

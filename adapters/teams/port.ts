@@ -1,0 +1,91 @@
+// Teams as the courier sees it: one delivery at a time, to a person (their 1:1 chat with the bot),
+// a channel, or a card sent earlier. Pacing is the courier's; this port declares Teams' limits and
+// turns Teams' answers into the courier's errors.
+import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
+import { PermanentDeliveryError } from "../../src/ports.ts";
+import { langFromLocale } from "../../src/i18n/i18n.ts";
+import { renderCard, cardActivity, mentionedIds } from "./cards.ts";
+import type { ConversationStore, StoredReference } from "./store.ts";
+import { classify, type Sender } from "./send.ts";
+
+/**
+ * Per conversation (Teams' "per bot per thread" limits: 7 in 1 s, 8 in 2 s, 60 in 30 s, 1,800 in
+ * an hour) and per tenant: Teams documents 50 requests a second per app and tenant; we stay at 30
+ * to leave room for replies to people's commands, which are not paced.
+ */
+export const TEAMS_LIMITS: PlatformLimits = {
+  perConversation: [
+    { count: 7, perMs: 1_000 },
+    { count: 8, perMs: 2_000 },
+    { count: 60, perMs: 30_000 },
+    { count: 1_800, perMs: 3_600_000 },
+  ],
+  perWorkspace: [{ count: 30, perMs: 1_000 }],
+};
+
+export const NO_CONVERSATION = "no conversation with this user yet: install the app for them";
+
+export class TeamsPort implements ChatPort {
+  readonly platform = "teams" as const;
+  readonly limits = TEAMS_LIMITS;
+
+  constructor(
+    private readonly store: ConversationStore,
+    private readonly sender: Sender,
+  ) {}
+
+  async deliver(delivery: Delivery): Promise<MessageRef | null> {
+    const tenantId = delivery.workspace.externalId;
+    const { to } = delivery;
+    if (to.kind === "user") {
+      const record = await this.store.user(tenantId, to.userId);
+      let reference = record?.personal ?? null;
+      if (!reference) {
+        const team = record?.teamId ? await this.store.team(tenantId, record.teamId) : null;
+        if (!record || !team) throw new PermanentDeliveryError(NO_CONVERSATION);
+        try {
+          reference = await this.sender.openPersonal(team, tenantId, record.user);
+        } catch (e) {
+          throw classify(e, "opening a chat with the user");
+        }
+        // Next time (on any instance) the chat is known.
+        await this.store.rememberUser(tenantId, { user: record.user, personal: reference }, true);
+        await this.store.rememberConversation(tenantId, reference);
+      }
+      return this.post(tenantId, reference, delivery, langFromLocale(record?.locale) ?? "en");
+    }
+    if (to.kind === "channel") {
+      const channel = await this.store.channel(tenantId, to.channelId);
+      if (!channel) throw new PermanentDeliveryError(`no conversation in channel ${to.channelId} yet: mention @Partnerpuls there once, or add the app to its team`);
+      return this.post(tenantId, channel.reference, delivery, "en");
+    }
+    const reference = (await this.store.conversation(tenantId, to.ref.conversationId)) ?? (await this.store.anyReference(tenantId));
+    if (!reference) throw new PermanentDeliveryError(`no conversation ${to.ref.conversationId} known in tenant ${tenantId}`);
+    const target: StoredReference = { ...reference, conversation: { ...reference.conversation, id: to.ref.conversationId } };
+    const activity = cardActivity(await this.render(tenantId, delivery, "en"));
+    try {
+      await this.sender.update(target, to.ref.messageId, activity);
+    } catch (e) {
+      throw classify(e, "updating a message");
+    }
+    return to.ref;
+  }
+
+  private async render(tenantId: string, delivery: Delivery, lang: "en" | "da") {
+    const ids = mentionedIds(delivery.message);
+    const names = await this.store.names(tenantId, ids.users, ids.channels);
+    return renderCard(delivery.message, { lang, names });
+  }
+
+  private async post(tenantId: string, reference: StoredReference, delivery: Delivery, lang: "en" | "da"): Promise<MessageRef> {
+    const activity = cardActivity(await this.render(tenantId, delivery, lang));
+    let messageId: string;
+    try {
+      messageId = await this.sender.post(reference, activity);
+    } catch (e) {
+      throw classify(e, `sending to ${delivery.to.kind === "user" ? "a user" : "a channel"}`);
+    }
+    await this.store.rememberConversation(tenantId, reference);
+    return { conversationId: reference.conversation.id, messageId };
+  }
+}
