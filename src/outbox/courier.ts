@@ -90,6 +90,9 @@ export class Courier {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
+  /** set by stop(): paced waits end at once and unsent claims are handed back */
+  private stopping = false;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly db: PrismaClient,
@@ -111,11 +114,14 @@ export class Courier {
   /** Starts delivering, and keeps looking for due deliveries every pollMs. */
   start(): void {
     this.stopped = false;
+    this.stopping = false;
     this.kick();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
+    for (const wake of this.sleepers) wake();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
@@ -167,6 +173,7 @@ export class Courier {
   async settle(timeoutMs = 60_000, horizonMs = 5_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     for (;;) {
+      if (this.stopping) return;
       await this.running;
       if ((await this.queue.backlog(KINDS, horizonMs)) === 0) return;
       if (Date.now() > end) throw new Error("outbox did not settle in time");
@@ -214,7 +221,12 @@ export class Courier {
       await this.queue.retryAt(job, new Date(Date.now() + 1_000), "paced", false);
       return;
     }
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await this.sleep(wait);
+    if (this.stopping) {
+      // Shutting down: hand the job back now instead of leaving it claimed until its lease ends.
+      await this.queue.retryAt(job, new Date(), "instance stopped before sending", false);
+      return;
+    }
     const delivery: Delivery = { workspace: payload.workspace, to: payload.to, message: payload.message };
     let ref: MessageRef | null;
     try {
@@ -233,6 +245,18 @@ export class Courier {
         this.log(`${job.id}: delivered after its lease ran out; a duplicate is possible`);
       } else throw e;
     }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   private async failed(job: ClaimedJob, e: unknown, wsKey: string, lane: string): Promise<void> {

@@ -376,6 +376,22 @@ describeEachDatabase("delivery through the outbox", (db) => {
     expect(text(await core.command(coord, "status"))).toMatch(/1 poll has not reached its partner yet .*`remind` sends it again/);
   });
 
+  it("paces deliveries under the platform's limit, and hands unsent ones back when it stops", async () => {
+    const port = new RecordingPort();
+    (port as { limits: unknown }).limits = { perConversation: [], perWorkspace: [{ count: 1, perMs: 30_000 }] };
+    const { courier, workspaceId } = await round("Paced", port, ["a", "b"]);
+    courier.start();
+    for (let i = 0; i < 100 && port.dms.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(port.dms).toHaveLength(1);
+    // The second must wait half a minute for the budget; stopping does not wait with it.
+    await courier.stop();
+    expect(port.dms).toHaveLength(1);
+    const waiting = await db().prisma.job.findFirstOrThrow({ where: { workspaceId, kind: "deliver", status: "pending" } });
+    expect(waiting.outcome).toBe("instance stopped before sending");
+    expect(waiting.leasedBy).toBeNull();
+    await db().prisma.job.delete({ where: { id: waiting.id } }); // not for the next test's courier
+  });
+
   it("waits out a 429 and records a permanent failure without retrying it", async () => {
     const port = new RecordingPort();
     let calls = 0;
