@@ -88,6 +88,7 @@ export class Partnerpuls {
   private readonly defaultLanguage: Lang;
 
   private readonly onEnqueue: () => void;
+  private readonly workspaces = new Map<string, NonNullable<Awaited<ReturnType<Db["workspace"]["findUnique"]>>>>();
 
   constructor(
     private readonly db: Db,
@@ -598,9 +599,16 @@ export class Partnerpuls {
   }
 
   private async invitedMembership(ctx: Context, roundId: string) {
-    const round = await this.roundWithPartnership(ctx.workspaceId, roundId);
-    const inv = await this.db.invitation.findFirst({ where: { workspaceId: ctx.workspaceId, roundId, membership: { personId: ctx.person.id } } });
-    if (!inv) throw new UserError("err.not-invited");
+    // One query on the hot path (every button press); the round alone only to explain a refusal.
+    const found = await this.db.invitation.findFirst({
+      where: { workspaceId: ctx.workspaceId, roundId, membership: { personId: ctx.person.id } },
+      include: { round: { include: { partnership: true } } },
+    });
+    if (!found) {
+      await this.roundWithPartnership(ctx.workspaceId, roundId); // "that button no longer works" if the round is gone
+      throw new UserError("err.not-invited");
+    }
+    const { round, ...inv } = found;
     return { round, inv, lang: this.langFor(ctx, round.partnership) };
   }
 
@@ -1362,7 +1370,7 @@ export class Partnerpuls {
    */
   private async context(actor: Actor): Promise<Context> {
     const ws = actor.workspace;
-    const workspace = await this.db.workspace.findUnique({ where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } } });
+    const workspace = await this.workspaceOf(ws);
     let person = workspace ? await this.db.person.findUnique({ where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } } }) : null;
     if (person && actor.displayName && actor.displayName !== person.displayName)
       person = await this.db.person.update({ where: { id: person.id }, data: { displayName: actor.displayName } });
@@ -1371,6 +1379,19 @@ export class Partnerpuls {
     person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, timeZone: null, nudgesOff: false, createdAt: this.now() };
     const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
     return { actor, workspaceId, person, stored, lang };
+  }
+
+  /** A workspace's row; its id never changes, so it is looked up once per process. */
+  private async workspaceOf(ws: WorkspaceRef) {
+    const key = `${ws.platform}:${ws.externalId}`;
+    const known = this.workspaces.get(key);
+    if (known) return known;
+    const row = await this.db.workspace.findUnique({ where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } } });
+    if (row) {
+      if (this.workspaces.size > 10_000) this.workspaces.clear();
+      this.workspaces.set(key, row);
+    }
+    return row;
   }
 
   /** Stores the workspace and the person behind a context, the first time a command needs them. */

@@ -1,7 +1,7 @@
 // The clock on a controllable time (no real waiting) over real databases: deadlines, nudges and
 // quiet hours, snooze and opt-out, catch-up after an outage, stale jobs, action reminders,
 // recurring schedules across daylight-saving changes, and meetings.
-import { it, expect, beforeAll, afterAll } from "vitest";
+import { it, expect, afterEach } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { RecordingPort, coreWithCourier } from "../support/recording-port.ts";
 import { Clock } from "../../src/clock/clock.ts";
@@ -60,9 +60,11 @@ function harness(db: () => Database, workspace: string, start: string) {
 }
 
 describeEachDatabase("the clock", (db) => {
+  // Each test's courier is stopped after it: a courier left running would deliver the next
+  // test's messages to its own recording port.
   const stops: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const s of stops) await s();
+  afterEach(async () => {
+    for (const s of stops.splice(0)) await s();
   });
   const make = (ws: string, start: string) => {
     const h = harness(db, ws, start);
