@@ -2,7 +2,7 @@
 // outbox in one transaction, the courier paces them under the platform's limits and delivers
 // through the real adapter (Bolt's WebClient / botbuilder's connector client) to a fake platform
 // that enforces its own limit and answers 429 every 100th call. Prints duration, messages sent,
-// duplicates and losses per recipient. Usage: tsx bench/send.ts slack|teams
+// duplicates and losses per recipient. This is Slack's; bench/send-teams.ts is Teams'.
 import { openDatabase } from "../src/store/database.ts";
 import { loadConfig } from "../src/config.ts";
 import { startApp } from "../adapters/main.ts";
@@ -11,7 +11,6 @@ import { DEFAULT_TEAM, FakeSlack } from "../test/support/fake-slack.ts";
 import { SIGNING_SECRET } from "../test/slack/payloads.ts";
 
 const PARTNERS = 1_000;
-const platform = process.argv[2] === "teams" ? "teams" : "slack";
 
 async function seedPartners(prisma: Awaited<ReturnType<typeof openDatabase>>["prisma"], coord: Actor, userIds: string[], core: { command(a: Actor, t: string): Promise<unknown> }) {
   await core.command(coord, 'partnership create "Big round" language=en');
@@ -47,7 +46,7 @@ async function slack() {
   const counts = fake.deliveryCounts(users.map((u) => fake.dmChannel(u)));
   const posts = fake.calls.filter((c) => c.method === "chat.postMessage");
   const result = {
-    platform,
+    platform: "slack",
     partners: PARTNERS,
     seconds: +(ms / 1000).toFixed(1),
     sent: posts.filter((c) => c.status === 200).length,

@@ -10,8 +10,9 @@ import { classify, type Sender } from "./send.ts";
 
 /**
  * Per conversation (Teams' "per bot per thread" limits: 7 in 1 s, 8 in 2 s, 60 in 30 s, 1,800 in
- * an hour) and per tenant: Teams documents 50 requests a second per app and tenant; we stay at 30
- * to leave room for replies to people's commands, which are not paced.
+ * an hour) and per tenant (30 requests a second per app and tenant): we stay at 25 a second, which
+ * leaves room for replies to people's commands (not paced) and for the jitter between booking a
+ * slot and the request reaching Teams; a 429 pauses the whole tenant, so avoiding one pays.
  */
 export const TEAMS_LIMITS: PlatformLimits = {
   perConversation: [
@@ -20,7 +21,7 @@ export const TEAMS_LIMITS: PlatformLimits = {
     { count: 60, perMs: 30_000 },
     { count: 1_800, perMs: 3_600_000 },
   ],
-  perWorkspace: [{ count: 30, perMs: 1_000 }],
+  perWorkspace: [{ count: 25, perMs: 1_000 }],
 };
 
 export const NO_CONVERSATION = "no conversation with this user yet: install the app for them";
@@ -85,7 +86,9 @@ export class TeamsPort implements ChatPort {
     } catch (e) {
       throw classify(e, `sending to ${delivery.to.kind === "user" ? "a user" : "a channel"}`);
     }
-    await this.store.rememberConversation(tenantId, reference);
+    // The message has landed: a failure to remember the conversation must not make the courier send
+    // it again (the card could then not be replaced, which is the lesser harm).
+    await this.store.rememberConversation(tenantId, reference).catch((e: unknown) => console.warn(`partnerpuls teams: could not store a conversation reference: ${e instanceof Error ? e.message : String(e)}`));
     return { conversationId: reference.conversation.id, messageId };
   }
 }
