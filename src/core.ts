@@ -9,7 +9,7 @@ import { parseCommand, USAGE, COORDINATOR_ONLY, type Command, type ParseError, t
 import { t, langFromLocale, isLang, formatDate, formatDateTime, hasKey, listOf, type Lang, type Key } from "./i18n/i18n.ts";
 import { builtInInstruments, findBuiltIn, parseInstrument, CHECKLIST_KEY } from "./instruments/catalogue.ts";
 import type { Instrument } from "./instruments/schema.ts";
-import { snapshotFor, deadlineFrom, dueDateFrom, isOverdue, todayIn, zonedTimeToUtc, localDate } from "./domain/rounds.ts";
+import { snapshotFor, deadlineFrom, dueDateFrom, isOverdue, todayIn, zonedTimeToUtc } from "./domain/rounds.ts";
 import { RoundResults, personLabel } from "./results.ts";
 import { pollMessage, nextOpenSection, listMessage } from "./messages/build.ts";
 import { helpMessage } from "./commands/help.ts";
@@ -1085,8 +1085,8 @@ export class Partnerpuls {
     const p = sch.partnership;
     const occurrence = new Date(pl.at);
     const next = this.nextScheduleJobs(sch, occurrence, now, p.timeZone);
-    const { year, month, day } = localDate(occurrence, p.timeZone);
-    const closesAt = deadlineFrom({ kind: "date", ...localDate(new Date(Date.UTC(year, month - 1, day + sch.windowDays, 12)), "UTC") }, occurrence, p.timeZone);
+    // The window counts from the occurrence, not from a late run: catch-up never stretches it.
+    const closesAt = deadlineFrom({ kind: "days", days: sch.windowDays }, occurrence, p.timeZone);
     const enqueueNext = async (tx: Tx) => void (await JobQueue.enqueue(tx, next));
     // After downtime: a round whose answer window has passed is not worth opening.
     if (closesAt <= now) return { status: "skipped", note: `missed: its window closed ${closesAt.toISOString()}`, effect: enqueueNext };
