@@ -232,8 +232,6 @@ export function rhythmErrorText(error: RhythmError, lang: "en" | "da"): string {
 // ───────────────────────────── Parsing ─────────────────────────────
 
 const range = (min: number, max: number): number[] => Array.from({ length: max - min + 1 }, (_, i) => min + i);
-const ALL_MINUTES = range(0, 59);
-const ALL_HOURS = range(0, 23);
 const ALL_DAYS = range(1, 31);
 const ALL_MONTHS = range(1, 12);
 const ALL_WEEKDAYS = range(0, 6);

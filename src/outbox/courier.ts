@@ -95,7 +95,7 @@ export class Courier {
   private readonly sleepers = new Set<() => void>();
 
   constructor(
-    private readonly db: PrismaClient,
+    db: PrismaClient,
     ports: ChatPort[],
     private readonly options: CourierOptions = {},
   ) {
