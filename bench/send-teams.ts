@@ -19,10 +19,10 @@ import { startApp } from "../adapters/main.ts";
 import { ConversationStore, type StoredReference } from "../adapters/teams/store.ts";
 import type { Actor } from "../src/ports.ts";
 import { FakeTeams, TeamsWorld, personalConversationId, type TeamsPerson } from "../test/support/fake-teams.ts";
+import { seedPartners } from "./seed.ts";
 
 const PARTNERS = 1_000;
 
-type Prisma = Awaited<ReturnType<typeof openDatabase>>["prisma"];
 
 export interface TeamsSendResult {
   platform: "teams";
@@ -55,15 +55,6 @@ async function install(store: ConversationStore, world: TeamsWorld, person: Team
   await store.rememberConversation(world.tenantId, reference);
 }
 
-/** As bench/send.ts seeds Slack: the partnership by command, people and memberships in bulk. */
-async function seedPartners(prisma: Prisma, coord: Actor, userIds: string[], core: { command(a: Actor, t: string): Promise<unknown> }) {
-  await core.command(coord, 'partnership create "Big round" language=en');
-  const ws = await prisma.workspace.findFirstOrThrow({ where: { platform: coord.workspace.platform, externalId: coord.workspace.externalId } });
-  const p = await prisma.partnership.findFirstOrThrow({ where: { workspaceId: ws.id, name: "Big round" } });
-  await prisma.person.createMany({ data: userIds.map((u) => ({ workspaceId: ws.id, platformUserId: u, displayName: u })) });
-  const people = await prisma.person.findMany({ where: { workspaceId: ws.id, platformUserId: { in: userIds } } });
-  await prisma.membership.createMany({ data: people.map((x) => ({ workspaceId: ws.id, partnershipId: p.id, personId: x.id, roles: ["partner"] })) });
-}
 
 export async function teams(partners: number): Promise<TeamsSendResult> {
   // The app's own lines (start-up, courier) go to stderr: stdout carries only the result.

@@ -9,17 +9,10 @@ import { startApp } from "../adapters/main.ts";
 import type { Actor } from "../src/ports.ts";
 import { DEFAULT_TEAM, FakeSlack } from "../test/support/fake-slack.ts";
 import { SIGNING_SECRET } from "../test/slack/payloads.ts";
+import { seedPartners } from "./seed.ts";
 
 const PARTNERS = 1_000;
 
-async function seedPartners(prisma: Awaited<ReturnType<typeof openDatabase>>["prisma"], coord: Actor, userIds: string[], core: { command(a: Actor, t: string): Promise<unknown> }) {
-  await core.command(coord, 'partnership create "Big round" language=en');
-  const ws = await prisma.workspace.findFirstOrThrow({ where: { platform: coord.workspace.platform, externalId: coord.workspace.externalId } });
-  const p = await prisma.partnership.findFirstOrThrow({ where: { workspaceId: ws.id, name: "Big round" } });
-  await prisma.person.createMany({ data: userIds.map((u) => ({ workspaceId: ws.id, platformUserId: u, displayName: u })) });
-  const people = await prisma.person.findMany({ where: { workspaceId: ws.id, platformUserId: { in: userIds } } });
-  await prisma.membership.createMany({ data: people.map((x) => ({ workspaceId: ws.id, partnershipId: p.id, personId: x.id, roles: ["partner"] })) });
-}
 
 async function slack() {
   const fake = await FakeSlack.start();
