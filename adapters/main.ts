@@ -85,12 +85,16 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     onTick: () => courier!.kick(),
   });
   if (options.clock !== false) clock.start(config.PARTNERPULS_CLOCK_TICK);
-  const shutdown = async () => {
+  /** Stops everything this app started; the database stays open (tests hand in their own). */
+  const stop = async () => {
     await clock.stop();
     for (const a of adapters) await a.settle?.();
     await courier!.stop();
     for (const a of adapters) await a.stop();
     await server.close();
+  };
+  const shutdown = async () => {
+    await stop();
     await db.close();
   };
   return {
@@ -108,6 +112,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
       await courier!.settle();
       for (const a of adapters) await a.settle?.();
     },
+    stop,
     shutdown,
     config,
   };

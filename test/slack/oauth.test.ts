@@ -39,10 +39,7 @@ describeEachDatabase("Slack OAuth installs", (db) => {
     base = app.server.url;
   });
   afterAll(async () => {
-    await app?.clock.stop();
-    await app?.courier.stop();
-    await slack?.stop();
-    await app?.server.close();
+    await app?.stop();
     await fake?.close();
   });
 

@@ -26,10 +26,7 @@ describeEachDatabase("Slack Socket Mode", (db) => {
     for (let i = 0; i < 100 && fake.socketConnections === 0; i++) await new Promise((r) => setTimeout(r, 50));
   });
   afterAll(async () => {
-    await app?.clock.stop();
-    await app?.courier.stop();
-    await slack?.stop();
-    await app?.server.close();
+    await app?.stop();
     await fake?.close();
   });
 

@@ -40,9 +40,7 @@ describeEachDatabase("Teams: authentication", (db) => {
     }
   });
   afterAll(async () => {
-    await app?.clock.stop();
-    await app?.courier.stop();
-    await app?.server.close();
+    await app?.stop();
     await fake?.close();
     await issuer?.close();
   });

@@ -21,9 +21,7 @@ describeEachDatabase("Teams: deliveries under throttling", (db) => {
     app = await startApp(loadConfig(env), db(), env);
   });
   afterAll(async () => {
-    await app?.clock.stop();
-    await app?.courier.stop();
-    await app?.server.close();
+    await app?.stop();
     await fake?.close();
   });
 

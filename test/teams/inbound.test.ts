@@ -37,9 +37,7 @@ describeEachDatabase("Teams: inbound activities", (db) => {
     world = new TeamsWorld(fake.url);
   });
   afterAll(async () => {
-    await app?.clock.stop();
-    await app?.courier.stop();
-    await app?.server.close();
+    await app?.stop();
     await fake?.close();
   });
   beforeEach(() => {

@@ -42,9 +42,7 @@ describeEachDatabase("Teams: the port", (db) => {
   afterAll(async () => {
     // every message the bot sent carried cards Teams can render
     expect(fake?.problems ?? []).toEqual([]);
-    await app?.clock.stop();
-    await app?.courier.stop();
-    await app?.server.close();
+    await app?.stop();
     await fake?.close();
   });
   beforeEach(() => {

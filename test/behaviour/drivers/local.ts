@@ -75,8 +75,7 @@ export async function localDriver(db: Database): Promise<BehaviourDriver> {
       return r.messages.map((d) => seenFromMessage(d.id, d.message));
     },
     async close() {
-      await app.courier.stop();
-      await app.server.close();
+      await app.stop();
     },
   };
 }

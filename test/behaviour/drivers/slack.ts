@@ -141,10 +141,7 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
       return fromFake(STEERING_CHANNEL.id);
     },
     async close() {
-      await app.clock.stop();
-      await app.courier.stop();
-      await slack.stop();
-      await app.server.close();
+      await app.stop();
       await fake.close();
     },
   };

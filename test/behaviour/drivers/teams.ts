@@ -178,9 +178,7 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
     },
     async close() {
       // The database is the suite's: it closes it.
-      await app.clock.stop();
-      await app.courier.stop();
-      await app.server.close();
+      await app.stop();
       await fake.close();
     },
   };
