@@ -62,6 +62,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   for (const a of adapters) mounts.push(...a.mounts);
   courier = new Courier(db.prisma, [...(chat ? [chat] : []), ...adapters.map((a) => a.port)], {
     onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref),
+    render: (ref) => core.renderDelivery(ref),
     runner: options.runner ?? config.PARTNERPULS_INSTANCE,
   });
   const server = await startServer({

@@ -14,6 +14,7 @@ import { RoundResults, personLabel } from "./results.ts";
 import { pollMessage, nextOpenSection, listMessage } from "./messages/build.ts";
 import { helpMessage } from "./commands/help.ts";
 import { z } from "zod";
+import { nameKey } from "./domain/names.ts";
 import { randomUUID } from "node:crypto";
 import { enqueueDeliveries, type AfterDelivery, type OutboxItem } from "./outbox/courier.ts";
 import { JobQueue, type Tx as QueueTx, type NewJob } from "./jobs/queue.ts";
@@ -312,7 +313,7 @@ export class Partnerpuls {
   }
 
   private async createPartnership(ctx: Context, cmd: Extract<Command, { name: "partnership.create" }>): Promise<Message> {
-    const exists = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, name: { equals: cmd.title, mode: "insensitive" } } });
+    const exists = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, nameKey: nameKey(cmd.title) } });
     if (exists) throw new UserError("err.partnership-exists", { name: cmd.title });
     if (cmd.channel) await this.assertChannelFree(ctx.workspaceId, cmd.channel, null);
     await this.store(ctx);
@@ -322,6 +323,7 @@ export class Partnerpuls {
         data: {
           workspaceId: ctx.workspaceId,
           name: cmd.title,
+          nameKey: nameKey(cmd.title),
           purpose: cmd.purpose ?? "",
           language,
           timeZone: cmd.timezone ?? this.defaultTimeZone,
@@ -351,16 +353,16 @@ export class Partnerpuls {
   }
 
   private async addOrganisation(ctx: Context, p: PartnershipRow, name: string, sector: string): Promise<Message> {
-    const exists = await this.db.organisation.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, name: { equals: name, mode: "insensitive" } } });
+    const exists = await this.db.organisation.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, nameKey: nameKey(name) } });
     if (exists) throw new UserError("err.org-exists", { name: exists.name });
-    await this.db.organisation.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, name, sector } });
+    await this.db.organisation.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, name, nameKey: nameKey(name), sector } });
     return textMessage(t(ctx.lang, "ok.org-added", { name, sector: t(ctx.lang, `sector.${sector}` as Key), partnership: p.name }));
   }
 
   private async addMember(ctx: Context, p: PartnershipRow, userId: string, orgName: string | undefined, roles: string[]): Promise<Message> {
     let organisationId: string | null = null;
     if (orgName !== undefined) {
-      const org = await this.db.organisation.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, name: { equals: orgName, mode: "insensitive" } } });
+      const org = await this.db.organisation.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, nameKey: nameKey(orgName) } });
       if (!org) throw new UserError("err.unknown-org", { name: orgName }, "org.add");
       organisationId = org.id;
     }
@@ -1429,7 +1431,7 @@ export class Partnerpuls {
     const mine = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
     let partnership: PartnershipRow | null = null;
     if (name !== undefined) {
-      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, name: { equals: name, mode: "insensitive" } } });
+      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, nameKey: nameKey(name) } });
       if (!partnership) throw new UserError("err.unknown-partnership", { name });
     } else if (ctx.actor.channelId) {
       partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, homeChannel: ctx.actor.channelId } });

@@ -16,10 +16,22 @@ const KINDS = [DELIVER] as const;
 /** What else to record once a delivery has landed (in the same transaction as "done"). */
 export type AfterDelivery = { type: "invitation.sent"; invitationId: string } | { type: "none" };
 
+/**
+ * A message the core builds when it is delivered rather than when it is enqueued: a round's polls
+ * and closed cards. That keeps a large round's start and close short and linear (no message is
+ * built inside their transactions), and a poll for a round that has closed meanwhile is not sent.
+ */
+export type RenderRef =
+  | { kind: "poll"; roundId: string; invitationId: string; reminder?: boolean; withSnooze?: boolean }
+  | { kind: "poll.closed"; roundId: string; invitationId: string };
+
 export interface DeliveryPayload {
   workspace: WorkspaceRef;
   to: Destination;
-  message: Message;
+  /** built when enqueued; or */
+  message?: Message;
+  /** built by CourierOptions.render when delivered */
+  render?: RenderRef;
   after?: AfterDelivery;
 }
 
@@ -49,12 +61,14 @@ export async function enqueueDeliveries(db: Pick<PrismaClient, "job"> | Tx, item
       // Deliveries share the Job table's unique keys with the clock's jobs: keep them apart.
       dedupeKey: `deliver:${i.dedupeKey}`,
       lane: laneOf(i.workspace, i.to),
-      payload: { workspace: i.workspace, to: i.to, message: i.message, after: i.after ?? { type: "none" } } satisfies DeliveryPayload,
+      payload: { workspace: i.workspace, to: i.to, ...(i.message ? { message: i.message } : {}), ...(i.render ? { render: i.render } : {}), after: i.after ?? { type: "none" } } satisfies DeliveryPayload,
     })),
   );
 }
 
 export interface CourierOptions {
+  /** builds a message enqueued as a RenderRef; null: it no longer applies (its round closed), skip it */
+  render?: (ref: RenderRef) => Promise<Message | null>;
   /** records what a landed delivery means (e.g. an invitation was sent), in the done-transaction */
   onDelivered?: (tx: Tx, after: AfterDelivery, ref: MessageRef | null) => Promise<void>;
   /** deliveries in flight at once */
@@ -227,7 +241,25 @@ export class Courier {
       await this.queue.retryAt(job, new Date(), "instance stopped before sending", false);
       return;
     }
-    const delivery: Delivery = { workspace: payload.workspace, to: payload.to, message: payload.message };
+    let message = payload.message ?? null;
+    if (!message && payload.render) {
+      if (!this.options.render) {
+        await this.queue.fail(job, "no renderer for a message built at delivery");
+        this.stats.failed++;
+        return;
+      }
+      message = await this.options.render(payload.render);
+      if (!message) {
+        await this.queue.complete(job, undefined, { status: "skipped", note: "no longer applies" });
+        return;
+      }
+    }
+    if (!message) {
+      await this.queue.fail(job, "delivery without a message");
+      this.stats.failed++;
+      return;
+    }
+    const delivery: Delivery = { workspace: payload.workspace, to: payload.to, message };
     let ref: MessageRef | null;
     try {
       ref = await port.deliver(delivery);

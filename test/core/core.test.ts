@@ -322,7 +322,7 @@ describeEachDatabase("delivery through the outbox", (db) => {
     await core.command(coord, `partnership create "${name}" language=en`);
     for (const p of partners) await core.command(coord, `member add @${p} roles=partner`);
     const started = text(await core.command(coord, "checkin start"));
-    const courier = new Courier(db().prisma, [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), log: () => {}, ...options });
+    const courier = new Courier(db().prisma, [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), render: (ref) => core.renderDelivery(ref), log: () => {}, ...options });
     return { core, courier, started, workspaceId: (await db().prisma.workspace.findFirstOrThrow({ where: { externalId: name } })).id };
   }
   const dmCounts = (port: RecordingPort) => port.dms.reduce<Record<string, number>>((m, d) => ((m[d.userId] = (m[d.userId] ?? 0) + 1), m), {});

@@ -284,7 +284,7 @@ describeEachDatabase("test databases", (db) => {
   it("use one connection correctly inside $transaction", async () => {
     const made = await db().prisma.$transaction(async (tx) => {
       const w = await tx.workspace.create({ data: { platform: "teams", externalId: "tenant-1" } });
-      return tx.partnership.create({ data: { workspaceId: w.id, name: "Sund By", purposes: ["a", "b"] } });
+      return tx.partnership.create({ data: { workspaceId: w.id, name: "Sund By", nameKey: "sund by", purposes: ["a", "b"] } });
     });
     expect(made.purposes).toEqual(["a", "b"]);
   });

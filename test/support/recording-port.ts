@@ -40,7 +40,7 @@ export class RecordingPort implements ChatPort {
 export function coreWithCourier(prisma: PrismaClient, port: ChatPort, options: CoreOptions = {}) {
   let courier: Courier | null = null;
   const core = new Partnerpuls(prisma, { ...options, onEnqueue: () => courier?.kick() });
-  courier = new Courier(prisma, [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), log: () => {} });
+  courier = new Courier(prisma, [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), render: (ref) => core.renderDelivery(ref), log: () => {} });
   courier.start();
   return { core, courier, settle: () => courier!.settle(), stop: () => courier!.stop() };
 }
