@@ -1,6 +1,7 @@
 // Teams settings from the environment. The names are botbuilder's own (MicrosoftAppId, …), so an
 // Azure Bot's usual app settings work unchanged. Without an app id nobody's tokens are checked:
 // that is allowed only when TEAMS_LOCAL=1 says so explicitly.
+import { z } from "zod";
 import { ConfigError } from "../../src/config.ts";
 
 export type TeamsAppType = "SingleTenant" | "MultiTenant" | "UserAssignedMSI";
@@ -31,6 +32,8 @@ export interface TeamsConfig {
   tenantId: string | null;
   local: boolean;
   endpoints: Partial<Record<EndpointKey, string>>;
+  /** PARTNERPULS_PUBLIC_URL without a trailing slash: files become download links under it; null: shown in the card */
+  publicUrl?: string | null;
 }
 
 const APP_TYPES: readonly TeamsAppType[] = ["SingleTenant", "MultiTenant", "UserAssignedMSI"];
@@ -70,7 +73,8 @@ export function teamsConfigFrom(env: NodeJS.ProcessEnv): TeamsConfig | null {
     const v = get(k);
     if (v !== null) endpoints[k] = v;
   }
-  if (local) return { appId: null, appPassword: null, appType: "SingleTenant", tenantId: null, local: true, endpoints };
+  const publicUrl = publicUrlFrom(get("PARTNERPULS_PUBLIC_URL"), local);
+  if (local) return { appId: null, appPassword: null, appType: "SingleTenant", tenantId: null, local: true, endpoints, publicUrl };
 
   const appType = (get("MicrosoftAppType") ?? "SingleTenant") as TeamsAppType;
   if (!APP_TYPES.includes(appType)) fail(`MicrosoftAppType must be one of ${APP_TYPES.join(", ")}; it is "${appType}".`);
@@ -80,5 +84,19 @@ export function teamsConfigFrom(env: NodeJS.ProcessEnv): TeamsConfig | null {
   if (appType !== "MultiTenant" && !tenantId) fail(`MicrosoftAppTenantId is required when MicrosoftAppType is ${appType} (the tenant the bot is registered in).`);
   if (tenantId && !GUID.test(tenantId)) fail(`MicrosoftAppTenantId must be a GUID; it is "${tenantId}".`);
   if (appType !== "UserAssignedMSI" && !appPassword) fail(`MicrosoftAppPassword is required for a ${appType} bot (the client secret of its app registration).`);
-  return { appId: appId!, appPassword, appType, tenantId, local: false, endpoints };
+  return { appId: appId!, appPassword, appType, tenantId, local: false, endpoints, publicUrl };
+}
+
+/**
+ * The address people's browsers reach this server at (behind the reverse proxy), for download
+ * links. The link is the only key to the file, so it must travel over https; plain http only
+ * with TEAMS_LOCAL=1, on this machine. No query or fragment: paths are appended to it.
+ */
+function publicUrlFrom(raw: string | null, local: boolean): string | null {
+  if (raw === null) return null;
+  const url = z.url({ protocol: local ? /^https?$/ : /^https$/ }).safeParse(raw);
+  const parsed = url.success ? new URL(url.data) : null;
+  if (!parsed || parsed.search || parsed.hash || parsed.username || parsed.password)
+    fail(`PARTNERPULS_PUBLIC_URL must be the bot's public ${local ? "http(s)" : "https"} address, such as https://partnerpuls.example.org, with no query, fragment or password; it is "${raw}".`);
+  return parsed.href.replace(/\/+$/, "");
 }
