@@ -260,6 +260,7 @@ export const da: Catalogue = {
   "slack.file-too-large": "📎 Jeg kunne ikke sende dig {filename} ({size} tegn), og den er for lang til at vise her. Prøv igen om lidt.",
   "slack.truncated": { one: "… og {n} del mere, der ikke kan være i én Slack-besked.", other: "… og {n} dele mere, der ikke kan være i én Slack-besked." },
   "slack.error": "Noget gik galt hos mig, og jeg kunne ikke gøre det færdigt. Prøv igen om lidt.",
+  "slack.busy": "Der sker for meget på én gang lige nu, så jeg nåede det ikke i tide. Intet er blevet ændret. Prøv igen om et minut.",
   "slack.modal.title": "Notér en aftale",
   "slack.modal.submit": "Gem",
   "slack.modal.close": "Annullér",

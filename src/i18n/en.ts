@@ -259,6 +259,7 @@ export const en = {
   "slack.file-too-large": "📎 I could not send you {filename} ({size} characters), and it is too long to show here. Please try again in a moment.",
   "slack.truncated": { one: "… and {n} more part that does not fit in one Slack message.", other: "… and {n} more parts that do not fit in one Slack message." },
   "slack.error": "Something went wrong on my side, and I could not finish that. Please try again in a moment.",
+  "slack.busy": "Too much is happening at once right now, and I could not get to that in time. Nothing was changed. Please try again in a minute.",
   "slack.modal.title": "Record an agreement",
   "slack.modal.submit": "Save",
   "slack.modal.close": "Cancel",
