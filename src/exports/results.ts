@@ -1,0 +1,93 @@
+// Released results as files people download and open in a spreadsheet: aggregates per statement
+// per round, never who answered what. Pure: the rows come from whoever read the database.
+//
+// A statement's text can come from a partnership's own instrument (`instrument add {json}`), so
+// it is untrusted input inside a spreadsheet: a cell that starts with = + - @ tab or carriage
+// return (or their full-width forms) is a formula to Excel, LibreOffice and Numbers
+// (https://owasp.org/www-community/attacks/CSV_Injection). csv-stringify's `escape_formulas`
+// prefixes every such string cell with ' (a text marker to the spreadsheet); it leaves a
+// leading - alone only when the value was a number, so numbers are handed to it as numbers.
+import { stringify } from "csv-stringify/sync";
+
+export interface ExportRow {
+  round: number;
+  instrument: string;
+  version: number;
+  section: string;
+  item: string;
+  statement: string;
+  n: number | null;
+  mean: number | null;
+  sd: number | null;
+  min: number | null;
+  max: number | null;
+  divergent: boolean;
+  withheld: boolean;
+}
+
+export type ExportLang = "en" | "da";
+
+/** Column names. English is the format other tools read (kept exactly); Danish is for people. */
+export const CSV_HEADERS: Record<ExportLang, readonly string[]> = {
+  en: ["round", "instrument", "version", "section", "item", "statement", "n", "mean", "sd", "min", "max", "divergent", "withheld"],
+  da: ["runde", "instrument", "version", "afsnit", "udsagn-id", "udsagn", "n", "gennemsnit", "standardafvigelse", "min", "maks", "uenighed", "tilbageholdt"],
+};
+
+/** Two decimals, as every export shows them; null for no value (withheld, no answers). */
+function rounded(x: number | null): number | null {
+  if (x === null || !Number.isFinite(x)) return null;
+  const r = Math.round(x * 100) / 100;
+  return Object.is(r, -0) ? 0 : r;
+}
+
+/**
+ * The rows as CSV. English: comma separated, decimal point, no BOM (tools read it). Danish: a
+ * UTF-8 BOM (without it Excel reads UTF-8 as Windows-1252: "Ã¦" for "æ"), semicolons and
+ * decimal commas, which is what Danish Excel expects when a file is opened by double-click. No
+ * "sep=;" line: with it Excel ignores the BOM. Empty cells for no value; 1/0 for yes/no.
+ */
+export function resultsCsv(rows: ExportRow[], lang: ExportLang): string {
+  const da = lang === "da";
+  const records = rows.map((r) => [r.round, r.instrument, r.version, r.section, r.item, r.statement, rounded(r.n), rounded(r.mean), rounded(r.sd), rounded(r.min), rounded(r.max), r.divergent ? 1 : 0, r.withheld ? 1 : 0]);
+  return stringify(records, {
+    header: true,
+    columns: [...CSV_HEADERS[lang]],
+    delimiter: da ? ";" : ",",
+    bom: da,
+    escape_formulas: true,
+    // Records end in "\n" (the default). Said explicitly: a cell with a lone "\r" or "\n" must be
+    // quoted, and csv-stringify stops quoting them as soon as record_delimiter is set.
+    quote_record_delimiter: true,
+    // A number stays a number for escape_formulas (so a negative one keeps its minus); only its
+    // decimal mark changes. No thousands separators: they would be read as decimal marks.
+    cast: { number: (x) => (da ? String(x).replace(".", ",") : String(x)) },
+  });
+}
+
+/**
+ * The same aggregates as JSON, for tools; numbers are numbers (rounded to 2 decimals, as in the
+ * CSV), null where there is no value, yes/no as booleans:
+ *
+ *   {
+ *     "partnership": "Sund By", "exportedAt": "2026-12-01T09:00:00.000Z", "language": "en",
+ *     "rounds": [
+ *       { "round": 1, "instrument": "vichealth-checklist", "version": 1,
+ *         "statements": [
+ *           { "section": "s1", "item": "s1.1", "statement": "…", "n": 3, "mean": 4, "sd": 0.82,
+ *             "min": 3, "max": 5, "divergent": false, "withheld": false } ] } ]
+ *   }
+ *
+ * `language` is the language of the statement texts. Rounds keep the order of the rows.
+ */
+export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partnership: string; exportedAt: string }): string {
+  const rounds: { round: number; instrument: string; version: number; statements: object[] }[] = [];
+  for (const r of rows) {
+    let round = rounds.at(-1);
+    if (!round || round.round !== r.round || round.instrument !== r.instrument || round.version !== r.version) {
+      round = { round: r.round, instrument: r.instrument, version: r.version, statements: [] };
+      rounds.push(round);
+    }
+    round.statements.push({ section: r.section, item: r.item, statement: r.statement, n: rounded(r.n), mean: rounded(r.mean), sd: rounded(r.sd), min: rounded(r.min), max: rounded(r.max), divergent: r.divergent, withheld: r.withheld });
+  }
+  return JSON.stringify({ partnership: meta.partnership, exportedAt: meta.exportedAt, language: lang, rounds }, null, 2) + "\n";
+}
