@@ -3,6 +3,7 @@
 // that is allowed only when TEAMS_LOCAL=1 says so explicitly.
 import { z } from "zod";
 import { ConfigError } from "../../src/config.ts";
+import { isLoopbackHost } from "../../src/server.ts";
 
 export type TeamsAppType = "SingleTenant" | "MultiTenant" | "UserAssignedMSI";
 
@@ -68,6 +69,14 @@ export function teamsConfigFrom(env: NodeJS.ProcessEnv): TeamsConfig | null {
   }
   if (appId && local)
     fail("both MicrosoftAppId and TEAMS_LOCAL=1 are set. TEAMS_LOCAL=1 turns authentication off; unset one of them.");
+  // Without authentication anyone who can reach the port could speak as any Teams user: the
+  // server must listen on this machine only. HOST defaults to 127.0.0.1 (src/config.ts).
+  const host = get("HOST") ?? "127.0.0.1";
+  if (local && !isLoopbackHost(host))
+    fail(
+      `TEAMS_LOCAL=1 turns authentication off, so it runs only when the bot listens on this machine, but HOST is "${host}". ` +
+        "Set HOST=127.0.0.1 (or localhost, ::1), or unset TEAMS_LOCAL and set MicrosoftAppId.",
+    );
   const endpoints: TeamsConfig["endpoints"] = {};
   for (const k of ENDPOINT_KEYS) {
     const v = get(k);

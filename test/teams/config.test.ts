@@ -31,6 +31,17 @@ describe("Teams configuration", () => {
     refused({ TEAMS_LOCAL: "1", MicrosoftAppId: APP_ID }, /both MicrosoftAppId and TEAMS_LOCAL=1/);
   });
 
+  it("runs without authentication only while the bot listens on this machine", () => {
+    for (const HOST of ["127.0.0.1", "127.0.0.53", "localhost", "::1", "[::1]", " 127.0.0.1 "])
+      expect(teamsConfigFrom({ TEAMS_LOCAL: "1", HOST }), HOST).toMatchObject({ local: true });
+    for (const HOST of ["0.0.0.0", "::", "192.0.2.2", "10.1.2.3", "::ffff:10.1.2.3", "partnerpuls.example.org", "128.0.0.1"]) {
+      expect(() => teamsConfigFrom({ TEAMS_LOCAL: "1", HOST }), HOST).toThrow(ConfigError);
+      expect(() => teamsConfigFrom({ TEAMS_LOCAL: "1", HOST }), HOST).toThrow(new RegExp(`TEAMS_LOCAL=1 turns authentication off.*HOST is "${HOST.replace(/[.]/g, "\\.")}".*Set HOST=127\\.0\\.0\\.1`, "s"));
+    }
+    // An authenticated bot may listen anywhere (behind a reverse proxy, say).
+    expect(teamsConfigFrom({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: "s3cret", MicrosoftAppTenantId: TENANT, HOST: "0.0.0.0" })).toMatchObject({ local: false });
+  });
+
   it("checks the app registration's settings", () => {
     const full = { MicrosoftAppId: APP_ID, MicrosoftAppPassword: "s3cret", MicrosoftAppTenantId: TENANT };
     expect(teamsConfigFrom(full)).toMatchObject({ appId: APP_ID, appType: "SingleTenant", tenantId: TENANT, local: false });
@@ -55,6 +66,8 @@ describe("Teams configuration", () => {
     try {
       const env = { PORT: "0", PARTNERPULS_PLAYGROUND: "off", TEAMS_LOCAL: "yes" };
       await expect(startApp(loadConfig(env), db, env)).rejects.toThrow(/Partnerpuls cannot start Teams: TEAMS_LOCAL must be 1/);
+      const open = { PORT: "0", PARTNERPULS_PLAYGROUND: "off", TEAMS_LOCAL: "1", HOST: "0.0.0.0" };
+      await expect(startApp(loadConfig(open), db, open)).rejects.toThrow(/Partnerpuls cannot start Teams: TEAMS_LOCAL=1 .*HOST is "0\.0\.0\.0"/s);
     } finally {
       await db.close();
     }
