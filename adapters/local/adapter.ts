@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { ChatPort, Actor, Delivery, MessageRef, WorkspaceRef } from "../../src/ports.ts";
 import type { Message } from "../../src/messages/model.ts";
 import type { Partnerpuls } from "../../src/core.ts";
-import { readBody, sendJson, HttpError, type Mount } from "../../src/server.ts";
+import { readBody, sendJson, HttpError, fromLoopback, type Mount } from "../../src/server.ts";
 import { renderHtml } from "./render.ts";
 import { t, LANGS, type Key } from "../../src/i18n/i18n.ts";
 import { SECTORS } from "../../src/commands/parse.ts";
@@ -101,10 +101,19 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
   const view = (d: Delivered) => ({ ...d, html: renderHtml(d.message, d.id, names) });
   const pageDir = new URL("./public/", import.meta.url);
 
-  const authorise = (req: http.IncomingMessage) => {
-    // Only pages served from this machine, carrying this process's token (no DNS rebinding, no CSRF).
+  /**
+   * Only this machine, through a page served from it: the peer is loopback (and not a proxy
+   * relaying for someone else), the Host header names this machine (no DNS rebinding). The Host
+   * header alone is the client's word; with HOST=0.0.0.0 anyone on the network could send it.
+   */
+  const onThisMachine = (req: http.IncomingMessage) => {
+    if (!fromLoopback(req)) throw new HttpError(403, "the playground answers only on this machine");
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     if (!["localhost", "127.0.0.1", "[::1]"].includes(host)) throw new HttpError(403, "the playground answers on localhost only");
+  };
+  /** …and carrying this process's token, so another web site cannot drive it (no CSRF). */
+  const authorise = (req: http.IncomingMessage) => {
+    onThisMachine(req);
     const given = Buffer.from(String(req.headers["x-playground-token"] ?? ""));
     const want = Buffer.from(token);
     if (given.length !== want.length || !timingSafeEqual(given, want)) throw new HttpError(401, "missing or wrong playground token");
@@ -120,6 +129,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
 
   const mount: Mount = async (req, res, url) => {
     if (req.method === "GET" && (url.pathname === "/" || url.pathname === "/playground")) {
+      onThisMachine(req); // the page carries the token
       const html = (await readFile(new URL("index.html", pageDir), "utf8")).replace("__PLAYGROUND_TOKEN__", token);
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'" });
       res.end(html);
@@ -127,6 +137,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
     }
     const asset = /^\/playground\/([\w-]+\.(js|css))$/.exec(url.pathname);
     if (req.method === "GET" && asset) {
+      onThisMachine(req);
       const body = await readFile(new URL(asset[1]!, pageDir)).catch(() => null);
       if (!body) return false;
       res.writeHead(200, { "content-type": asset[2] === "js" ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8" });
