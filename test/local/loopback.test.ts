@@ -131,7 +131,8 @@ describeEachDatabase("the playground and /healthz on every interface", (db) => {
 
   it("treats a request a proxy forwarded as not from this machine", async () => {
     const before = await counts();
-    for (const headers of [{ "x-forwarded-for": "203.0.113.9" }, { forwarded: "for=203.0.113.9" }, { "x-real-ip": "203.0.113.9" }]) {
+    const forwarded: Record<string, string>[] = [{ "x-forwarded-for": "203.0.113.9" }, { forwarded: "for=203.0.113.9" }, { "x-real-ip": "203.0.113.9" }];
+    for (const headers of forwarded) {
       expect((await call(port, "127.0.0.1", { path: "/", headers })).status).toBe(403);
       expect((await command("127.0.0.1", 'partnership create "Proxied"', headers)).status).toBe(403);
       expect((await call(port, "127.0.0.1", { path: "/healthz", headers })).body).toBe('{"ok":true}');
