@@ -10,13 +10,17 @@ import { t, langFromLocale, isLang, formatDate, formatDateTime, hasKey, listOf, 
 import { builtInInstruments, findBuiltIn, parseInstrument, CHECKLIST_KEY } from "./instruments/catalogue.ts";
 import type { Instrument } from "./instruments/schema.ts";
 import { snapshotFor, deadlineFrom, dueDateFrom, isOverdue, todayIn, zonedTimeToUtc } from "./domain/rounds.ts";
-import { RoundResults, personLabel } from "./results.ts";
+import { RoundResults, personLabel, type Reader } from "./results/digest.ts";
+import { effectiveMinimumN, MINIMUM_N_FLOOR } from "./results/release.ts";
+import { crashPoint } from "./crashpoints.ts";
+import { resultsCsv, resultsJson, type ExportRow } from "./exports/results.ts";
+import { mayUsePoll, mayChangeAction, mayRunCommand, type Refusal } from "./policy.ts";
 import { pollMessage, nextOpenSection, listMessage } from "./messages/build.ts";
 import { helpMessage } from "./commands/help.ts";
 import { z } from "zod";
 import { nameKey } from "./domain/names.ts";
 import { randomUUID } from "node:crypto";
-import { enqueueDeliveries, type AfterDelivery, type OutboxItem } from "./outbox/courier.ts";
+import { enqueueDeliveries, type AfterDelivery, type OutboxItem, type RenderRef } from "./outbox/courier.ts";
 import { JobQueue, type Tx as QueueTx, type NewJob } from "./jobs/queue.ts";
 import { nextAllowed, isQuiet, type QuietHours } from "./clock/quiet.ts";
 import type { JobHandler, JobOutcome } from "./clock/clock.ts";
@@ -34,12 +38,16 @@ export interface CoreOptions {
   onEnqueue?: () => void;
 }
 
-/** Answers grouped by who gave them (Map.groupBy needs Node 21). */
-function byMembership<T extends { membershipId: string }>(rows: T[]): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) m.set(r.membershipId, [...(m.get(r.membershipId) ?? []), r]);
-  return m;
-}
+/** Large rounds open and close in one transaction each: give them room, the work inside is linear. */
+const LONG_TRANSACTION = { maxWait: 60_000, timeout: 120_000 };
+
+/** The message a refused request gets. */
+const REFUSAL_KEY: Record<Refusal, Key> = {
+  "not-member": "err.not-invited",
+  "no-longer-member": "err.no-longer-member",
+  "coordinator-only": "err.coordinator-only-any",
+  "coordinator-or-owner": "err.coordinator-or-owner",
+};
 
 function quietOf(p: { timeZone: string; quietFrom: number; quietTo: number; quietWeekends: boolean }): QuietHours {
   return { timeZone: p.timeZone, quietFrom: p.quietFrom, quietTo: p.quietTo, quietWeekends: p.quietWeekends };
@@ -164,6 +172,7 @@ export class Partnerpuls {
         case "nudge.optout": {
           const p = RoundPayload.safeParse(json);
           if (!p.success) throw new UserError("err.bad-button");
+          await this.invitedMembership(ctx, p.data.r); // a removed member's press changes nothing
           await this.setNudges(ctx, false);
           return await this.pollFor(ctx, p.data.r, undefined, t(ctx.lang, "ok.nudges-off"));
         }
@@ -221,8 +230,30 @@ export class Partnerpuls {
 
   /** The courier calls this, in the transaction that marks a delivery done. */
   async recordDelivery(tx: QueueTx, after: AfterDelivery, ref: MessageRef | null): Promise<void> {
-    if (after.type === "invitation.sent")
-      await tx.invitation.updateMany({ where: { id: after.invitationId }, data: { sentAt: this.now(), ...(ref ? { pollRef: ref as object } : {}) } });
+    if (after.type !== "invitation.sent") return;
+    await tx.invitation.updateMany({ where: { id: after.invitationId }, data: { sentAt: this.now(), ...(ref ? { pollRef: ref as object } : {}) } });
+    if (!ref) return;
+    // A poll that was already on its way when its round closed gets the closed card too.
+    const inv = await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { roundId: true, workspaceId: true, round: { select: { closedAt: true, workspace: true } } } });
+    if (inv?.round.closedAt)
+      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: this.wsRefOf(inv.round.workspace), to: { kind: "update", ref }, render: { kind: "poll.closed", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: `closed:${after.invitationId}:${ref.conversationId}:${ref.messageId}` }]);
+  }
+
+  /** Builds a message the outbox holds as a reference (polls, closed cards); null: it no longer applies. */
+  async renderDelivery(ref: RenderRef): Promise<Message | null> {
+    const inv = await this.db.invitation.findFirst({
+      where: { id: ref.invitationId, roundId: ref.roundId },
+      include: { round: { include: { partnership: true } }, membership: { include: { person: true } } },
+    });
+    if (!inv) return null;
+    const { round } = inv;
+    const lang = this.langOfPerson(inv.membership.person, round.partnership);
+    const answers = await this.db.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
+    if (ref.kind === "poll.closed") return this.pollViewFrom(round, lang, answers, undefined);
+    // A poll for a round that has closed, or for someone no longer a member, is not sent.
+    if (round.closedAt || round.closesAt <= this.now() || inv.membership.removedAt) return null;
+    if (ref.reminder && inv.completedAt) return null;
+    return this.pollViewFrom(round, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, undefined, ref.withSnooze ?? false);
   }
 
   // ---- commands --------------------------------------------------------------------------------
@@ -255,8 +286,8 @@ export class Partnerpuls {
     const { partnership, membership } = await this.selectPartnership(ctx, cmd.partnership);
     const lang = this.langFor(ctx, partnership);
     const c = { ...ctx, lang };
-    if (COORDINATOR_ONLY.has(cmd.name) && !membership?.roles.includes("coordinator"))
-      throw new UserError("err.coordinator-only", { partnership: partnership.name });
+    const allowed = mayRunCommand(membership, COORDINATOR_ONLY.has(cmd.name));
+    if (!allowed.ok) throw new UserError(allowed.reason === "coordinator-only" ? "err.coordinator-only" : "err.not-member", { partnership: partnership.name });
     if (!membership) throw new UserError("err.not-member", { partnership: partnership.name });
     switch (cmd.name) {
       case "purpose.add": {
@@ -277,6 +308,8 @@ export class Partnerpuls {
         return this.removeMember(c, partnership, cmd.userId);
       case "member.list":
         return this.listMembers(c, partnership);
+      case "member.erase":
+        return this.eraseMember(c, partnership, cmd.userId, cmd.confirmed);
       case "checkin.start":
         return this.startRound(c, partnership, cmd);
       case "checkin.close":
@@ -328,14 +361,16 @@ export class Partnerpuls {
           language,
           timeZone: cmd.timezone ?? this.defaultTimeZone,
           anonymity: cmd.anonymity ?? "confidential",
-          homeChannel: cmd.channel ?? ctx.actor.channelId ?? null,
+          // Typed in a DM, there is no channel for digests: they go to the steering members by DM until one is set.
+          homeChannel: cmd.channel ?? (ctx.actor.conversation === "channel" ? ctx.actor.channelId ?? null : null),
         },
       });
       await tx.membership.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id, roles: ["coordinator"] } });
       return p;
     });
     const lang = this.langFor(ctx, p);
-    return textMessage(t(lang, "ok.partnership-created", { name: p.name, anonymity: t(lang, `anonymity.${p.anonymity}` as Key), tz: p.timeZone, lang: t(lang, `lang.${p.language}` as Key) }));
+    const created = t(lang, "ok.partnership-created", { name: p.name, anonymity: t(lang, `anonymity.${p.anonymity}` as Key), tz: p.timeZone, lang: t(lang, `lang.${p.language}` as Key) });
+    return textMessage(p.homeChannel ? created : `${created} ${t(lang, "ok.partnership-no-channel")}`);
   }
 
   private async assertChannelFree(workspaceId: string, channel: string, exceptId: string | null) {
@@ -478,11 +513,14 @@ export class Partnerpuls {
         snapshot: plan.snapshot as object,
         opensAt: now,
         closesAt: plan.closesAt,
+        // Fixed for the round's life: a later change of either applies from the next round.
+        anonymity: p.anonymity,
+        minimumN: effectiveMinimumN(p.minimumN),
       },
     });
     await tx.invitation.createMany({ data: plan.partners.map((m) => ({ workspaceId: p.workspaceId, roundId: round.id, membershipId: m.id })) });
-    const invitations = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId: round.id }, include: { membership: { include: { person: true } } } });
-    await this.enqueuePolls(tx, ws, { ...round, partnership: p }, invitations, "poll");
+    const invitations = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId: round.id }, select: { id: true, membership: { select: { person: { select: { platformUserId: true } } } } } });
+    await this.enqueuePolls(tx, ws, round, invitations, "poll");
     await JobQueue.enqueue(tx, [
       { workspaceId: p.workspaceId, kind: "round.close", dueAt: round.closesAt, dedupeKey: `round.close:${round.id}`, payload: { roundId: round.id } },
       ...this.nudgeJobs(p, round, invitations.map((i) => i.id)),
@@ -526,25 +564,20 @@ export class Partnerpuls {
   private async enqueuePolls(
     db: Pick<Db, "job"> | Tx,
     ws: WorkspaceRef,
-    round: RoundWithPartnership,
-    invitations: { id: string; membershipId: string; membership: { person: { platformUserId: string; language: string | null } } }[],
+    round: { id: string; workspaceId: string },
+    invitations: { id: string; membership: { person: { platformUserId: string } } }[],
     kind: "poll" | "remind" | { nudge: string },
-    answers: Map<string, { itemId: string; rating: number | null; choice: string | null }[]> = new Map(),
   ): Promise<number> {
     const stamp = this.now().getTime();
-    const items: OutboxItem[] = invitations.map((inv) => {
-      const lang = this.langOfPerson(inv.membership.person, round.partnership);
-      const notice = kind === "poll" ? undefined : t(lang, "poll.reminder");
-      const dedupeKey = kind === "poll" ? `poll:${inv.id}` : kind === "remind" ? `remind:${inv.id}:${stamp}` : kind.nudge;
-      return {
-        workspaceId: round.workspaceId,
-        workspace: ws,
-        to: { kind: "user", userId: inv.membership.person.platformUserId },
-        message: this.pollViewFrom(round, lang, answers.get(inv.membershipId) ?? [], undefined, notice, undefined, kind !== "poll"),
-        dedupeKey,
-        after: { type: "invitation.sent", invitationId: inv.id },
-      };
-    });
+    // The card itself is built when it is delivered (renderDelivery): as the person's answers then stand.
+    const items: OutboxItem[] = invitations.map((inv) => ({
+      workspaceId: round.workspaceId,
+      workspace: ws,
+      to: { kind: "user", userId: inv.membership.person.platformUserId },
+      render: { kind: "poll", roundId: round.id, invitationId: inv.id, ...(kind === "poll" ? {} : { reminder: true, withSnooze: true }) },
+      dedupeKey: kind === "poll" ? `poll:${inv.id}` : kind === "remind" ? `remind:${inv.id}:${stamp}` : kind.nudge,
+      after: { type: "invitation.sent", invitationId: inv.id },
+    }));
     return enqueueDeliveries(db, items);
   }
 
@@ -604,13 +637,15 @@ export class Partnerpuls {
     // One query on the hot path (every button press); the round alone only to explain a refusal.
     const found = await this.db.invitation.findFirst({
       where: { workspaceId: ctx.workspaceId, roundId, membership: { personId: ctx.person.id } },
-      include: { round: { include: { partnership: true } } },
+      include: { round: { include: { partnership: true } }, membership: { select: { roles: true, removedAt: true } } },
     });
     if (!found) {
       await this.roundWithPartnership(ctx.workspaceId, roundId); // "that button no longer works" if the round is gone
       throw new UserError("err.not-invited");
     }
-    const { round, ...inv } = found;
+    const allowed = mayUsePoll(found.membership);
+    if (!allowed.ok) throw new UserError(REFUSAL_KEY[allowed.reason], { partnership: found.round.partnership.name });
+    const { round, membership: _membership, ...inv } = found;
     return { round, inv, lang: this.langFor(ctx, round.partnership) };
   }
 
@@ -668,32 +703,47 @@ export class Partnerpuls {
   }
 
   /**
-   * Closes a round (by command or at its deadline): replaces each partner's poll card with the
-   * closed one, and sends the digest. Returns where the digest went; null if it was closed already.
+   * Closes a round (by command or at its deadline), in one transaction, so that none of it exists
+   * without the rest: the round is closed, its release is computed from the frozen set of
+   * respondents and stored, polls still waiting in the outbox are withdrawn, every delivered poll
+   * card is queued to be replaced by the closed one, and the digest is recorded and queued. A crash
+   * at any point leaves either all of it or none (then the close job runs again). Returns where the
+   * digest went; null if the round was closed already.
    */
   async closeRoundNow(ws: WorkspaceRef, p: PartnershipRow, roundId: string, trigger: DigestTrigger): Promise<DigestTarget | null> {
     const now = this.now();
-    const done = await this.db.$transaction(async (tx) => {
+    const target = await this.db.$transaction(async (tx) => {
       const r = await tx.round.updateMany({ where: { id: roundId, workspaceId: p.workspaceId, closedAt: null }, data: { closedAt: now } });
-      if (r.count === 0) return false;
+      if (r.count === 0) return null;
       const round = await tx.round.findFirstOrThrow({ where: { id: roundId } });
-      const invitations = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId, pollRef: { not: Prisma.DbNull } }, include: { membership: { include: { person: true } } } });
-      const answers = await tx.answer.findMany({ where: { workspaceId: p.workspaceId, roundId }, select: { membershipId: true, itemId: true, rating: true, choice: true } });
-      
+      const release = await this.results.computeReleaseOf(tx, round, now);
+      await tx.round.update({ where: { id: roundId }, data: { release: release as object } });
+      // Polls not yet delivered would arrive with live buttons after the close: withdraw them.
+      await tx.$executeRaw`
+        UPDATE "Job" SET status = 'skipped', outcome = 'round closed before delivery', "finishedAt" = ${now}
+        WHERE kind = 'deliver' AND status = 'pending' AND "workspaceId" = ${p.workspaceId}
+          AND payload->'render'->>'roundId' = ${roundId} AND payload->'render'->>'kind' = 'poll'`;
+      const delivered = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId, pollRef: { not: Prisma.DbNull } }, select: { id: true, pollRef: true } });
       await enqueueDeliveries(
         tx,
-        invitations.map((inv) => ({
+        delivered.map((inv) => ({
           workspaceId: p.workspaceId,
           workspace: ws,
           to: { kind: "update" as const, ref: inv.pollRef as unknown as MessageRef },
-          message: this.pollViewFrom({ ...round, partnership: p }, this.langOfPerson(inv.membership.person, p), byMembership(answers).get(inv.membershipId) ?? [], undefined),
+          render: { kind: "poll.closed" as const, roundId, invitationId: inv.id },
           dedupeKey: `closed:${inv.id}`,
         })),
       );
-      return true;
-    });
-    if (!done) return null;
-    return this.deliverDigest(ws, p, roundId, trigger);
+      // One digest per close: its id is the round's, so nothing can record or send it twice.
+      const prepared = await this.prepareDigest(tx, ws, p, roundId, trigger, `close-${roundId}`);
+      if (prepared) await prepared.write(tx);
+      crashPoint("round-close:before-commit");
+      return prepared?.target ?? { people: 0 };
+    }, LONG_TRANSACTION);
+    if (!target) return null;
+    crashPoint("round-close:after-commit");
+    this.onEnqueue();
+    return target;
   }
 
   private async status(ctx: Context, p: PartnershipRow, membership: MembershipRow): Promise<Message> {
@@ -717,12 +767,13 @@ export class Partnerpuls {
     const undelivered = invs.filter((i) => !i.sentAt && !i.completedAt && this.now().getTime() - round.opensAt.getTime() > 60_000).length;
     if (open && undelivered && membership.roles.includes("coordinator")) lines.push(t(ctx.lang, "warn.send-failed", { n: undelivered }));
     // Who has answered, never what; and in confidential mode not even who.
-    if (p.anonymity === "attributed" && membership.roles.includes("coordinator")) {
+    // The round's own mode, fixed when it opened: switching to attributed later names nobody in it.
+    if (round.anonymity === "attributed" && membership.roles.includes("coordinator")) {
       const names = (xs: typeof invs) => xs.map((i) => this.personLabel(i.membership.person)).join(", ") || "–";
       lines.push(`${t(ctx.lang, "status.answered")}: ${names(done)}`);
       lines.push(`${t(ctx.lang, "status.partial")}: ${names(partial)}`);
       lines.push(`${t(ctx.lang, "status.waiting")}: ${names(invs.filter((i) => !i.completedAt && !started.has(i.membershipId)))}`);
-    } else if (p.anonymity === "confidential") lines.push(t(ctx.lang, "status.confidential"));
+    } else if (round.anonymity === "confidential") lines.push(t(ctx.lang, "status.confidential"));
     return listMessage(t(ctx.lang, "status.title", { partnership: p.name, n: round.number }), lines, "");
   }
 
@@ -736,11 +787,10 @@ export class Partnerpuls {
   /** Sends the poll again, as it stands, to those invited who have not finished. */
   private async enqueueUnfinished(ws: WorkspaceRef, round: RoundWithPartnership, kind: "remind"): Promise<number> {
     const invitations = await this.db.invitation.findMany({
-      where: { workspaceId: round.workspaceId, roundId: round.id, completedAt: null },
-      include: { membership: { include: { person: true } } },
+      where: { workspaceId: round.workspaceId, roundId: round.id, completedAt: null, membership: { removedAt: null } },
+      select: { id: true, membership: { select: { person: { select: { platformUserId: true } } } } },
     });
-    const answers = await this.db.answer.findMany({ where: { workspaceId: round.workspaceId, roundId: round.id }, select: { membershipId: true, itemId: true, rating: true, choice: true } });
-    await this.enqueuePolls(this.db, ws, round, invitations, kind, byMembership(answers));
+    await this.enqueuePolls(this.db, ws, round, invitations, kind);
     this.onEnqueue();
     return invitations.length;
   }
@@ -749,7 +799,7 @@ export class Partnerpuls {
 
   /** The digest of a round (default: the partnership's latest), in the given language. */
   async digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<Message | null> {
-    return (await this.results.digestFor(workspaceId, partnershipId, lang, roundId))?.message ?? null;
+    return (await this.results.digestFor(this.db, workspaceId, partnershipId, lang, roundId))?.message ?? null;
   }
 
   /**
@@ -757,7 +807,7 @@ export class Partnerpuls {
    * none) by DM, and records what it was built from.
    */
   async deliverDigest(ws: WorkspaceRef, p: PartnershipRow, roundId: string | undefined, trigger: DigestTrigger): Promise<DigestTarget> {
-    const prepared = await this.prepareDigest(ws, p, roundId, trigger, randomUUID());
+    const prepared = await this.prepareDigest(this.db, ws, p, roundId, trigger, randomUUID());
     if (!prepared) throw new UserError("err.no-rounds", {}, "checkin.start");
     await this.db.$transaction((tx) => prepared.write(tx));
     this.onEnqueue();
@@ -765,9 +815,9 @@ export class Partnerpuls {
   }
 
   /** Builds a digest (reads only); `write` records it and puts its messages in the outbox. */
-  private async prepareDigest(ws: WorkspaceRef, p: PartnershipRow, roundId: string | undefined, trigger: DigestTrigger, digestId: string) {
+  private async prepareDigest(db: Reader, ws: WorkspaceRef, p: PartnershipRow, roundId: string | undefined, trigger: DigestTrigger, digestId: string) {
     const lang = isLang(p.language) ? p.language : this.defaultLanguage;
-    const built = await this.results.digestFor(p.workspaceId, p.id, lang, roundId);
+    const built = await this.results.digestFor(db, p.workspaceId, p.id, lang, roundId);
     if (!built) return null;
     const items: OutboxItem[] = [];
     let target: DigestTarget;
@@ -775,10 +825,13 @@ export class Partnerpuls {
       items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "channel", channelId: p.homeChannel }, message: built.message, dedupeKey: `digest:${digestId}:channel` });
       target = { channel: p.homeChannel };
     } else {
-      const steering = await this.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
-      const recipients = steering.length ? steering : await this.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
+      const steering = await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
+      const recipients = steering.length ? steering : await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
+      const byLang = new Map<Lang, Message>([[lang, built.message]]);
       for (const m of recipients) {
-        const personal = isLang(m.person.language) && m.person.language !== lang ? (await this.results.digestFor(p.workspaceId, p.id, m.person.language, roundId))!.message : built.message;
+        const own = isLang(m.person.language) ? m.person.language : lang;
+        if (!byLang.has(own)) byLang.set(own, (await this.results.digestFor(db, p.workspaceId, p.id, own, built.builtFrom.roundId))!.message);
+        const personal = byLang.get(own)!;
         items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "user", userId: m.person.platformUserId }, message: personal, dedupeKey: `digest:${digestId}:${m.id}` });
       }
       target = { people: recipients.length };
@@ -848,9 +901,9 @@ export class Partnerpuls {
   private async completeAction(ctx: Context, p: PartnershipRow, number: number): Promise<Message> {
     const action = await this.db.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number }, include: { owner: true } });
     if (!action) throw new UserError("err.no-such-action", { number }, "action.list");
-    const membership = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id, removedAt: null } });
-    const isOwner = action.owner?.personId === ctx.person.id;
-    if (!isOwner && !membership?.roles.includes("coordinator")) throw new UserError("err.coordinator-or-owner");
+    const membership = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id } });
+    const allowed = mayChangeAction(membership, action.owner?.personId === ctx.person.id);
+    if (!allowed.ok) throw new UserError(REFUSAL_KEY[allowed.reason], { partnership: p.name });
     if (action.status === "done") return textMessage(t(ctx.lang, "ok.action-already-done", { number }));
     await this.db.action.update({ where: { id: action.id }, data: { status: "done", completedAt: this.now() } });
     return textMessage(t(ctx.lang, "ok.action-done", { number, text: action.text }));
@@ -884,6 +937,7 @@ export class Partnerpuls {
     const { roundId } = z.object({ roundId: z.string() }).parse(job.payload);
     const round = await this.db.round.findFirst({ where: { id: roundId, workspaceId: job.workspaceId }, include: { partnership: true, workspace: true } });
     if (!round) return { status: "skipped", note: "round deleted" };
+    // Closed already: the close's own transaction recorded and queued its digest.
     if (round.closedAt) return { status: "skipped", note: "closed already" };
     if (round.closesAt > now) return { status: "later", at: round.closesAt, note: "deadline moved" };
     // closeRoundNow is idempotent (it closes only an open round), so a retry cannot post twice.
@@ -910,13 +964,12 @@ export class Partnerpuls {
       const at = nextAllowed(now, quietOf(p));
       return at < round.closesAt ? { status: "later", at, note: "quiet hours" } : { status: "skipped", note: "no time left outside quiet hours" };
     }
-    const answers = await this.db.answer.findMany({ where: { workspaceId: job.workspaceId, roundId: round.id, membershipId: inv.membershipId } });
     const ws = this.wsRefOf(round.workspace);
     return {
       status: "done",
       effect: async (tx) => {
         // One delivery per nudge job: a snoozed reminder is its own job.
-        await this.enqueuePolls(tx, ws, round, [inv], { nudge: `nudge:${job.id}` }, new Map([[inv.membershipId, answers]]));
+        await this.enqueuePolls(tx, ws, round, [inv], { nudge: `nudge:${job.id}` });
         if (!snooze) await tx.invitation.update({ where: { id: inv.id }, data: { nudges: n } });
       },
     };
@@ -1002,8 +1055,9 @@ export class Partnerpuls {
     const a = await this.db.action.findFirst({ where: { id: actionId, workspaceId: ctx.workspaceId }, include: { owner: { include: { person: true } }, partnership: { include: { workspace: true } } } });
     if (!a) throw new UserError("err.bad-button");
     const p = a.partnership;
-    const membership = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id, removedAt: null } });
-    if (a.owner?.personId !== ctx.person.id && !membership?.roles.includes("coordinator")) throw new UserError("err.coordinator-or-owner");
+    const membership = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id } });
+    const allowed = mayChangeAction(membership, a.owner?.personId === ctx.person.id);
+    if (!allowed.ok) throw new UserError(REFUSAL_KEY[allowed.reason], { partnership: p.name });
     const lang = this.langFor(ctx, p);
     if (a.status === "done") return textMessage(t(lang, "ok.action-already-done", { number: a.number }));
     const today = todayIn(p.timeZone, this.now());
@@ -1118,7 +1172,7 @@ export class Partnerpuls {
     const next = this.nextScheduleJobs(sch, new Date(pl.at), now, sch.partnership.timeZone);
     const enqueueNext = async (tx: Tx) => void (await JobQueue.enqueue(tx, next));
     // The digest's id is the job's: a retried job cannot record or send it twice.
-    const prepared = await this.prepareDigest(this.wsRefOf(sch.workspace), sch.partnership, undefined, "schedule", job.id);
+    const prepared = await this.prepareDigest(this.db, this.wsRefOf(sch.workspace), sch.partnership, undefined, "schedule", job.id);
     if (!prepared) return { status: "skipped", note: "no rounds yet", effect: enqueueNext };
     return {
       status: "done",
@@ -1252,10 +1306,11 @@ export class Partnerpuls {
         return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.timezone"), value: s.value }));
       case "anonymity":
         await this.db.partnership.update({ where: { id: p.id }, data: { anonymity: s.value } });
-        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.anonymity"), value: t(ctx.lang, `anonymity.${s.value}`) }));
+        return this.settingForNextRound(ctx, p, t(ctx.lang, "setting.anonymity"), t(ctx.lang, `anonymity.${s.value}`));
       case "minimum-n":
+        if (s.value < MINIMUM_N_FLOOR) throw new UserError("err.minimum-n-floor", { n: MINIMUM_N_FLOOR }, "set");
         await this.db.partnership.update({ where: { id: p.id }, data: { minimumN: s.value } });
-        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.minimum-n"), value: s.value }));
+        return this.settingForNextRound(ctx, p, t(ctx.lang, "setting.minimum-n"), String(s.value));
       case "channel":
         await this.assertChannelFree(ctx.workspaceId, s.value, p.id);
         await this.db.partnership.update({ where: { id: p.id }, data: { homeChannel: s.value } });
@@ -1276,27 +1331,40 @@ export class Partnerpuls {
     }
   }
 
-  /** Aggregates only, one row per statement per round, within minimum-n: never who said what. */
+  /** Anonymity and minimum-n are fixed when a round opens: say so when one is open. */
+  private async settingForNextRound(ctx: Context, p: PartnershipRow, setting: string, value: string): Promise<Message> {
+    const open = await this.db.round.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: null }, orderBy: { number: "desc" } });
+    const text = t(ctx.lang, "ok.setting", { setting, value });
+    return textMessage(open ? `${text} ${t(ctx.lang, "ok.setting-next-round", { n: open.number })}` : text);
+  }
+
+  /**
+   * Aggregates only, one row per statement per closed round, from each round's release: never who
+   * said what, and nothing of a round still open (its numbers come once, when it closes).
+   */
   private async exportCsv(ctx: Context, p: PartnershipRow): Promise<Message> {
-    const rounds = await this.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "asc" } });
-    const rows = [["round", "instrument", "version", "section", "item", "statement", "n", "mean", "sd", "min", "max", "divergent", "withheld"].join(",")];
-    const cell = (x: string | number | null) => {
-      const s = x === null ? "" : String(x);
-      return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    };
+    const rounds = await this.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "asc" } });
+    const rows: ExportRow[] = [];
     for (const r of rounds) {
-      const { score, snapshot } = await this.results.scoreOf(ctx.workspaceId, r, p);
+      const { release } = await this.results.releaseOf(this.db, r);
+      const snapshot = this.results.snapshotOf(r);
       for (const s of snapshot.sections.filter((x) => r.sectionIds.includes(x.id)))
         for (const item of s.items) {
-          const i = score.items.find((x) => x.itemId === item.id)!;
-          const num = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
-          rows.push([r.number, r.instrumentKey, r.instrumentVersion, s.id, item.id, item.text[ctx.lang], i.withheld ? null : i.n, num(i.mean), num(i.sd), i.min, i.max, i.divergent ? 1 : 0, i.withheld ? 1 : 0].map(cell).join(","));
+          const i = release.score.items.find((x) => x.itemId === item.id);
+          const withheld = !i || i.withheld;
+          rows.push({
+            round: r.number, instrument: r.instrumentKey, version: r.instrumentVersion, section: s.id, item: item.id, statement: item.text[ctx.lang],
+            n: withheld ? null : i.n, mean: withheld ? null : i.mean, sd: withheld ? null : i.sd, min: withheld ? null : i.min, max: withheld ? null : i.max,
+            divergent: !withheld && i.divergent, withheld,
+          });
         }
     }
-    const filename = `partnerpuls-${p.name.replace(/[^\w.\-]+/g, "-").slice(0, 40)}.csv`;
-    return message(t(ctx.lang, "ok.export", { n: rounds.length }), [
-      { type: "text", text: t(ctx.lang, "ok.export", { n: rounds.length }) },
-      { type: "file", filename, mimeType: "text/csv", content: rows.join("\n") + "\n" },
+    const base = `partnerpuls-${p.name.normalize("NFKD").replace(/[^\w.\-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "export"}`;
+    const text = t(ctx.lang, "ok.export", { n: rounds.length });
+    return message(text, [
+      { type: "text", text },
+      { type: "file", filename: `${base}.csv`, mimeType: "text/csv", content: resultsCsv(rows, ctx.lang) },
+      { type: "file", filename: `${base}.json`, mimeType: "application/json", content: resultsJson(rows, ctx.lang, { partnership: p.name, exportedAt: this.now().toISOString() }) },
     ]);
   }
 
@@ -1322,14 +1390,75 @@ export class Partnerpuls {
   private async eraseMyData(ctx: Context, confirmed: boolean): Promise<Message> {
     if (!confirmed) return textMessage(t(ctx.lang, "mydata.erase-confirm"));
     if (!ctx.stored) return textMessage(t(ctx.lang, "ok.mydata-erased"));
-    const coordinatorOf = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null, roles: { has: "coordinator" } }, include: { partnership: true } });
-    for (const m of coordinatorOf) {
-      const others = await this.db.membership.count({ where: { workspaceId: ctx.workspaceId, partnershipId: m.partnershipId, removedAt: null, roles: { has: "coordinator" }, id: { not: m.id } } });
-      if (others === 0) throw new UserError("err.erase-last-coordinator", { partnership: m.partnership.name });
-    }
-    // Deleting the person cascades to memberships, invitations and answers; actions lose the owner.
-    await this.db.person.delete({ where: { id: ctx.person.id } });
+    await this.assertNotLastCoordinator(ctx.workspaceId, ctx.person.id, "err.erase-last-coordinator");
+    await this.eraseIdentity(ctx.workspaceId, ctx.person);
     return textMessage(t(ctx.lang, "ok.mydata-erased"));
+  }
+
+  /** A coordinator erases a member who asked by other means (mail, letter). */
+  private async eraseMember(ctx: Context, p: PartnershipRow, userId: string, confirmed: boolean): Promise<Message> {
+    const target = await this.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, person: { platformUserId: userId } }, include: { person: true } });
+    if (!target) throw new UserError("err.not-a-member", { person: this.mention(userId), partnership: p.name });
+    if (!confirmed) return textMessage(t(ctx.lang, "member.erase-confirm", { person: this.mention(userId), user: userId }));
+    if (target.personId === ctx.person.id) return this.eraseMyData(ctx, true);
+    await this.assertNotLastCoordinator(ctx.workspaceId, target.personId, "err.erase-member-last-coordinator");
+    await this.eraseIdentity(ctx.workspaceId, target.person);
+    return textMessage(t(ctx.lang, "ok.member-erased", { person: userId }));
+  }
+
+  private async assertNotLastCoordinator(workspaceId: string, personId: string, key: Key): Promise<void> {
+    const coordinatorOf = await this.db.membership.findMany({ where: { workspaceId, personId, removedAt: null, roles: { has: "coordinator" } }, include: { partnership: true } });
+    for (const m of coordinatorOf) {
+      const others = await this.db.membership.count({ where: { workspaceId, partnershipId: m.partnershipId, removedAt: null, roles: { has: "coordinator" }, id: { not: m.id } } });
+      if (others === 0) throw new UserError(key, { partnership: m.partnership.name });
+    }
+  }
+
+  /**
+   * Removes a person's identity everywhere, in one transaction. Answers to closed rounds stay only
+   * as anonymous contributions (no link to anyone), so the releases already made do not change:
+   * every round they answered is released first if it had not been. Answers to open rounds go.
+   * Job and delivery payloads, platform stores and free text that name their user id are cleared.
+   */
+  private async eraseIdentity(workspaceId: string, person: PersonRow): Promise<void> {
+    const userId = person.platformUserId;
+    const name = person.displayName.trim();
+    const workspace = await this.db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
+    await this.db.$transaction(async (tx) => {
+      const memberships = await tx.membership.findMany({ where: { workspaceId, personId: person.id }, select: { id: true } });
+      const ids = memberships.map((m) => m.id);
+      const rounds = await tx.round.findMany({ where: { workspaceId, invitations: { some: { membershipId: { in: ids } } } } });
+      for (const r of rounds) if (r.closedAt) await this.results.releaseOf(tx, r);
+      const openIds = rounds.filter((r) => !r.closedAt).map((r) => r.id);
+      if (openIds.length) await tx.answer.deleteMany({ where: { workspaceId, roundId: { in: openIds }, membershipId: { in: ids } } });
+      await tx.answer.updateMany({ where: { workspaceId, membershipId: { in: ids } }, data: { membershipId: null } });
+      // Jobs: pending ones that concern them are dropped; finished ones keep their key, not their content.
+      const invitationIds = (await tx.invitation.findMany({ where: { workspaceId, membershipId: { in: ids } }, select: { id: true } })).map((i) => i.id);
+      const needles = [userId, ...(name.length >= 2 ? [name] : []), ...ids, ...invitationIds];
+      for (const needle of needles) {
+        await tx.$executeRaw`
+          UPDATE "Job" SET payload = '{}'::jsonb, result = NULL, lane = NULL, outcome = 'erased',
+            status = CASE WHEN status IN ('pending', 'running') THEN 'skipped' ELSE status END
+          WHERE "workspaceId" = ${workspaceId}
+            AND (strpos(payload::text, ${needle}) > 0 OR strpos(coalesce(result::text, ''), ${needle}) > 0 OR strpos(coalesce(lane, ''), ${needle}) > 0 OR strpos(coalesce(outcome, ''), ${needle}) > 0)`;
+      }
+      // Mentions of them typed into agreements and meeting titles.
+      const mention = `<@${userId}>`;
+      await tx.$executeRaw`UPDATE "Action" SET text = replace(text, ${mention}, '–'), "sourceMeeting" = replace("sourceMeeting", ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND (strpos(text, ${mention}) > 0 OR strpos(coalesce("sourceMeeting", ''), ${mention}) > 0)`;
+      await tx.$executeRaw`UPDATE "Meeting" SET title = replace(title, ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND strpos(title, ${mention}) > 0`;
+      for (const id of ids) await tx.$executeRaw`UPDATE "Meeting" SET "participantIds" = array_remove("participantIds", ${id}) WHERE "workspaceId" = ${workspaceId}`;
+      // Platform stores: a Teams conversation with them goes; references to channels forget who
+      // last wrote there; a Slack installation they made forgets its installer.
+      if (workspace.platform === "teams") {
+        await tx.$executeRaw`DELETE FROM "TeamsConversation" WHERE "tenantId" = ${workspace.externalId} AND (key = ${`user:${userId}`} OR strpos(reference::text, ${userId}) > 0) AND key NOT LIKE 'channel:%' AND key NOT LIKE 'team:%'`;
+        await tx.$executeRaw`UPDATE "TeamsConversation" SET reference = reference - 'user' WHERE "tenantId" = ${workspace.externalId} AND strpos(reference::text, ${userId}) > 0`;
+      }
+      if (workspace.platform === "slack")
+        await tx.$executeRaw`UPDATE "SlackInstallation" SET installation = jsonb_set(installation, '{user}', '{"id": "erased"}'::jsonb) WHERE "teamId" = ${workspace.externalId} AND strpos(installation->'user'->>'id', ${userId}) > 0`;
+      // Memberships, invitations and downloads go with the person; actions keep no owner.
+      await tx.person.delete({ where: { id: person.id } });
+    }, LONG_TRANSACTION);
+    this.workspaces.clear();
   }
 
   private async listInstruments(ctx: Context): Promise<Message> {

@@ -20,6 +20,8 @@ export interface Actor {
   locale?: string;
   /** the channel the command was typed in, if any: a partnership's home channel selects it */
   channelId?: string;
+  /** whether that was a shared channel or a direct message with the bot (a DM is nobody's home channel) */
+  conversation?: "channel" | "direct";
 }
 
 /** Where a sent message landed, so it can be replaced later (Slack channel + ts, Teams conversation + activity id). */
@@ -38,6 +40,14 @@ export interface Delivery {
   workspace: WorkspaceRef;
   to: Destination;
   message: Message;
+  /** the outbox's id for this delivery, the same on every try: a port that can, stores it with the message (see findDelivered) */
+  deliveryId?: string;
+  /**
+   * Call as soon as the platform has accepted the message, before any other work: the courier
+   * records where it landed in a commit of its own, so a crash after this point does not send it
+   * again. It never throws.
+   */
+  landed?: (ref: MessageRef) => Promise<void>;
 }
 
 /** At most `count` messages per `perMs` milliseconds. */
@@ -63,6 +73,14 @@ export interface ChatPort {
    * removed); any other error is retried with backoff.
    */
   deliver(delivery: Delivery): Promise<MessageRef | null>;
+  /**
+   * For a delivery an earlier run began sending and never recorded (it crashed): looks in the
+   * destination for the message that carries `deliveryId`; where it landed, or null if it is not
+   * there (then it is sent). Throws RateLimitedError to be asked again later; any other error
+   * means "cannot tell", and the courier sends it anyway, one such delivery at a time. Platforms
+   * that cannot look leave this out.
+   */
+  findDelivered?(delivery: Pick<Delivery, "workspace" | "to">, deliveryId: string): Promise<MessageRef | null>;
 }
 
 /** The platform said "too many requests": wait at least this long before the next try. */

@@ -122,11 +122,15 @@ export interface DigestView {
   /** earlier totals, oldest first, for the trend line */
   history: { roundNumber: number; total: number | null }[];
   open: boolean;
+  /** false while the round is open: then only counts exist, its aggregates come at close */
+  released: boolean;
   closesAt: Date;
   timeZone: string;
   minimumN: number;
   actions: { open: number; overdue: { number: number; text: string; owner: string | null; due: Date }[] };
   divergent: ItemScore[];
+  /** the round open now, when the digest shows an earlier, closed one */
+  pending?: { roundNumber: number; done: number; invited: number; closesAt: Date };
 }
 
 export function digestMessage(v: DigestView): Message {
@@ -143,7 +147,9 @@ export function digestMessage(v: DigestView): Message {
       { label: t(lang, "digest.actions"), value: t(lang, "digest.actions-value", { n: v.actions.open, overdue: v.actions.overdue.length }) },
     ],
   });
-  if (score.withheld) {
+  if (!v.released) {
+    blocks.push({ type: "text", text: t(lang, "digest.unreleased", { n: v.minimumN }) });
+  } else if (score.withheld) {
     blocks.push({ type: "text", text: t(lang, "digest.withheld", { n: v.minimumN }) });
   } else {
     const bars = v.sectionIds.map((sid) => {
@@ -193,6 +199,8 @@ export function digestMessage(v: DigestView): Message {
       blocks.push({ type: "text", text: t(lang, "digest.no-divergence"), muted: true });
     }
   }
+  if (v.pending)
+    blocks.push({ type: "text", text: t(lang, "digest.pending", { n: v.pending.roundNumber, date: formatDate(lang, v.pending.closesAt, v.timeZone), done: v.pending.done, invited: v.pending.invited }), muted: true });
   if (v.actions.overdue.length > 0) {
     const lines = v.actions.overdue.map(
       (a) => `• #${a.number} ${a.text} — ${a.owner ?? t(lang, "action.no-owner")}, ${t(lang, "action.due", { date: formatDate(lang, a.due, "UTC") })}`,

@@ -1,12 +1,18 @@
-// A round's results: its scores (within minimum-n), the trend against earlier rounds of the same
-// instrument, and the digest built from them. Used by commands now and by the clock's scheduled
-// digests.
-import type { PrismaClient } from "./generated/prisma/client.ts";
-import type { Lang } from "./i18n/i18n.ts";
-import type { Message } from "./messages/model.ts";
-import { digestMessage } from "./messages/build.ts";
-import { Snapshot, sectionItems, todayIn } from "./domain/rounds.ts";
-import { scoreRound, trendBetween, mostDivergent, type RoundScore } from "./scoring/score.ts";
+// A round's results as people see them: its release (src/results/release.ts), the trend against
+// earlier releases of the same instrument version, and the digest built from them. Used by
+// commands, by the close of a round (inside its transaction) and by the clock's scheduled digests.
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import type { Lang } from "../i18n/i18n.ts";
+import type { Message } from "../messages/model.ts";
+import { digestMessage } from "../messages/build.ts";
+import { Snapshot, todayIn } from "../domain/rounds.ts";
+import { trendBetween, mostDivergent } from "../scoring/score.ts";
+import { computeRelease, parseRelease, unreleasedScore, effectiveMinimumN, type Release } from "./release.ts";
+
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+/** Reads go through the caller's transaction when there is one (PGlite has a single connection). */
+export type Reader = PrismaClient | Tx;
 
 /** How many earlier rounds the digest's trend line shows. */
 const HISTORY = 4;
@@ -29,6 +35,21 @@ export function personLabel(person: { displayName: string; platformUserId: strin
   return person.displayName || `<@${person.platformUserId}>`;
 }
 
+interface RoundLike {
+  id: string;
+  workspaceId: string;
+  number: number;
+  snapshot: unknown;
+  sectionIds: string[];
+  closedAt: Date | null;
+  closesAt: Date;
+  minimumN: number;
+  anonymity: string;
+  release: unknown;
+  instrumentKey: string;
+  instrumentVersion: number;
+}
+
 export class RoundResults {
   /** A round's snapshot never changes: parse and validate it once per process. */
   private readonly snapshots = new Map<string, Snapshot>();
@@ -48,62 +69,99 @@ export class RoundResults {
     return snap;
   }
 
-  async scoreOf(
-    workspaceId: string,
-    round: { id: string; snapshot: unknown; sectionIds: string[] },
-    p: { anonymity: string; minimumN: number },
-  ): Promise<{ score: RoundScore; snapshot: Snapshot }> {
-    const snapshot = this.snapshotOf(round);
+  /** Computes a round's release from its current members' answers (the caller stores it). */
+  async computeReleaseOf(db: Reader, round: RoundLike, at: Date): Promise<Release> {
     const [answers, invited] = await Promise.all([
-      this.db.answer.findMany({ where: { workspaceId, roundId: round.id }, select: { membershipId: true, itemId: true, rating: true, choice: true } }),
-      this.db.invitation.count({ where: { workspaceId, roundId: round.id } }),
+      db.answer.findMany({
+        where: { workspaceId: round.workspaceId, roundId: round.id, membership: { removedAt: null } },
+        select: { membershipId: true, itemId: true, rating: true, choice: true },
+      }),
+      db.invitation.count({ where: { workspaceId: round.workspaceId, roundId: round.id } }),
     ]);
-    const asked = sectionItems(snapshot);
-    const score = scoreRound({
-      sections: round.sectionIds.map((id) => asked.find((s) => s.id === id)!),
-      instrumentSectionIds: snapshot.sections.map((s) => s.id),
-      scale: snapshot.scale ?? { min: 1, max: 5 },
-      bands: snapshot.bands,
-      answers: answers.map((a) => ({ respondent: a.membershipId, itemId: a.itemId, rating: a.rating, choice: a.choice })),
+    return computeRelease({
+      snapshot: this.snapshotOf(round),
+      sectionIds: round.sectionIds,
+      minimumN: round.minimumN,
+      anonymity: round.anonymity,
+      answers: answers.map((a) => ({ respondent: a.membershipId!, itemId: a.itemId, rating: a.rating, choice: a.choice })),
       invited,
-      anonymity: p.anonymity === "attributed" ? "attributed" : "confidential",
-      minimumN: p.minimumN,
+      at,
     });
-    return { score, snapshot };
   }
 
-  /** The digest of a round (default: the partnership's latest), in the given language. */
-  async digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<{ message: Message; builtFrom: DigestSources } | null> {
-    const p = await this.db.partnership.findFirst({ where: { id: partnershipId, workspaceId } });
+  /**
+   * What may be shown of a round: its stored release once closed, counts only while open. A round
+   * closed before releases were stored gets its release computed and stored now, once.
+   */
+  async releaseOf(db: Reader, round: RoundLike): Promise<{ release: Release; released: boolean }> {
+    const stored = parseRelease(round.release);
+    if (stored) return { release: stored, released: true };
+    if (round.closedAt) {
+      const release = await this.computeReleaseOf(db, round, round.closedAt);
+      const r = await db.round.updateMany({ where: { id: round.id, release: { equals: Prisma.DbNull } }, data: { release: release as object } }).catch(() => null);
+      if (r && r.count === 0) {
+        const again = await db.round.findFirst({ where: { id: round.id }, select: { release: true } });
+        const first = parseRelease(again?.release);
+        if (first) return { release: first, released: true };
+      }
+      return { release, released: true };
+    }
+    const [invited, complete] = await Promise.all([
+      db.invitation.count({ where: { workspaceId: round.workspaceId, roundId: round.id } }),
+      db.invitation.count({ where: { workspaceId: round.workspaceId, roundId: round.id, completedAt: { not: null }, membership: { removedAt: null } } }),
+    ]);
+    return { release: unreleasedScore(invited, complete, round.minimumN), released: false };
+  }
+
+  /**
+   * The digest of a round, in the given language. Without a round: the latest closed one, with a
+   * line about the round that is open now, if any.
+   */
+  async digestFor(db: Reader, workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<{ message: Message; builtFrom: DigestSources } | null> {
+    const p = await db.partnership.findFirst({ where: { id: partnershipId, workspaceId } });
     if (!p) return null;
     const now = this.now();
-    const round = roundId
-      ? await this.db.round.findFirst({ where: { id: roundId, workspaceId, partnershipId } })
-      : await this.db.round.findFirst({ where: { workspaceId, partnershipId, opensAt: { lte: now } }, orderBy: { number: "desc" } });
-    if (!round) return null;
-    const { score, snapshot } = await this.scoreOf(workspaceId, round, p);
-    const earlier = await this.db.round.findMany({
-      where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, number: { lt: round.number } },
+    const latest = await db.round.findFirst({ where: { workspaceId, partnershipId, opensAt: { lte: now } }, orderBy: { number: "desc" } });
+    if (!latest) return null;
+    let round = latest;
+    if (roundId) {
+      const chosen = await db.round.findFirst({ where: { id: roundId, workspaceId, partnershipId } });
+      if (!chosen) return null;
+      round = chosen;
+    } else if (!latest.closedAt) {
+      round = (await db.round.findFirst({ where: { workspaceId, partnershipId, closedAt: { not: null } }, orderBy: { number: "desc" } })) ?? latest;
+    }
+    const snapshot = this.snapshotOf(round);
+    const { release, released } = await this.releaseOf(db, round);
+    const score = release.score;
+    // Like with like: the trend compares only closed rounds of the same instrument version.
+    const earlier = await db.round.findMany({
+      where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, instrumentVersion: round.instrumentVersion, number: { lt: round.number }, closedAt: { not: null } },
       orderBy: { number: "desc" },
       take: HISTORY,
     });
     const earlierScores = [];
-    for (const r of earlier) earlierScores.push({ round: r, score: (await this.scoreOf(workspaceId, r, p)).score });
+    for (const r of earlier) earlierScores.push({ round: r, score: (await this.releaseOf(db, r)).release.score });
     const previous = earlierScores[0];
     const [openActions, overdue] = await Promise.all([
-      this.db.action.count({ where: { workspaceId, partnershipId, status: "open" } }),
-      this.db.action.findMany({
+      db.action.count({ where: { workspaceId, partnershipId, status: "open" } }),
+      db.action.findMany({
         where: { workspaceId, partnershipId, status: "open", dueDate: { lt: todayIn(p.timeZone, now) } },
         include: { owner: { include: { person: true } } },
         orderBy: { dueDate: "asc" },
       }),
     ]);
+    let pending: { roundNumber: number; done: number; invited: number; closesAt: Date } | undefined;
+    if (latest.id !== round.id && !latest.closedAt) {
+      const counts = (await this.releaseOf(db, latest)).release.score;
+      pending = { roundNumber: latest.number, done: counts.completeRespondents, invited: counts.invited, closesAt: latest.closesAt };
+    }
     const builtFrom: DigestSources = {
       roundId: round.id,
       roundNumber: round.number,
       instrument: `${round.instrumentKey}@${round.instrumentVersion}`,
-      comparedWith: earlierScores.map((e) => e.round.id),
-      respondents: score.respondents,
+      comparedWith: released ? earlierScores.map((e) => e.round.id) : [],
+      respondents: score.completeRespondents,
       invited: score.invited,
       openActions,
       overdueActions: overdue.map((a) => a.id),
@@ -116,17 +174,19 @@ export class RoundResults {
       snapshot,
       sectionIds: round.sectionIds,
       score,
-      trend: previous ? trendBetween(score, previous.score, previous.round.number) : null,
-      history: earlierScores.reverse().map((e) => ({ roundNumber: e.round.number, total: e.score.total?.mean ?? null })),
-      open: round.closedAt === null && round.closesAt > now,
+      trend: released && previous ? trendBetween(score, previous.score, previous.round.number) : null,
+      history: released ? earlierScores.reverse().map((e) => ({ roundNumber: e.round.number, total: e.score.total?.mean ?? null })) : [],
+      open: !round.closedAt,
+      released,
       closesAt: round.closedAt ?? round.closesAt,
       timeZone: p.timeZone,
-      minimumN: p.minimumN,
+      minimumN: effectiveMinimumN(round.minimumN),
       actions: {
         open: openActions,
         overdue: overdue.map((a) => ({ number: a.number, text: a.text, owner: a.owner ? personLabel(a.owner.person) : null, due: a.dueDate! })),
       },
-      divergent: mostDivergent(score, 3),
+      divergent: released ? mostDivergent(score, 3) : [],
+      pending,
     });
     return { message, builtFrom };
   }

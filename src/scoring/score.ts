@@ -25,7 +25,7 @@ export interface RoundScoringInput {
   answers: { respondent: string; itemId: string; rating: number | null; choice: string | null }[];
   /** how many people the round was sent to */
   invited: number;
-  anonymity: "confidential" | "attributed";
+  /** aggregates of fewer respondents are withheld, in every anonymity mode */
   minimumN: number;
 }
 
@@ -74,7 +74,7 @@ export interface RoundScore {
   responseRate: number | null;
   total: { mean: number; min: number; max: number; bandId: string | null } | null;
   noBandReason: NoBandReason | null;
-  /** true when confidential mode hides every aggregate (fewer respondents than minimum-n) */
+  /** true when every aggregate is hidden (fewer respondents than minimum-n) */
   withheld: boolean;
 }
 
@@ -107,8 +107,8 @@ export function bandFor(total: number, bands: ScoringBand[]): string | null {
 
 export function scoreRound(input: RoundScoringInput): RoundScore {
   const { scale, minimumN } = input;
-  const confidential = input.anonymity === "confidential";
-  const hideBelow = (n: number) => confidential && n < minimumN;
+  // Attributed mode shows who answered, never numbers below minimum-n: the rule is the same.
+  const hideBelow = (n: number) => n < minimumN;
   const threshold = divergenceThreshold(scale);
 
   // respondent → itemId → answer

@@ -125,24 +125,46 @@ describeEachDatabase("the core", (db) => {
     await h.cmd("anna", "language en"); // the random lines may have changed her own language
   });
 
-  it("keeps confidential answers unattributed and names who answered in attributed mode", async () => {
+  it("keeps confidential answers unattributed, and a round keeps the mode it opened with", async () => {
     await h.cmd("coord", "checkin start sections=2");
     await h.answerAll("anna", () => 4);
     await h.answerAll("bo", () => 2);
     const conf = await h.cmd("coord", "status");
     expect(conf).toMatch(/2 of 4 people have answered everything/);
     expect(conf).not.toMatch(/Anna|Bo\b/);
+    // Switching to attributed mid-round names nobody in this round: it applies from the next one.
+    expect(await h.cmd("coord", "set anonymity attributed")).toMatch(/applies from the next check-in; check-in #\d+ keeps/);
+    const still = await h.cmd("coord", "status");
+    expect(still).not.toMatch(/Anna|Bo\b|Answered: /);
+    expect(await h.cmd("coord", "set minimum-n 1")).toMatch(/cannot be below 3/);
+    await h.cmd("coord", "set anonymity confidential");
+    // While the round is open, the digest has counts and no numbers at all.
+    await h.cmd("coord", "digest");
+    const open = text(h.port.posts.at(-1)!.message);
+    expect(open).toMatch(/Check-in #\d+ is open until .*: 2 of 4 have answered everything so far\. Its results come when it closes\./);
+    expect(open).not.toMatch(/\/ 25/);
+    await h.cmd("coord", "checkin close");
+    // Below minimum-n (2 < 3): the digest shows no numbers.
+    const digest = text(h.port.posts.at(-1)!.message);
+    expect(digest).toMatch(/Fewer than 3 people answered every statement/);
+    expect(digest).not.toMatch(/\/ 25/);
+  });
+
+  it("names who answered a round opened in attributed mode, to coordinators only", async () => {
     await h.cmd("coord", "set anonymity attributed");
+    await h.cmd("coord", "checkin start sections=2");
+    await h.answerAll("anna", () => 4);
+    await h.answerAll("bo", () => 2);
     const attr = await h.cmd("coord", "status");
     expect(attr).toMatch(/Answered: Anna, Bo/);
     expect(attr).toMatch(/Not yet: <@carl>, <@dina>/); // never seen by the bot: shown as a mention
     expect(await h.cmd("anna", "status")).not.toMatch(/Answered: /); // partners see counts only
-    await h.cmd("coord", "set anonymity confidential");
     await h.cmd("coord", "checkin close");
-    // Below minimum-n (2 < 3): the digest shows no numbers.
+    // Attributed mode applies minimum-n too: two respondents show no numbers.
     const digest = text(h.port.posts.at(-1)!.message);
-    expect(digest).toMatch(/Fewer than 3 people have answered/);
+    expect(digest).toMatch(/Fewer than 3 people answered every statement/);
     expect(digest).not.toMatch(/\/ 25/);
+    await h.cmd("coord", "set anonymity confidential");
   });
 
   it("digests a partial round with section means and says why there is no band", async () => {
@@ -204,12 +226,14 @@ describeEachDatabase("the core", (db) => {
     expect(rows[0]).toBe("round,instrument,version,section,item,statement,n,mean,sd,min,max,divergent,withheld");
     expect(rows.length).toBeGreaterThan(35 * 3);
     expect(file.content).not.toMatch(/anna|Anna|bo\b/);
-    // round 2 (section 2, two respondents, minimum-n 3) is withheld; round 3 is shown
-    const round2 = rows.filter((r) => r.startsWith("2,"));
-    expect(round2).toHaveLength(5);
-    for (const r of round2) expect(r).toMatch(/,,,,,,0,1$/);
-    // round 3 (partial; 5, 4, 3): n 3, mean 4, sd √(2/3), min 3, max 5
-    expect(rows.find((r) => r.startsWith("3,vichealth-checklist,1,s1,s1.1,"))).toMatch(/,3,4,0\.82,3,5,0,0$/);
+    // rounds 2 and 3 (section 2, two respondents, minimum-n 3, confidential and attributed) are withheld; round 4 is shown
+    for (const n of ["2,", "3,"]) {
+      const withheld = rows.filter((r) => r.startsWith(n));
+      expect(withheld).toHaveLength(5);
+      for (const r of withheld) expect(r).toMatch(/,,,,,,0,1$/);
+    }
+    // round 4 (partial; 5, 4, 3): n 3, mean 4, sd √(2/3), min 3, max 5
+    expect(rows.find((r) => r.startsWith("4,vichealth-checklist,1,s1,s1.1,"))).toMatch(/,3,4,0\.82,3,5,0,0$/);
   });
 
   it("speaks Danish to people who choose it, with Danish plurals and decimals", async () => {

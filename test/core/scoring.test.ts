@@ -23,7 +23,6 @@ function round(answers: Record<string, (itemId: string, index: number) => number
     bands: checklist.bands,
     answers: rows,
     invited: 4,
-    anonymity: "confidential",
     minimumN: 3,
     ...over,
   };
@@ -110,11 +109,10 @@ describe("minimum-n", () => {
     expect(s.noBandReason).toBe("below-minimum-n");
   });
 
-  it("shows them in attributed mode", () => {
-    const s = scoreRound(round(two, { anonymity: "attributed" }));
-    expect(s.withheld).toBe(false);
-    expect(s.sections[0]!.meanSum).toBe(15);
-    expect(s.total!.mean).toBe(105);
+  it("withholds them whatever the anonymity mode: scoring knows only minimum-n", () => {
+    const s = scoreRound(round(two));
+    expect(s.withheld).toBe(true);
+    expect(s.total).toBeNull();
   });
 
   it("shows them once minimum-n is reached", () => {
@@ -144,7 +142,7 @@ describe("divergence", () => {
   });
 
   it("does not call a single answer divergent", () => {
-    const s = scoreRound(round({ a: () => 1 }, { anonymity: "attributed" }));
+    const s = scoreRound(round({ a: () => 1 }, { minimumN: 1 }));
     expect(s.items.some((i) => i.divergent)).toBe(false);
   });
 
@@ -163,7 +161,6 @@ describe("divergence", () => {
         { respondent: "c", itemId: "p2", rating: null, choice: "cooperating" },
       ],
       invited: 3,
-      anonymity: "confidential",
       minimumN: 3,
     });
     expect(s.items.map((i) => [i.itemId, i.divergent, i.choices])).toEqual([

@@ -1,0 +1,104 @@
+// The disclosure rule. Nobody may learn one partner's answers, the coordinator included, by any
+// route. The mechanism:
+//   - a round's anonymity mode and minimum-n are fixed when it opens (minimum-n never below 3);
+//   - while a round is open, no aggregate of it is shown anywhere: only counts of who has answered;
+//   - when it closes, its aggregates are computed once, from one frozen set of respondents (those
+//     whose membership is current and who answered every question of the round), and stored on the
+//     round as its release;
+//   - every digest, export, report and trend reads that release and never the answers again, so
+//     no later change (a setting, a removal, an erasure) can produce a second, different release of
+//     the same round to subtract from the first;
+//   - every statistic of a release (items, sections, total) comes from that one set, so no two
+//     numbers in it differ by one person; with fewer than minimum-n respondents it holds counts only.
+// Two releases therefore never differ by the answers of fewer than minimum-n people: each round has
+// exactly one release, and different rounds share no answers.
+import { z } from "zod";
+import type { Snapshot } from "../domain/rounds.ts";
+import { sectionItems } from "../domain/rounds.ts";
+import { scoreRound, type RoundScore } from "../scoring/score.ts";
+
+/** No partnership can go below this: with two respondents each one knows the other's answers. */
+export const MINIMUM_N_FLOOR = 3;
+
+export function effectiveMinimumN(configured: number): number {
+  return Math.max(MINIMUM_N_FLOOR, configured);
+}
+
+export interface Release {
+  score: RoundScore;
+  /** the minimum-n the round was opened with */
+  minimumN: number;
+  anonymity: "confidential" | "attributed";
+  /** when it was computed (the round's close) */
+  at: string;
+}
+
+const ReleaseShape = z.object({ score: z.object({}).passthrough(), minimumN: z.number(), anonymity: z.enum(["confidential", "attributed"]), at: z.string() });
+
+export function parseRelease(json: unknown): Release | null {
+  const r = ReleaseShape.safeParse(json);
+  return r.success ? (r.data as unknown as Release) : null;
+}
+
+export interface ReleaseInput {
+  snapshot: Snapshot;
+  sectionIds: string[];
+  minimumN: number;
+  anonymity: string;
+  /** answers of current members only; `respondent` is an opaque key */
+  answers: { respondent: string; itemId: string; rating: number | null; choice: string | null }[];
+  invited: number;
+  at: Date;
+}
+
+/** The frozen set: respondents who answered every question the round asked. */
+export function completeRespondents(snapshot: Snapshot, sectionIds: string[], answers: ReleaseInput["answers"]): Set<string> {
+  const asked = snapshot.sections.filter((s) => sectionIds.includes(s.id)).flatMap((s) => s.items.map((i) => i.id));
+  const have = new Map<string, Set<string>>();
+  for (const a of answers) {
+    if (a.rating === null && a.choice === null) continue;
+    let s = have.get(a.respondent);
+    if (!s) have.set(a.respondent, (s = new Set()));
+    s.add(a.itemId);
+  }
+  const complete = new Set<string>();
+  for (const [who, items] of have) if (asked.every((id) => items.has(id))) complete.add(who);
+  return complete;
+}
+
+/** Computes a round's release. Pure: the caller stores it, once, in the transaction that closes the round. */
+export function computeRelease(input: ReleaseInput): Release {
+  const minimumN = effectiveMinimumN(input.minimumN);
+  const frozen = completeRespondents(input.snapshot, input.sectionIds, input.answers);
+  const asked = sectionItems(input.snapshot);
+  const score = scoreRound({
+    sections: input.sectionIds.map((id) => asked.find((s) => s.id === id)!),
+    instrumentSectionIds: input.snapshot.sections.map((s) => s.id),
+    scale: input.snapshot.scale ?? { min: 1, max: 5 },
+    bands: input.snapshot.bands,
+    answers: input.answers.filter((a) => frozen.has(a.respondent)),
+    invited: input.invited,
+    minimumN,
+  });
+  return { score, minimumN, anonymity: input.anonymity === "attributed" ? "attributed" : "confidential", at: input.at.toISOString() };
+}
+
+/** What an open round shows: how many have answered, never what. */
+export function unreleasedScore(invited: number, complete: number, minimumN: number): Release {
+  return {
+    score: {
+      items: [],
+      sections: [],
+      respondents: complete,
+      completeRespondents: complete,
+      invited,
+      responseRate: invited > 0 ? complete / invited : null,
+      total: null,
+      noBandReason: null,
+      withheld: true,
+    },
+    minimumN: effectiveMinimumN(minimumN),
+    anonymity: "confidential",
+    at: "",
+  };
+}
