@@ -6,6 +6,7 @@ import { Partnerpuls } from "../src/core.ts";
 import { Courier } from "../src/outbox/courier.ts";
 import { Clock } from "../src/clock/clock.ts";
 import { startServer, type Mount } from "../src/server.ts";
+import { downloadsMount } from "../src/downloads.ts";
 import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
 import { slackConfigFrom } from "./slack/config.ts";
@@ -36,7 +37,8 @@ export interface AppOptions {
  * loaded only when configured, so the local mode never loads their SDKs.
  */
 export async function startApp(config: Config, db: Database, env: NodeJS.ProcessEnv = process.env, options: AppOptions = {}) {
-  const mounts: Mount[] = [];
+  // GET /downloads/<id>: files an adapter hands over as a link (Teams), served by any instance.
+  const mounts: Mount[] = [downloadsMount(db.prisma)];
   let courier: Courier | null = null;
   const core = new Partnerpuls(db.prisma, {
     defaultLanguage: config.PARTNERPULS_LANGUAGE,

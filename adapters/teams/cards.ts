@@ -5,6 +5,7 @@
 // whose `value` is the submit data). No botbuilder types here: a card is plain JSON.
 import type { Message, Block, Button } from "../../src/messages/model.ts";
 import { t, type Lang } from "../../src/i18n/i18n.ts";
+import { DOWNLOAD_TTL_MS } from "../../src/downloads.ts";
 
 export const CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive";
 export const CARD_VERSION = "1.5";
@@ -30,11 +31,24 @@ export interface RenderOptions {
   lang: Lang;
   /** display names for `<@id>` and `<#id>` tokens the core writes */
   names?: ReadonlyMap<string, string>;
+  /**
+   * Download links for file blocks, by block index (PARTNERPULS_PUBLIC_URL set); null where a link
+   * was wanted but could not be made. Without one a file is shown in the card.
+   */
+  downloads?: ReadonlyMap<number, string | null>;
 }
+
+/** Makes download links for a message's file blocks, for the person (platform user id) it goes to. */
+export type FileLinks = (tenantId: string, userId: string | null, message: Message) => Promise<ReadonlyMap<number, string | null>>;
 
 /** Actions per ActionSet: the default host config allows 5 and Teams shows no more in a row. */
 const ACTIONS_PER_ROW = 5;
-/** A Teams card must stay under ~28 KB: a file shown inline gets this much of it at most. */
+/**
+ * A Teams card must stay under ~28 KB. A file shown in the card is shown whole when its lines
+ * take no more than FILE_INLINE_BYTES of card JSON (what is left is for the rest of the message);
+ * otherwise only its start, FILE_PREVIEW_LINES and FILE_PREVIEW_CHARS at most, said plainly.
+ */
+export const FILE_INLINE_BYTES = 16 * 1024;
 export const FILE_PREVIEW_LINES = 80;
 export const FILE_PREVIEW_CHARS = 8_000;
 const BAR_WIDTH = 10;
@@ -111,7 +125,15 @@ function formatSize(lang: Lang, bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toLocaleString(lang === "da" ? "da-DK" : "en-GB", { maximumFractionDigits: 1 })} KB`;
 }
 
-function block(b: Block, index: number, opts: Required<RenderOptions>): CardElement[] {
+interface RenderState {
+  lang: Lang;
+  names: ReadonlyMap<string, string>;
+  downloads: ReadonlyMap<number, string | null>;
+  /** what is left of FILE_INLINE_BYTES for files shown whole in this card */
+  inlineBudget: { bytes: number };
+}
+
+function block(b: Block, index: number, opts: RenderState): CardElement[] {
   const { names, lang } = opts;
   switch (b.type) {
     case "header":
@@ -146,46 +168,76 @@ function block(b: Block, index: number, opts: Required<RenderOptions>): CardElem
       ];
     case "divider":
       return [];
-    case "file": {
-      // Teams takes no file from a bot inline (only through a FileConsentCard and the person's
-      // OneDrive): a text file is shown in the card, line by line (a newline inside a TextBlock
-      // is not a line break in every client), as much as a card can carry.
-      const bytes = Buffer.byteLength(b.content, "utf8");
-      const lines = b.content.replace(/\r\n/g, "\n").replace(/\n$/, "").split("\n");
-      const shown: string[] = [];
-      let chars = 0;
-      for (const line of lines) {
-        if (shown.length >= FILE_PREVIEW_LINES || chars + line.length > FILE_PREVIEW_CHARS) break;
-        shown.push(line);
-        chars += line.length;
-      }
-      return [
-        {
-          type: "Container",
-          id: `file-${index}`,
-          style: "emphasis",
-          items: [
-            { type: "TextBlock", text: t(lang, "teams.file", { filename: b.filename, size: formatSize(lang, bytes) }), wrap: true, weight: "Bolder" },
-            ...shown.map((line) => ({
-              type: "TextBlock",
-              // Leading spaces would be dropped: keep the indentation with no-break spaces.
-              text: line.replace(/^ +/, (m) => "\u00a0".repeat(m.length)) || "\u200b",
-              wrap: true,
-              fontType: "Monospace",
-              size: "Small",
-              spacing: "None",
-            })),
-            ...(shown.length < lines.length ? [{ type: "TextBlock", text: t(lang, "teams.file-truncated", { shown: shown.length, n: lines.length }), wrap: true, isSubtle: true }] : []),
-          ],
-        },
-      ];
-    }
+    case "file":
+      return fileBlock(b, index, opts);
   }
+}
+
+/**
+ * A file: with a download link, a line and a button (the file itself never travels in the card,
+ * so it arrives complete at any size). Without one (no PARTNERPULS_PUBLIC_URL), the file is shown
+ * in the card, line by line (a newline inside a TextBlock is not a line break in every client):
+ * whole when it fits, and otherwise its start with a plain statement that this is not the whole
+ * file and how to get it whole. Splitting a large file over several messages was not chosen:
+ * a CSV copied together from pieces of cards is no file anyone should trust.
+ */
+function fileBlock(b: Extract<Block, { type: "file" }>, index: number, opts: RenderState): CardElement[] {
+  const { lang } = opts;
+  const bytes = Buffer.byteLength(b.content, "utf8");
+  const title: CardElement = { type: "TextBlock", text: t(lang, "teams.file", { filename: b.filename, size: formatSize(lang, bytes) }), wrap: true, weight: "Bolder" };
+  const url = opts.downloads.get(index);
+  if (url) {
+    const hours = Math.round(DOWNLOAD_TTL_MS / 3_600_000);
+    return [
+      {
+        type: "Container",
+        id: `file-${index}`,
+        style: "emphasis",
+        items: [
+          title,
+          { type: "TextBlock", text: t(lang, "teams.file-link-note", { n: hours }), wrap: true, isSubtle: true, size: "Small", spacing: "None" },
+          { type: "ActionSet", actions: [{ type: "Action.OpenUrl", title: t(lang, "teams.file-download", { filename: b.filename }), url, style: "positive" }] },
+        ],
+      },
+    ];
+  }
+  const lines = b.content.replace(/\r\n/g, "\n").replace(/\n$/, "").split("\n");
+  const lineBlock = (line: string): CardElement => ({
+    type: "TextBlock",
+    // Leading spaces would be dropped: keep the indentation with no-break spaces.
+    text: line.replace(/^ +/, (m) => "\u00a0".repeat(m.length)) || "\u200b",
+    wrap: true,
+    fontType: "Monospace",
+    size: "Small",
+    spacing: "None",
+  });
+  const all = lines.map(lineBlock);
+  const sizes = all.map((el) => Buffer.byteLength(JSON.stringify(el)) + 1);
+  const total = sizes.reduce((sum, x) => sum + x, 0);
+  const budget = opts.inlineBudget;
+  if (total <= budget.bytes) {
+    budget.bytes -= total;
+    return [{ type: "Container", id: `file-${index}`, style: "emphasis", items: [title, ...all] }];
+  }
+  let chars = 0;
+  let used = 0;
+  let n = 0;
+  while (n < lines.length && n < FILE_PREVIEW_LINES && chars + lines[n]!.length <= FILE_PREVIEW_CHARS && used + sizes[n]! <= budget.bytes) {
+    chars += lines[n]!.length;
+    used += sizes[n]!;
+    n++;
+  }
+  budget.bytes -= used;
+  const notes: CardElement[] = [
+    { type: "TextBlock", text: t(lang, "teams.file-truncated", { shown: n, n: lines.length }), wrap: true, isSubtle: true },
+    { type: "TextBlock", text: url === null ? t(lang, "teams.file-link-failed", { filename: b.filename }) : t(lang, "teams.file-no-link"), wrap: true, isSubtle: true, spacing: "None" },
+  ];
+  return [{ type: "Container", id: `file-${index}`, style: "emphasis", items: [title, ...all.slice(0, n), ...notes] }];
 }
 
 /** The card for a message. Dividers become separators on the element that follows them. */
 export function renderCard(message: Message, options: RenderOptions): AdaptiveCard {
-  const opts = { lang: options.lang, names: options.names ?? new Map<string, string>() };
+  const opts: RenderState = { lang: options.lang, names: options.names ?? new Map<string, string>(), downloads: options.downloads ?? new Map(), inlineBudget: { bytes: FILE_INLINE_BYTES } };
   const body: CardElement[] = [];
   let separate = false;
   message.blocks.forEach((b, i) => {

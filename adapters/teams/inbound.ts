@@ -12,7 +12,7 @@ import type { Actor, WorkspaceRef } from "../../src/ports.ts";
 import type { Message } from "../../src/messages/model.ts";
 import { textMessage } from "../../src/messages/model.ts";
 import { t, langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
-import { renderCard, cardActivity, cardInvokeResponse, mentionedIds, type AdaptiveCard } from "./cards.ts";
+import { renderCard, cardActivity, cardInvokeResponse, mentionedIds, type AdaptiveCard, type FileLinks } from "./cards.ts";
 import type { ConversationStore, StoredReference } from "./store.ts";
 import { connectorOf, retryOn429, describeFailure, type Sender } from "./send.ts";
 import type { BotAdapter } from "./bot.ts";
@@ -136,6 +136,8 @@ export interface InboundOptions {
   sender: Sender;
   adapter: BotAdapter;
   log: (line: string) => void;
+  /** download links for files (PARTNERPULS_PUBLIC_URL set); without it files are shown in the card */
+  files?: FileLinks;
 }
 
 /** How long a message's id is remembered, to run a command once when Teams delivers it twice. */
@@ -263,9 +265,11 @@ export class Inbound {
     return { workspace, userId, ...(a.from.name ? { displayName: a.from.name } : {}), ...(a.locale ? { locale: a.locale } : {}), ...(channelId ? { channelId } : {}) };
   }
 
-  private async card(tenantId: string, message: Message, lang: Lang): Promise<AdaptiveCard> {
+  /** The card for `message`, which goes to `userId` (its files become links for them). */
+  private async card(tenantId: string, message: Message, lang: Lang, userId: string): Promise<AdaptiveCard> {
     const ids = mentionedIds(message);
-    return renderCard(message, { lang, names: await this.o.store.names(tenantId, ids.users, ids.channels) });
+    const [names, downloads] = await Promise.all([this.o.store.names(tenantId, ids.users, ids.channels), this.o.files?.(tenantId, userId, message)]);
+    return renderCard(message, { lang, names, ...(downloads ? { downloads } : {}) });
   }
 
   // ---- commands -----------------------------------------------------------------------------
@@ -279,7 +283,7 @@ export class Inbound {
     else if (!channelOf(a) && /(^|\s)(channel|kanal)=(here|her)(\s|$)|^(set|sæt|saet|indstil)\s+(channel|kanal)\s+(here|her)\b/i.test(translated.text))
       reply = textMessage(t(lang, "teams.here-needs-channel"));
     else reply = await this.o.core.command(actor, translated.text || "help");
-    const card = await this.card(tenantId, reply, lang);
+    const card = await this.card(tenantId, reply, lang, actor.userId);
     if (scopeOf(a) === "personal") {
       await retryOn429(() => context.sendActivity(cardActivity(card)));
       return;
@@ -332,7 +336,7 @@ export class Inbound {
       return;
     }
     const result = await this.o.core.action(actor, actionId, value);
-    const card = await this.card(tenantId, result, lang);
+    const card = await this.card(tenantId, result, lang, actor.userId);
     // The result belongs to the person who pressed: in a shared conversation it goes to them privately.
     if (scopeOf(a) !== "personal") {
       const sent = await this.replyPrivately(context, a, tenantId, lang, card);

@@ -9,6 +9,8 @@ import { ConversationStore } from "./store.ts";
 import { Sender } from "./send.ts";
 import { TeamsPort } from "./port.ts";
 import { Inbound } from "./inbound.ts";
+import type { FileLinks } from "./cards.ts";
+import { offerFiles } from "../../src/downloads.ts";
 
 export { teamsConfigFrom, type TeamsConfig } from "./config.ts";
 export { TEAMS_LIMITS } from "./port.ts";
@@ -37,8 +39,22 @@ export async function createTeamsAdapter(deps: AdapterDeps, config: TeamsConfig,
   const adapter = new BotAdapter(createAuthentication(config), outboundAudience(config));
   const store = new ConversationStore(deps.prisma);
   const sender = new Sender(adapter, config.appId ?? "");
-  const port = new TeamsPort(store, sender);
-  const inbound = new Inbound({ core: deps.core, store, sender, adapter, log });
+  const publicUrl = config.publicUrl ?? null;
+  // Teams takes no file from a bot without the person's OneDrive consent: files go as links to
+  // GET /downloads/<id> (src/downloads.ts) where a public address is configured.
+  const files: FileLinks | undefined = publicUrl
+    ? async (tenantId, userId, message) => {
+        try {
+          return await offerFiles(deps.prisma, message, { publicUrl, workspace: { platform: "teams", externalId: tenantId }, userId });
+        } catch (e) {
+          // The message still goes, saying the link could not be made, rather than not at all.
+          log(`could not store a file for download: ${e instanceof Error ? e.message : String(e)}`);
+          return new Map(message.blocks.flatMap((b, i) => (b.type === "file" ? [[i, null] as const] : [])));
+        }
+      }
+    : undefined;
+  const port = new TeamsPort(store, sender, files);
+  const inbound = new Inbound({ core: deps.core, store, sender, adapter, log, files });
   let received = 0;
   let rejected = 0;
 

@@ -4,7 +4,7 @@
 import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
 import { PermanentDeliveryError } from "../../src/ports.ts";
 import { langFromLocale } from "../../src/i18n/i18n.ts";
-import { renderCard, cardActivity, mentionedIds } from "./cards.ts";
+import { renderCard, cardActivity, mentionedIds, type FileLinks } from "./cards.ts";
 import type { ConversationStore, StoredReference } from "./store.ts";
 import { classify, type Sender } from "./send.ts";
 
@@ -33,6 +33,8 @@ export class TeamsPort implements ChatPort {
   constructor(
     private readonly store: ConversationStore,
     private readonly sender: Sender,
+    /** download links for files; without it files are shown in the card */
+    private readonly files?: FileLinks,
   ) {}
 
   async deliver(delivery: Delivery): Promise<MessageRef | null> {
@@ -75,7 +77,9 @@ export class TeamsPort implements ChatPort {
   private async render(tenantId: string, delivery: Delivery, lang: "en" | "da") {
     const ids = mentionedIds(delivery.message);
     const names = await this.store.names(tenantId, ids.users, ids.channels);
-    return renderCard(delivery.message, { lang, names });
+    // A file is for the person it is delivered to; in a channel it belongs to nobody in particular.
+    const downloads = await this.files?.(tenantId, delivery.to.kind === "user" ? delivery.to.userId : null, delivery.message);
+    return renderCard(delivery.message, { lang, names, ...(downloads ? { downloads } : {}) });
   }
 
   private async post(tenantId: string, reference: StoredReference, delivery: Delivery, lang: "en" | "da"): Promise<MessageRef> {
