@@ -12,12 +12,12 @@ import { textMessage } from "../../src/messages/model.ts";
 import { ConfigError } from "../../src/config.ts";
 import { t, langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
 import type { Mount } from "../../src/server.ts";
-import type { SlackConfig } from "./config.ts";
+import { SLACK_API_TIMEOUT_MS, type SlackConfig } from "./config.ts";
 import { SLACK_BOT_SCOPES } from "./scopes.ts";
 import { renderMessage, decodeActionId, isErrorReply } from "./blocks.ts";
 import { SlackChatPort, slackLimits, type SlackTokens } from "./port.ts";
 import { PrismaInstallationStore } from "./installations.ts";
-import { SlackReceiver, SeenEvents } from "./receiver.ts";
+import { SlackReceiver, InboundSeenTable } from "./receiver.ts";
 import { SlackPeople } from "./people.ts";
 import { ACTION_MODAL_ID, actionModal, commandFromSubmission, errorsFromReply, isActionModalRequest, modalMeta, resultModal } from "./modal.ts";
 
@@ -42,7 +42,7 @@ export interface SlackAdapterOptions {
 async function singleWorkspace(token: string, apiUrl: string, log: (l: string) => void) {
   const identity: { teamId?: string; botUserId?: string; botId?: string } = {};
   const learn = async () => {
-    const r = await new WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR }).auth.test();
+    const r = await new WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, timeout: SLACK_API_TIMEOUT_MS, logLevel: LogLevel.ERROR }).auth.test();
     Object.assign(identity, { teamId: r.team_id, botUserId: r.user_id, botId: r.bot_id });
   };
   try {
@@ -87,7 +87,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
       clientSecret: config.mode.clientSecret,
       stateSecret: config.mode.stateSecret,
       installationStore: store,
-      clientOptions: { slackApiUrl: config.apiUrl },
+      clientOptions: { slackApiUrl: config.apiUrl, timeout: SLACK_API_TIMEOUT_MS },
       logLevel: LogLevel.WARN,
     });
     const installUrl = { scopes: [...SLACK_BOT_SCOPES], ...(config.mode.redirectUri ? { redirectUri: config.mode.redirectUri } : {}) };
@@ -103,14 +103,16 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
   }
 
   const port = new SlackChatPort({ tokens, apiUrl: config.apiUrl, lang: config.defaultLanguage, limits: slackLimits(config.messagesPerMinute), log });
-  const receiver = new SlackReceiver({ signingSecret: config.signingSecret, appToken: config.appToken, apiUrl: config.apiUrl, now, log });
+  // Requests taken are remembered in the database, so a replay or retry reaching another instance is not done twice.
+  const seen = new InboundSeenTable(prisma, { now, log });
+  const receiver = new SlackReceiver({ signingSecret: config.signingSecret, appToken: config.appToken, apiUrl: config.apiUrl, seen, now, log });
   mounts.unshift(receiver.mount);
   const app = new App({
     receiver,
     authorize,
     // Interactive calls (replacing a card, publishing Home) may wait out a short 429; deliveries
-    // go through the port's own clients, which never do.
-    clientOptions: { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 } },
+    // go through the port's own clients, which never do. No call hangs for longer than the timeout.
+    clientOptions: { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 }, timeout: SLACK_API_TIMEOUT_MS },
     logLevel: LogLevel.WARN,
     convoStore: false,
   });
@@ -181,7 +183,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
   });
 
   // ---- buttons -----------------------------------------------------------------------------------
-  const pressed = new SeenEvents(10 * 60_000);
+  // The same press delivered twice is stopped in the receiver (InboundSeen), on whichever instance.
   /** One press at a time per message, so the card shows the last press, not the slowest. */
   const queues = new Map<string, Promise<void>>();
   const serially = (key: string, work: () => Promise<void>): Promise<void> => {
@@ -203,8 +205,6 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
       team?: { id: string; domain?: string } | null;
     };
     const teamId = b.team?.id ?? b.user.team_id ?? "";
-    // The same press delivered twice (a proxy's retry) is done once; a second click is a new press.
-    if (pressed.check(`${teamId}:${b.user.id}:${action.action_ts}:${action.action_id}`, now())) return;
     const container = b.container ?? {};
     const where = container.type === "view" ? `view:${b.user.id}` : `${container.channel_id}:${container.message_ts}`;
     await serially(where, async () => {

@@ -7,6 +7,12 @@ import { isLang, type Lang } from "../../src/i18n/i18n.ts";
 
 export const DEFAULT_SLACK_COMMAND = "/puls";
 export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
+/**
+ * How long one Web API request may take before it is abandoned. Well inside the 60 s lease a
+ * delivery job holds (src/outbox/courier.ts): a hung call must not outlast the lease, or another
+ * instance would take the job over and send it again.
+ */
+export const SLACK_API_TIMEOUT_MS = 20_000;
 
 const secret = (what: string) => z.string().trim().min(8, `must be the ${what} from the app's Basic Information page`);
 

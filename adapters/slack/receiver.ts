@@ -2,11 +2,16 @@
 // verified here, and only then reach the Bolt App. Our verification is stricter than Bolt's: the
 // timestamp may be at most five minutes off in either direction (Bolt accepts any future one,
 // which lets a captured request be replayed later), and a request without the headers is refused
-// before its body is even parsed. Socket Mode, when configured, feeds the same App.
+// before its body is even parsed. Within those five minutes a captured request could still be
+// sent again, and Slack itself retries events: every command, button press, modal submission and
+// event is taken once, across all instances, by its key in the InboundSeen table. Socket Mode,
+// when configured, feeds the same App through the same check.
 import type http from "node:http";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { SocketModeReceiver, LogLevel, type App, type Receiver, type ReceiverEvent, type AckFn } from "@slack/bolt";
 import { readBody, sendJson, type Mount } from "../../src/server.ts";
+import type { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { SLACK_API_TIMEOUT_MS } from "./config.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 /** How far a request's timestamp may be from our clock, either way. */
@@ -58,28 +63,90 @@ export interface SlackReceiverOptions {
   appToken: string | null;
   /** for the Socket Mode client's own Web API calls (apps.connections.open) */
   apiUrl: string;
+  /** where requests already taken are remembered (shared by every instance) */
+  seen: InboundSeen;
   now?: () => number;
   log?: (line: string) => void;
 }
 
-/** Remembers ids for a while: Slack's retries of an event we took are acked, not redone. */
-export class SeenEvents {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly ttlMs = 60 * 60_000, private readonly max = 20_000) {}
-  /** true if the id was seen already; records it otherwise */
-  check(id: string, now: number): boolean {
-    const at = this.seen.get(id);
-    if (at !== undefined && now - at < this.ttlMs) return true;
-    if (this.seen.size >= this.max) for (const [k, v] of this.seen) if (now - v >= this.ttlMs || this.seen.size >= this.max) this.seen.delete(k);
-    this.seen.set(id, now);
-    return false;
+/** Remembers which inbound requests were taken. */
+export interface InboundSeen {
+  /** true the first time a key is offered, by any instance; false ever after (for a while) */
+  firstTime(key: string): Promise<boolean>;
+  /** resolves when no background pruning is running */
+  settle(): Promise<void>;
+}
+
+/**
+ * What makes a Slack request the same request: Slack's own per-request ids, never a user alone.
+ * A replay of a signed request carries the same ids; a new command or a second click gets new
+ * ones. Null when the body carries none (then it cannot be told apart, and is taken).
+ */
+export function inboundKey(body: Record<string, unknown>): string | null {
+  const id = (v: unknown) => (typeof v === "string" && v.length > 0 && v.length <= 200 ? v : null);
+  const team = id(body.team_id) ?? id((body.team as { id?: unknown } | null | undefined)?.id) ?? "";
+  if (body.type === "event_callback") {
+    const eventId = id(body.event_id);
+    return eventId && `slack:event:${eventId}`;
+  }
+  if (typeof body.command === "string") {
+    const trigger = id(body.trigger_id);
+    return trigger && `slack:command:${team}:${trigger}`;
+  }
+  if (body.type === "block_actions") {
+    const trigger = id(body.trigger_id);
+    const actions = Array.isArray(body.actions) ? (body.actions as { action_ts?: unknown }[]) : [];
+    const actionTs = id(actions[0]?.action_ts);
+    const user = id((body.user as { id?: unknown } | undefined)?.id) ?? "";
+    return trigger || actionTs ? `slack:action:${team}:${user}:${trigger ?? ""}:${actionTs ?? ""}` : null;
+  }
+  if (body.type === "view_submission") {
+    const trigger = id(body.trigger_id);
+    return trigger && `slack:view:${team}:${trigger}`;
+  }
+  return null;
+}
+
+/** Longer than any request can stay valid: five minutes either side of its timestamp. */
+export const INBOUND_SEEN_KEEP_MS = 15 * 60_000;
+
+/** InboundSeen rows in the database: an INSERT … ON CONFLICT DO NOTHING decides who goes on. */
+export class InboundSeenTable implements InboundSeen {
+  private lastPrune = Number.NEGATIVE_INFINITY;
+  private pruning: Promise<void> | null = null;
+
+  constructor(
+    private readonly prisma: Pick<PrismaClient, "inboundSeen">,
+    private readonly options: { now?: () => number; log?: (line: string) => void; keepMs?: number; pruneEveryMs?: number } = {},
+  ) {}
+
+  async firstTime(key: string): Promise<boolean> {
+    const now = (this.options.now ?? Date.now)();
+    const { count } = await this.prisma.inboundSeen.createMany({ data: [{ key, seenAt: new Date(now) }], skipDuplicates: true });
+    // Old keys go now and then, in the background: no request waits for it.
+    if (!this.pruning && now - this.lastPrune >= (this.options.pruneEveryMs ?? 60_000)) {
+      this.lastPrune = now;
+      this.pruning = this.prune(now).finally(() => (this.pruning = null));
+    }
+    return count === 1;
+  }
+
+  async settle(): Promise<void> {
+    await this.pruning;
+  }
+
+  private async prune(now: number): Promise<void> {
+    try {
+      await this.prisma.inboundSeen.deleteMany({ where: { seenAt: { lt: new Date(now - (this.options.keepMs ?? INBOUND_SEEN_KEEP_MS)) } } });
+    } catch (e) {
+      (this.options.log ?? console.warn)(`pruning InboundSeen failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }
 
 export class SlackReceiver implements Receiver {
   private app: App | undefined;
   private readonly inflight = new Set<Promise<void>>();
-  private readonly seenEvents = new SeenEvents();
   private readonly socket: SocketModeReceiver | null;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
@@ -90,14 +157,18 @@ export class SlackReceiver implements Receiver {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((l) => console.warn(`partnerpuls slack: ${l}`));
     this.socket = options.appToken
-      ? new SocketModeReceiver({ appToken: options.appToken, logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } } })
+      ? new SocketModeReceiver({ appToken: options.appToken, logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl: options.apiUrl, timeout: SLACK_API_TIMEOUT_MS } } })
       : null;
   }
 
   init(app: App): void {
     this.app = app;
-    // Socket Mode events go through the same App, and are tracked like HTTP ones (settle()).
-    this.socket?.init({ processEvent: (event: ReceiverEvent) => this.track(app.processEvent(event)) } as unknown as App);
+    // Socket Mode events go through the same App, taken once like HTTP ones and tracked (settle()).
+    const once = async (event: ReceiverEvent) => {
+      if (await this.firstTime(event.body as Record<string, unknown>)) return app.processEvent(event);
+      await event.ack();
+    };
+    this.socket?.init({ processEvent: (event: ReceiverEvent) => this.track(once(event)) } as unknown as App);
   }
 
   async start(): Promise<void> {
@@ -116,6 +187,15 @@ export class SlackReceiver implements Receiver {
   /** Resolves when every request taken so far has been fully handled (its reply sent, its card replaced). */
   async settle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.options.seen.settle();
+  }
+
+  /** Whether this request is new to every instance; counts it as a duplicate otherwise. */
+  private async firstTime(body: Record<string, unknown>): Promise<boolean> {
+    const key = inboundKey(body);
+    if (key === null || (await this.options.seen.firstTime(key))) return true;
+    this.stats.duplicates++;
+    return false;
   }
 
   private track(p: Promise<void>): Promise<void> {
@@ -164,15 +244,15 @@ export class SlackReceiver implements Receiver {
     }
     const retryNum = Number(req.headers["x-slack-retry-num"] ?? NaN);
     const retryReason = typeof req.headers["x-slack-retry-reason"] === "string" ? req.headers["x-slack-retry-reason"] : undefined;
-    // Slack retries an event it thinks we missed (no ack within 3 s): one we have taken is acked
-    // and not processed again. An event we never saw (another instance, a restart) is processed.
-    if (body.type === "event_callback" && typeof body.event_id === "string" && this.seenEvents.check(body.event_id, this.now())) {
-      this.stats.duplicates++;
-      res.writeHead(200, { "x-slack-no-retry": "1" }).end();
-      return;
-    }
+    // Not ready: Slack may send it again, so it is not recorded as taken.
     if (!this.app) {
       sendJson(res, 503, { error: "not ready" });
+      return;
+    }
+    // A replay, or Slack's retry of an event some instance has taken (no ack within 3 s): acked
+    // and not done again. An event no instance has seen (say, after a crash) is done now.
+    if (!(await this.firstTime(body))) {
+      res.writeHead(200, body.type === "event_callback" ? { "x-slack-no-retry": "1" } : {}).end();
       return;
     }
     this.stats.accepted++;

@@ -6,6 +6,7 @@ import { describeEachDatabase } from "../support/databases.ts";
 import { startSlackDriver, findButton, seenFromSlack, type SlackDriverHandle, type SlackSeen } from "../behaviour/drivers/slack.ts";
 import { postSigned, slashCommand, blockActions, appHomeOpened, viewSubmission, SIGNING_SECRET, type Who, type Signed } from "./payloads.ts";
 import { signSlackRequest } from "../../adapters/slack/receiver.ts";
+import { SLACK_API_TIMEOUT_MS } from "../../adapters/slack/config.ts";
 import { ACTION_MODAL_ID } from "../../adapters/slack/modal.ts";
 import { validateBlocks } from "../support/fake-slack.ts";
 import type { SlackBlock } from "../../adapters/slack/blocks.ts";
@@ -95,6 +96,22 @@ describeEachDatabase("Slack requests into the whole app", (db) => {
     it("answers Slack's URL verification challenge", async () => {
       const res = await postSigned(base, { body: JSON.stringify({ token: "x", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" }), contentType: "application/json" });
       expect(await res.json()).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
+    });
+  });
+
+  describe("the Web API client", () => {
+    it("gives up on a request after 20 s, well inside a delivery job's 60 s lease", async () => {
+      // The client Bolt hands a listener for this request (the option is private to WebClient).
+      const timeouts: unknown[] = [];
+      h.slack.app.use(async ({ client, next }) => {
+        timeouts.push((client as unknown as { timeout: unknown }).timeout);
+        await next();
+      });
+      await command(COORD, "help");
+      expect(timeouts).toEqual([SLACK_API_TIMEOUT_MS]);
+      expect((h.slack.app.client as unknown as { timeout: unknown }).timeout).toBe(SLACK_API_TIMEOUT_MS);
+      expect(SLACK_API_TIMEOUT_MS).toBeGreaterThan(0);
+      expect(SLACK_API_TIMEOUT_MS * 2).toBeLessThan(60_000);
     });
   });
 
