@@ -2,11 +2,12 @@
 // download button, and the link gives the file byte for byte until it expires; without it the
 // card says plainly that the file is too large to show. Through the real CloudAdapter against
 // the fake connector, on both databases; GET /downloads/<id> on the app's own server.
-import { it, expect, beforeAll, afterAll, afterEach, vi } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { loadConfig } from "../../src/config.ts";
 import { startApp } from "../../adapters/main.ts";
 import { renderCard } from "../../adapters/teams/cards.ts";
+import { teamsConfigFrom } from "../../adapters/teams/config.ts";
 import { message, type Message } from "../../src/messages/model.ts";
 import { createDownload, deleteExpiredDownloads, DOWNLOAD_TTL_MS } from "../../src/downloads.ts";
 import { FakeTeams, TeamsWorld, postActivity, personalConversationId, type Activity, type TeamsPerson } from "../support/fake-teams.ts";
@@ -28,6 +29,18 @@ function downloadButtons(card: unknown): { title: string; url: string }[] {
 }
 
 const cardOf = (activity: Record<string, unknown>) => (activity.attachments as { content: unknown }[])[0]!.content;
+
+describe("PARTNERPULS_PUBLIC_URL", () => {
+  const APP = { MicrosoftAppId: "6a0b8c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d", MicrosoftAppPassword: "s3cret", MicrosoftAppTenantId: "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6" };
+  it("is optional, and https in production (the link is the only key to the file)", () => {
+    expect(teamsConfigFrom(APP)?.publicUrl).toBeNull();
+    expect(teamsConfigFrom({ ...APP, PARTNERPULS_PUBLIC_URL: "https://bot.example.org/partnerpuls/" })?.publicUrl).toBe("https://bot.example.org/partnerpuls");
+    for (const bad of ["http://bot.example.org", "bot.example.org", "https://bot.example.org/?x=1", "https://bot.example.org/#top", "https://user:pw@bot.example.org"])
+      expect(() => teamsConfigFrom({ ...APP, PARTNERPULS_PUBLIC_URL: bad }), bad).toThrow(/PARTNERPULS_PUBLIC_URL must be the bot's public https address/);
+    // On this machine, without authentication, plain http is fine.
+    expect(teamsConfigFrom({ TEAMS_LOCAL: "1", PARTNERPULS_PUBLIC_URL: "http://localhost:3978" })?.publicUrl).toBe("http://localhost:3978");
+  });
+});
 
 describeEachDatabase("Teams: files as download links", (db) => {
   let fake: FakeTeams;
