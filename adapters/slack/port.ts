@@ -1,7 +1,9 @@
 // The Slack side of the outbox: one delivery at a time (a poll to a person, a digest to a channel,
 // a card replaced). Pacing and retries belong to the courier, so the Web API client here never
 // waits or retries on its own: a 429 becomes RateLimitedError at once, and errors retrying cannot
-// mend become PermanentDeliveryError.
+// mend become PermanentDeliveryError. Every post carries its delivery's id as message metadata, so
+// after a crash the courier can ask whether a delivery landed (findDelivered) instead of posting it
+// a second time.
 import { WebClient, ErrorCode, LogLevel, type WebAPICallError } from "@slack/web-api";
 import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
@@ -84,6 +86,15 @@ export function deliveryError(e: unknown): unknown {
   return e;
 }
 
+/** The metadata event type every post carries: `{ delivery: <the outbox's delivery id> }`. */
+export const DELIVERY_EVENT = "partnerpuls_delivery";
+
+/**
+ * How far back findDelivered looks: the message it looks for was posted moments before a crash,
+ * and 15 is the most conversations.history returns to apps outside the Marketplace.
+ */
+export const HISTORY_LOOKBACK = 15;
+
 export interface SlackTokens {
   /** The bot token for a Slack team, or null when the app is not installed there. */
   botToken(teamId: string): Promise<string | null>;
@@ -138,10 +149,34 @@ export class SlackChatPort implements ChatPort {
         return d.to.ref;
       }
       const channel = d.to.kind === "user" ? await this.dmChannel(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
-      const posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false, unfurl_media: false });
+      const metadata = d.deliveryId ? { event_type: DELIVERY_EVENT, event_payload: { delivery: d.deliveryId } } : undefined;
+      const posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false, unfurl_media: false, ...(metadata ? { metadata } : {}) });
       const ref = { conversationId: posted.channel ?? channel, messageId: posted.ts! };
+      await d.landed?.(ref);
       await this.upload(client, ref.conversationId, rendered.files);
       return ref;
+    } catch (e) {
+      throw deliveryError(e);
+    }
+  }
+
+  /**
+   * The message carrying `deliveryId` among the conversation's latest, or null. Needs the
+   * history scopes (im:history for DMs, channels:history / groups:history for a home channel); an
+   * installation from before they were asked for answers missing_scope, and the courier then
+   * sends without knowing.
+   */
+  async findDelivered(d: Pick<Delivery, "workspace" | "to">, deliveryId: string): Promise<MessageRef | null> {
+    if (d.workspace.platform !== "slack") throw new PermanentDeliveryError(`the Slack adapter cannot look in a ${d.workspace.platform} workspace`);
+    if (d.to.kind === "update") return d.to.ref;
+    const token = await this.options.tokens.botToken(d.workspace.externalId);
+    if (!token) throw new PermanentDeliveryError(`slack: the app is not installed in team ${d.workspace.externalId}`);
+    const client = this.client(token);
+    try {
+      const channel = d.to.kind === "user" ? await this.dmChannel(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
+      const history = await client.conversations.history({ channel, limit: HISTORY_LOOKBACK, include_all_metadata: true });
+      const hit = (history.messages ?? []).find((m) => m.metadata?.event_type === DELIVERY_EVENT && (m.metadata.event_payload as Record<string, unknown> | undefined)?.delivery === deliveryId);
+      return hit?.ts ? { conversationId: channel, messageId: hit.ts } : null;
     } catch (e) {
       throw deliveryError(e);
     }

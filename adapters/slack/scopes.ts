@@ -6,6 +6,11 @@ export const SLACK_BOT_SCOPES = [
   "im:write", // conversations.open: a direct message to each partner
   "files:write", // files.uploadV2: CSV exports and personal-data exports
   "users:read", // users.info: a person's name and Slack locale (their language until they choose one)
+  // conversations.history, only after a crash, and only the latest 15 messages: whether a poll or
+  // digest the killed process was posting landed (found by its metadata), so it is not posted twice.
+  "im:history", // a partner's DM with the bot (read-only for them: it holds only the bot's messages)
+  "channels:history", // a partnership's home channel, public
+  "groups:history", // a partnership's home channel, private
 ] as const;
 // views.publish, views.open and auth.test need no scope.
 

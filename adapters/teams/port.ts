@@ -90,6 +90,10 @@ export class TeamsPort implements ChatPort {
     } catch (e) {
       throw classify(e, `sending to ${delivery.to.kind === "user" ? "a user" : "a channel"}`);
     }
+    // Bots cannot read a 1:1 chat's history through the connector, so a crash cannot be checked
+    // afterwards; instead where it landed is recorded at once (the courier's own small commit),
+    // which leaves only the moment between Teams accepting it and that commit to repeat it.
+    await delivery.landed?.({ conversationId: reference.conversation.id, messageId });
     // The message has landed: a failure to remember the conversation must not make the courier send
     // it again (the card could then not be replaced, which is the lesser harm).
     await this.store.rememberConversation(tenantId, reference).catch((e: unknown) => console.warn(`partnerpuls teams: could not store a conversation reference: ${e instanceof Error ? e.message : String(e)}`));

@@ -46,6 +46,8 @@ export class Clock {
   private readonly log: (line: string) => void;
   private task: ReturnType<typeof cron.schedule> | null = null;
   private ticking: Promise<TickReport> | null = null;
+  /** start(): this instance's previous process's claims, taken back before the first tick claims */
+  private reclaiming: Promise<void> | null = null;
 
   constructor(
     db: PrismaClient,
@@ -62,6 +64,14 @@ export class Clock {
 
   /** Ticks every `expression` (node-cron, with seconds) until stop(); the first tick is at once. */
   start(expression = "*/30 * * * * *"): void {
+    // Restarted under the same instance name: the killed process's claims run at the first tick,
+    // not when their lease ends (their effects never committed, so running them now is safe).
+    this.reclaiming ??= this.queue.reclaimOwn(this.kinds).then(
+      (n) => {
+        if (n > 0) this.log(`took back ${n} jobs this instance's previous process had claimed`);
+      },
+      (e: unknown) => this.log(`could not take back earlier claims: ${e instanceof Error ? e.message : String(e)}`),
+    );
     this.task = cron.schedule(expression, () => void this.tick(), { noOverlap: true, name: `partnerpuls-clock-${this.queue.runner}` });
     void this.tick();
   }
@@ -85,6 +95,7 @@ export class Clock {
 
   private async runDue(): Promise<TickReport> {
     const report: TickReport = { done: 0, skipped: 0, later: 0, failed: 0, leaseLost: 0 };
+    await this.reclaiming;
     try {
       for (;;) {
         const jobs = await this.queue.claim(this.kinds, this.batch);

@@ -1,7 +1,9 @@
 // The durable job queue under the clock and the outbox. Every future or outbound action is a row
 // in "Job"; any number of instances claim due rows with a lease. Exactly-once for database effects:
 // a run's effects commit in the same transaction that marks the job done, and only while this
-// instance still holds the lease (a taken-over job's late finisher rolls back).
+// instance still holds the lease (a taken-over job's late finisher rolls back). Effects outside the
+// database (a message sent) cannot be rolled back: a claim says whether an earlier run may have
+// begun them (`resumed`, `progress`), so the caller can look before doing them again.
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
@@ -29,6 +31,13 @@ export interface ClaimedJob {
   lane: string | null;
   /** tries so far, this one included */
   attempts: number;
+  /** it was still 'running' when claimed: the run that held it crashed or lost its lease */
+  resumed: boolean;
+  /**
+   * What an earlier run recorded with `progress()` while it held the job and did not finish it
+   * (the courier: "sending", or where the message landed); null when nothing was recorded.
+   */
+  progress: unknown;
 }
 
 /** The lease ran out and another instance took the job over: this run's effects were rolled back. */
@@ -50,6 +59,8 @@ export class JobQueue {
   readonly runner: string;
   readonly leaseMs: number;
   private readonly now: () => Date;
+  /** claims older than this are a previous process's (see reclaimOwn) */
+  private readonly createdAt: Date;
 
   constructor(
     private readonly db: PrismaClient,
@@ -58,6 +69,7 @@ export class JobQueue {
     this.runner = options.runner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.now = options.now ?? (() => new Date());
+    this.createdAt = this.now();
   }
 
   /** Adds jobs; those whose dedupeKey exists already are skipped. Returns how many were added. */
@@ -73,22 +85,51 @@ export class JobQueue {
   /**
    * Claims up to `limit` due jobs of the given kinds: pending ones, and running ones whose lease
    * ran out (their instance crashed). SKIP LOCKED lets instances claim side by side without waiting.
+   * The sub-select reads each row's status before the update, which is how `resumed` is known.
+   * Progress an earlier run recorded is in `result` until the job finishes (then the final result).
    */
   async claim(kinds: readonly string[], limit: number): Promise<ClaimedJob[]> {
     const now = this.now();
     const leaseUntil = new Date(now.getTime() + this.leaseMs);
     const rows = await this.db.$queryRaw<ClaimedJob[]>`
-      UPDATE "Job" SET status = 'running', "leasedBy" = ${this.runner}, "leaseUntil" = ${leaseUntil},
-        "startedAt" = ${now}, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM "Job"
+      UPDATE "Job" j SET status = 'running', "leasedBy" = ${this.runner}, "leaseUntil" = ${leaseUntil},
+        "startedAt" = ${now}, attempts = j.attempts + 1
+      FROM (
+        SELECT id, status AS was FROM "Job"
         WHERE kind = ANY(${kinds as string[]}::text[]) AND "dueAt" <= ${now}
           AND (status = 'pending' OR (status = 'running' AND "leaseUntil" < ${now}))
         ORDER BY "dueAt"
         LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, "workspaceId", kind, "dueAt", payload, "dedupeKey", lane, attempts`;
+        FOR UPDATE SKIP LOCKED) s
+      WHERE j.id = s.id
+      RETURNING j.id, j."workspaceId", j.kind, j."dueAt", j.payload, j."dedupeKey", j.lane, j.attempts,
+        s.was = 'running' AS resumed, j.result AS progress`;
     return rows.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  }
+
+  /**
+   * At start: this instance's own claims left by its previous process (same runner name, claimed
+   * before this queue was made) become claimable now instead of when their lease ends; they stay
+   * 'running', so whoever claims them next sees them as resumed. Only safe because one name
+   * belongs to one live process at a time (PARTNERPULS_INSTANCE). Returns how many.
+   */
+  async reclaimOwn(kinds: readonly string[]): Promise<number> {
+    const expired = new Date(this.now().getTime() - 1);
+    return this.db.$executeRaw`
+      UPDATE "Job" SET "leaseUntil" = ${expired}
+      WHERE kind = ANY(${kinds as string[]}::text[]) AND status = 'running' AND "leasedBy" = ${this.runner}
+        AND "startedAt" < ${this.createdAt}`;
+  }
+
+  /**
+   * Records how far this run got with an effect outside the database, in its own small commit,
+   * while it still holds the lease; a later claim reads it as `progress`. False: the lease is gone.
+   */
+  async progress(job: ClaimedJob, progress: unknown): Promise<boolean> {
+    const held = await this.db.$executeRaw`
+      UPDATE "Job" SET result = ${progress === null ? null : JSON.stringify(progress)}::jsonb
+      WHERE id = ${job.id} AND "leasedBy" = ${this.runner} AND status = 'running'`;
+    return held === 1;
   }
 
   /**
@@ -112,11 +153,14 @@ export class JobQueue {
     });
   }
 
-  /** Puts a job back to wait until `at` (a 429, a transient failure, or pacing). */
-  async retryAt(job: ClaimedJob, at: Date, note: string, countAttempt = true): Promise<void> {
+  /**
+   * Puts a job back to wait until `at` (a 429, a transient failure, or pacing). Recorded progress
+   * stays unless `clearProgress` (the caller knows the effect did not happen).
+   */
+  async retryAt(job: ClaimedJob, at: Date, note: string, countAttempt = true, clearProgress = false): Promise<void> {
     await this.db.$executeRaw`
       UPDATE "Job" SET status = 'pending', "dueAt" = ${at}, outcome = ${note}, "leasedBy" = NULL, "leaseUntil" = NULL,
-        attempts = attempts - ${countAttempt ? 0 : 1}
+        attempts = attempts - ${countAttempt ? 0 : 1}, result = CASE WHEN ${clearProgress}::boolean THEN NULL ELSE result END
       WHERE id = ${job.id} AND "leasedBy" = ${this.runner} AND status = 'running'`;
   }
 

@@ -2,12 +2,18 @@
 // updates) is first a "deliver" job, written in the same transaction as the change that caused it.
 // The courier claims due deliveries, paces them under each platform's limits, delivers through the
 // platform's ChatPort, and records where each landed. A crash mid-send resumes from the table:
-// nobody is lost, and nobody already marked sent is sent again.
+// nobody is lost, and nobody already marked sent is sent again. A delivery a crashed run began
+// sending is "in doubt": it is recorded as sending before the platform is called, and where it
+// landed as soon as the platform answers (each in a commit of its own); after a restart one that
+// landed is finished without sending, and one still in doubt is looked for in its conversation
+// (ChatPort.findDelivered) before it is sent again. Only one that cannot be looked for is sent
+// blind, and those one at a time: a crash then repeats at most the one in flight.
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { ChatPort, Delivery, Destination, MessageRef, Platform, WorkspaceRef } from "../ports.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
 import { JobQueue, LeaseLostError, type ClaimedJob, type Tx } from "../jobs/queue.ts";
+import { crashPoint } from "../crashpoints.ts";
 import { Pacer } from "./pacer.ts";
 
 export const DELIVER = "deliver";
@@ -89,11 +95,20 @@ export interface CourierStats {
   retried: number;
   failed: number;
   leaseLost: number;
+  /** claimed from a run that crashed or lost its lease */
+  resumed: number;
+  /** in doubt and found delivered already: finished without sending again */
+  recovered: number;
+  /** in doubt and could not be looked for: sent again (possibly a second time) */
+  unchecked: number;
 }
+
+/** What the courier records on a delivery while it sends it (Job.result until the job is done). */
+type Progress = { sending: true } | { landed: MessageRef };
 
 export class Courier {
   readonly queue: JobQueue;
-  readonly stats: CourierStats = { delivered: 0, rateLimited: 0, retried: 0, failed: 0, leaseLost: 0 };
+  readonly stats: CourierStats = { delivered: 0, rateLimited: 0, retried: 0, failed: 0, leaseLost: 0, resumed: 0, recovered: 0, unchecked: 0 };
   private readonly ports = new Map<Platform, ChatPort>();
   private readonly pacer = new Pacer();
   private readonly concurrency: number;
@@ -107,6 +122,10 @@ export class Courier {
   /** set by stop(): paced waits end at once and unsent claims are handed back */
   private stopping = false;
   private readonly sleepers = new Set<() => void>();
+  /** start(): this instance's previous process's claims, taken back before the first claim */
+  private reclaiming: Promise<void> | null = null;
+  /** in-doubt deliveries that cannot be looked for go one at a time (see `alone`) */
+  private blind: Promise<unknown> = Promise.resolve();
 
   constructor(
     db: PrismaClient,
@@ -129,6 +148,14 @@ export class Courier {
   start(): void {
     this.stopped = false;
     this.stopping = false;
+    // Restarted under the same instance name: what the killed process had claimed goes out now,
+    // not when its 60 s lease ends.
+    this.reclaiming ??= this.queue.reclaimOwn(KINDS).then(
+      (n) => {
+        if (n > 0) this.log(`took back ${n} deliveries this instance's previous process had claimed`);
+      },
+      (e: unknown) => this.log(`could not take back earlier claims: ${e instanceof Error ? e.message : String(e)}`),
+    );
     this.kick();
   }
 
@@ -199,6 +226,7 @@ export class Courier {
 
   /** One pass: claims a batch of due deliveries and works through it. Returns how many it claimed. */
   async pass(): Promise<number> {
+    await this.reclaiming;
     const jobs = await this.queue.claim(KINDS, 50);
     if (jobs.length === 0) return 0;
     const leaseEnd = Date.now() + this.queue.leaseMs - 10_000;
@@ -221,6 +249,14 @@ export class Courier {
       this.stats.failed++;
       return;
     }
+    if (job.resumed) this.stats.resumed++;
+    const progress = (job.progress ?? null) as Progress | null;
+    if (progress && "landed" in progress) {
+      // An earlier run sent it and recorded where, then stopped before finishing: finish it only.
+      this.stats.recovered++;
+      await this.finish(job, payload, progress.landed);
+      return;
+    }
     const wsKey = `${payload.workspace.platform}:${payload.workspace.externalId}`;
     const lane = job.lane ?? laneOf(payload.workspace, payload.to);
     const wait = this.pacer.reserve(
@@ -241,6 +277,20 @@ export class Courier {
       await this.queue.retryAt(job, new Date(), "instance stopped before sending", false);
       return;
     }
+    // Began by a run that never heard back: look before sending again (a replacement is the same
+    // however often it is made, so an update is simply made again).
+    const inDoubt = progress !== null && "sending" in progress && payload.to.kind !== "update";
+    let blind = false;
+    if (inDoubt) {
+      const looked = await this.lookFor(port, job, payload);
+      if (looked === "retried") return;
+      if (looked !== "absent" && looked !== "unknown") {
+        this.stats.recovered++;
+        await this.finish(job, payload, looked.found);
+        return;
+      }
+      blind = looked === "unknown";
+    }
     let message = payload.message ?? null;
     if (!message && payload.render) {
       if (!this.options.render) {
@@ -259,14 +309,41 @@ export class Courier {
       this.stats.failed++;
       return;
     }
-    const delivery: Delivery = { workspace: payload.workspace, to: payload.to, message };
+    if (payload.to.kind !== "update" && !inDoubt && !(await this.queue.progress(job, { sending: true } satisfies Progress))) {
+      this.stats.leaseLost++;
+      return;
+    }
+    let landed: MessageRef | null = null;
+    const delivery: Delivery = {
+      workspace: payload.workspace,
+      to: payload.to,
+      message,
+      deliveryId: job.id,
+      landed: async (ref) => {
+        landed = ref;
+        await this.queue.progress(job, { landed: ref } satisfies Progress).catch((e: unknown) => this.log(`${job.id}: landed, but could not record it: ${e instanceof Error ? e.message : String(e)}`));
+      },
+    };
     let ref: MessageRef | null;
     try {
-      ref = await port.deliver(delivery);
+      if (blind) this.stats.unchecked++;
+      ref = blind ? await this.alone(() => port.deliver(delivery)) : await port.deliver(delivery);
     } catch (e) {
+      if (landed) {
+        // The port failed after the message had landed: sending it again would repeat it.
+        this.log(`${job.id}: landed, then failed (${e instanceof Error ? e.message : String(e)}); not sending it again`);
+        await this.finish(job, payload, landed);
+        return;
+      }
       await this.failed(job, e, wsKey, lane);
       return;
     }
+    crashPoint("deliver:after-send");
+    await this.finish(job, payload, ref);
+  }
+
+  /** Marks a delivery done (with what it means, e.g. an invitation sent) while the lease holds. */
+  private async finish(job: ClaimedJob, payload: DeliveryPayload, ref: MessageRef | null): Promise<void> {
     try {
       await this.queue.complete(job, this.options.onDelivered ? (tx) => this.options.onDelivered!(tx, payload.after ?? { type: "none" }, ref) : undefined, { result: ref });
       this.stats.delivered++;
@@ -277,6 +354,34 @@ export class Courier {
         this.log(`${job.id}: delivered after its lease ran out; a duplicate is possible`);
       } else throw e;
     }
+  }
+
+  /** Whether an in-doubt delivery landed: found (where), absent, unknown (cannot tell), or retried later. */
+  private async lookFor(port: ChatPort, job: ClaimedJob, payload: DeliveryPayload): Promise<{ found: MessageRef } | "absent" | "unknown" | "retried"> {
+    if (!port.findDelivered) return "unknown";
+    try {
+      const found = await port.findDelivered({ workspace: payload.workspace, to: payload.to }, job.id);
+      return found ? { found } : "absent";
+    } catch (e) {
+      if (e instanceof RateLimitedError) {
+        // The look-up has a limit of its own (Slack: conversations.history), so other sends go on;
+        // the delivery stays in doubt until it can be looked for.
+        await this.queue.retryAt(job, new Date(Date.now() + e.retryAfterMs), `429 looking for an earlier send: retry after ${e.retryAfterMs} ms`, false);
+        return "retried";
+      }
+      this.log(`${job.id}: cannot tell whether an earlier run sent it (${e instanceof Error ? e.message : String(e)}); sending it`);
+      return "unknown";
+    }
+  }
+
+  /**
+   * Runs deliveries that may repeat one at a time: with eight in flight a crash could repeat
+   * eight; this way it repeats at most the one.
+   */
+  private alone<T>(send: () => Promise<T>): Promise<T> {
+    const run = this.blind.then(send, send);
+    this.blind = run.catch(() => undefined);
+    return run;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -291,13 +396,14 @@ export class Courier {
     });
   }
 
+  /** The port answered with an error, which is taken to mean nothing landed: the next try starts afresh. */
   private async failed(job: ClaimedJob, e: unknown, wsKey: string, lane: string): Promise<void> {
     const reason = e instanceof Error ? e.message : String(e);
     if (e instanceof RateLimitedError) {
       this.stats.rateLimited++;
       const until = Date.now() + e.retryAfterMs;
       this.pacer.pause(e.scope === "conversation" ? lane : wsKey, until);
-      await this.queue.retryAt(job, new Date(until), `429: retry after ${e.retryAfterMs} ms`, false);
+      await this.queue.retryAt(job, new Date(until), `429: retry after ${e.retryAfterMs} ms`, false, true);
       return;
     }
     if (e instanceof PermanentDeliveryError || job.attempts >= this.maxAttempts) {
@@ -309,6 +415,6 @@ export class Courier {
     // Exponential backoff with full jitter: 1 s, 2 s, 4 s … capped at 5 minutes.
     this.stats.retried++;
     const backoff = Math.min(300_000, (this.options.backoffMs ?? 1_000) * 2 ** (job.attempts - 1));
-    await this.queue.retryAt(job, new Date(Date.now() + backoff / 2 + Math.random() * (backoff / 2)), reason);
+    await this.queue.retryAt(job, new Date(Date.now() + backoff / 2 + Math.random() * (backoff / 2)), reason, true, true);
   }
 }

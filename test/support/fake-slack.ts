@@ -1,8 +1,10 @@
 // A stand-in for Slack at its HTTP boundary: the Web API methods Partnerpuls calls, the
 // response_url endpoint and file uploads, on a local port. Every call is recorded (method, args,
 // token, time, status); messages are kept as a person would now see them (by channel and ts, after
-// chat.update); and it can answer 429 with Retry-After — every Nth call, for a while, or beyond a
-// rate — to prove the courier's pacing. Point SLACK_API_URL at `fake.apiUrl`.
+// chat.update, with their metadata, which conversations.history returns); it can answer 429 with
+// Retry-After — every Nth call, for a while, or beyond a rate — to prove the courier's pacing, and
+// answer late (the message stored at once, the answer held back), as when a process dies between
+// Slack taking a message and hearing so. Point SLACK_API_URL at `fake.apiUrl`.
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { randomBytes, createHash } from "node:crypto";
@@ -39,6 +41,8 @@ export interface FakeMessage {
   updatedAt: number;
   /** the token that posted it */
   token: string | null;
+  /** message metadata as posted (chat.postMessage `metadata`), kept through updates that carry none */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 export interface FakeFile {
@@ -110,6 +114,8 @@ export class FakeSlack {
   private readonly sockets = new Set<Duplex>();
   private readonly acks = new Map<string, (payload: unknown) => void>();
   private readonly failures: { method: string; error: string; times: number; when?: (args: Record<string, unknown>) => boolean }[] = [];
+  /** ms to hold back each answer, by method */
+  private readonly latencies = new Map<string, number>();
   private seq = 0;
   private server: http.Server | null = null;
   url = "";
@@ -209,6 +215,24 @@ export class FakeSlack {
     return { perConversation, duplicates, losses };
   }
 
+  /**
+   * Posts per delivery id (their metadata's `event_payload.delivery`), counting every message that
+   * landed: more than one is a duplicate.
+   */
+  postsByDelivery(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const m of this.messages.values()) {
+      const id = m.metadata?.event_payload.delivery;
+      if (typeof id === "string") out.set(id, (out.get(id) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  /** Answers `method` `ms` late; what it does (a message stored) happens at once. */
+  latency(method: string, ms: number): void {
+    this.latencies.set(method, ms);
+  }
+
   limit(rule: RateRule): void {
     this.rules.push({ rule, count: 0, accepted: [] });
   }
@@ -238,6 +262,7 @@ export class FakeSlack {
     this.files.clear();
     this.clearLimits();
     this.failures.length = 0;
+    this.latencies.clear();
   }
 
   // ---- Socket Mode ---------------------------------------------------------------------------------
@@ -348,6 +373,8 @@ export class FakeSlack {
     }
     const result = this.answer(method, args, token, req.headers.authorization);
     if (result.ok === false) call.error = String(result.error);
+    const late = this.latencies.get(method);
+    if (late) await new Promise((r) => setTimeout(r, late));
     return json(200, result);
   }
 
@@ -421,9 +448,21 @@ export class FakeSlack {
         if (blocksError) return { ok: false, error: "invalid_blocks", errors: [blocksError] };
         const ts = this.nextTs();
         const now = Date.now();
-        const m: FakeMessage = { channel, ts, text: str("text"), blocks: (args.blocks as unknown[]) ?? [], version: 1, postedAt: now, updatedAt: now, token };
+        const metadata = parseMetadata(args.metadata);
+        if (metadata === "invalid") return { ok: false, error: "invalid_metadata_format" };
+        const m: FakeMessage = { channel, ts, text: str("text"), blocks: (args.blocks as unknown[]) ?? [], version: 1, postedAt: now, updatedAt: now, token, ...(metadata ? { metadata } : {}) };
         this.messages.set(`${channel}/${ts}`, m);
         return { ok: true, channel, ts, message: { type: "message", text: m.text, blocks: m.blocks, ts, bot_id: team.botId } };
+      }
+      case "conversations.history": {
+        // Newest first, as Slack answers; metadata only when asked for (include_all_metadata).
+        const channel = str("channel");
+        if (!channel) return { ok: false, error: "channel_not_found" };
+        const limit = Math.min(999, Math.max(1, Number(args.limit ?? 100) || 100));
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === "true" || args.include_all_metadata === "1";
+        const all = this.conversation(channel).reverse();
+        const messages = all.slice(0, limit).map((m) => ({ type: "message", ts: m.ts, text: m.text, blocks: m.blocks, bot_id: team.botId, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages, has_more: all.length > limit, pin_count: 0 };
       }
       case "chat.update": {
         const key = `${str("channel")}/${str("ts")}`;
@@ -431,8 +470,11 @@ export class FakeSlack {
         if (!m) return { ok: false, error: "message_not_found" };
         const blocksError = validateBlocks(args.blocks, 50);
         if (blocksError) return { ok: false, error: "invalid_blocks", errors: [blocksError] };
+        const metadata = parseMetadata(args.metadata);
+        if (metadata === "invalid") return { ok: false, error: "invalid_metadata_format" };
         m.text = str("text");
         m.blocks = (args.blocks as unknown[]) ?? [];
+        if (metadata) m.metadata = metadata;
         m.version++;
         m.updatedAt = Date.now();
         return { ok: true, channel: m.channel, ts: m.ts, text: m.text };
@@ -488,7 +530,7 @@ export class FakeSlack {
       ok: true,
       app_id: "A0PULS",
       authed_user: { id: "U0INSTALLER" },
-      scope: "commands,chat:write,im:write,files:write,users:read",
+      scope: "commands,chat:write,im:write,files:write,users:read,im:history,channels:history,groups:history",
       token_type: "bot",
       access_token: token,
       bot_user_id: team.botUserId,
@@ -517,6 +559,14 @@ function parseArgs(contentType: string | undefined, raw: Buffer): Record<string,
     out[k] = v;
   }
   return out;
+}
+
+/** Slack's message metadata: an event_type and an object event_payload; anything else is refused. */
+function parseMetadata(v: unknown): FakeMessage["metadata"] | null | "invalid" {
+  if (v === undefined || v === "") return null;
+  const m = v as { event_type?: unknown; event_payload?: unknown };
+  if (typeof m !== "object" || m === null || typeof m.event_type !== "string" || typeof m.event_payload !== "object" || m.event_payload === null) return "invalid";
+  return { event_type: m.event_type, event_payload: m.event_payload as Record<string, unknown> };
 }
 
 async function fileContent(contentType: string | undefined, raw: Buffer): Promise<string> {
