@@ -29,8 +29,13 @@ export function langFromLocale(locale: string | null | undefined): Lang | null {
   return isLang(l) ? l : null;
 }
 
-export function t(lang: Lang, key: Key, params: Params = {}): string {
-  const entry = catalogues[lang][key];
+export function t(asked: Lang, key: Key, params: Params = {}): string {
+  // Keys are built from words at run time (`help.${topic}`): only the catalogue's own entries
+  // count, never Object.prototype's; a key it lacks is shown as itself rather than thrown on.
+  const lang: Lang = isLang(asked) ? asked : "en";
+  const catalogue = catalogues[lang];
+  const entry: Entry | undefined = Object.hasOwn(catalogue, key) ? catalogue[key] : Object.hasOwn(catalogues.en, key) ? catalogues.en[key] : undefined;
+  if (entry === undefined) return String(key);
   let template: string;
   if (typeof entry === "string") template = entry;
   else {
@@ -38,7 +43,7 @@ export function t(lang: Lang, key: Key, params: Params = {}): string {
     template = pluralRules[lang].select(n) === "one" ? entry.one : entry.other;
   }
   return template.replace(/\{(\w+)\}/g, (m, name: string) =>
-    name in params ? formatParam(lang, params[name]!) : m,
+    Object.hasOwn(params, name) ? formatParam(lang, params[name]!) : m,
   );
 }
 
@@ -80,7 +85,7 @@ export function formatDate(lang: Lang, date: Date, timeZone: string): string {
 }
 
 export function hasKey(key: string): key is Key {
-  return Object.prototype.hasOwnProperty.call(en, key);
+  return Object.hasOwn(en, key);
 }
 
 /** "a, b and c" / "a, b og c" */
