@@ -152,7 +152,7 @@ export class RoundResults {
       }),
     ]);
     let pending: { roundNumber: number; done: number; invited: number; closesAt: Date } | undefined;
-    if (latest.id !== round.id && !latest.closedAt) {
+    if (!roundId && latest.id !== round.id && !latest.closedAt) {
       const counts = (await this.releaseOf(db, latest)).release.score;
       pending = { roundNumber: latest.number, done: counts.completeRespondents, invited: counts.invited, closesAt: latest.closesAt };
     }
