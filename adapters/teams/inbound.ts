@@ -262,7 +262,7 @@ export class Inbound {
     if (!userId) return null;
     const workspace: WorkspaceRef = { platform: "teams", externalId: tenantId };
     const channelId = channelOf(a);
-    return { workspace, userId, ...(a.from.name ? { displayName: a.from.name } : {}), ...(a.locale ? { locale: a.locale } : {}), ...(channelId ? { channelId } : {}) };
+    return { workspace, userId, ...(a.from.name ? { displayName: a.from.name } : {}), ...(a.locale ? { locale: a.locale } : {}), ...(channelId ? { channelId, conversation: "channel" as const } : { conversation: "direct" as const }) };
   }
 
   /** The card for `message`, which goes to `userId` (its files become links for them). */
