@@ -90,7 +90,9 @@ export function localWorkspace(): WorkspaceRef {
 
 export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token: string } {
   const token = opts.token ?? randomBytes(18).toString("base64url");
-  const names = Object.fromEntries(PLAYGROUND_PEOPLE.map((p) => [p.id, p.name]));
+  // Without a prototype: the renderer looks up every <@id> a message mentions, and a typed
+  // "<@constructor>" must find no name rather than Object's constructor.
+  const names: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(PLAYGROUND_PEOPLE.map((p) => [p.id, p.name])));
   const actorFor = (id: string, channelId?: string): Actor => {
     const p = PLAYGROUND_PEOPLE.find((x) => x.id === id)!;
     return { workspace: localWorkspace(), userId: p.id, displayName: p.name, locale: p.locale, ...(channelId ? { channelId } : {}) };
