@@ -80,6 +80,28 @@ describeEachDatabase("trust", (db) => {
     await cmd("coord", "checkin close");
   });
 
+  it("erases a person from the platforms' stores: Teams conversations, a Slack installation they made", async () => {
+    const prisma = db().prisma;
+    const teams: WorkspaceRef = { platform: "teams", externalId: "tenant-trust" };
+    const aad = "aad-0f3c-erase-me";
+    await app.core.command({ workspace: teams, userId: aad, displayName: "Teams Person" }, "language en");
+    await prisma.teamsConversation.createMany({
+      data: [
+        { tenantId: teams.externalId, key: `user:${aad}`, reference: { user: { id: `29:${aad}`, aadObjectId: aad, name: "Teams Person" }, conversation: { id: "a:1" } } },
+        { tenantId: teams.externalId, key: "channel:19:abc", reference: { user: { id: `29:${aad}`, aadObjectId: aad }, conversation: { id: "19:abc" } } },
+      ],
+    });
+    await app.core.command({ workspace: ws, userId: "UINSTALLER", displayName: "Installer" }, "language en");
+    await prisma.slackInstallation.create({ data: { key: "-:TTRUST", teamId: "TTRUST", botToken: "xoxb-test", installation: { team: { id: "TTRUST" }, user: { id: "UINSTALLER", token: null }, bot: { token: "xoxb-test" } } } });
+    await app.core.command({ workspace: teams, userId: aad }, "mydata erase confirm");
+    await app.core.command({ workspace: ws, userId: "UINSTALLER" }, "mydata erase confirm");
+    expect(await whereIs(prisma, aad)).toEqual([]);
+    expect(await whereIs(prisma, "UINSTALLER")).toEqual([]);
+    // The channel's reference stays, so the bot can still post there; the installation still works.
+    expect(await prisma.teamsConversation.count({ where: { key: "channel:19:abc" } })).toBe(1);
+    expect((await prisma.slackInstallation.findFirstOrThrow({ where: { key: "-:TTRUST" } })).botToken).toBe("xoxb-test");
+  });
+
   it("lets a coordinator erase a member who asked by mail", async () => {
     expect(await cmd("coord", "member erase <@UDINA>")).toMatch(/To go ahead, type `member erase <@UDINA> confirm`/);
     expect(await db().prisma.person.count({ where: { platformUserId: "UDINA" } })).toBe(1);
