@@ -292,7 +292,7 @@ const MACROS: Record<string, string> = {
 };
 
 function parseMacro(source: string): ParseResult {
-  const expansion = MACROS[source.toLowerCase()];
+  const expansion = own(MACROS, source.toLowerCase());
   if (!expansion) return fail("unknown-form", { value: source });
   const parsed = parseCron(expansion.split(" "));
   return parsed.ok ? { ok: true, rhythm: { ...parsed.rhythm, source: source.toLowerCase() } } : parsed;
@@ -377,14 +377,19 @@ const WEEKDAY_WORDS: Record<string, number> = {
   søndag: 0, mandag: 1, tirsdag: 2, onsdag: 3, torsdag: 4, fredag: 5, lørdag: 6,
 };
 
+/** An own entry of a word table: a typed word never reaches Object.prototype ("every constructor"). */
+function own<T>(table: Record<string, T>, word: string): T | undefined {
+  return Object.hasOwn(table, word) ? table[word] : undefined;
+}
+
 function weekdayWord(word: string | undefined): number | undefined {
   if (word === undefined) return undefined;
-  const direct = WEEKDAY_WORDS[word];
+  const direct = own(WEEKDAY_WORDS, word);
   if (direct !== undefined) return direct;
   // Plurals and definite forms: "mondays", "mandage", "mandagen", "mandagene".
   for (const suffix of ["s", "ene", "en", "e"]) {
     if (word.endsWith(suffix)) {
-      const hit = WEEKDAY_WORDS[word.slice(0, -suffix.length)];
+      const hit = own(WEEKDAY_WORDS, word.slice(0, -suffix.length));
       if (hit !== undefined && word.length - suffix.length >= 3) return hit;
     }
   }
@@ -432,7 +437,7 @@ function monthlyOn(dayText: string | undefined): Built | RhythmError {
 }
 
 function nthOf(ordText: string, dayWord: string, quarter: boolean): Built | null {
-  const n = ORDINAL_WORDS[ordText];
+  const n = own(ORDINAL_WORDS, ordText);
   if (n === undefined) return null;
   const months = quarter ? QUARTER_MONTHS : ALL_MONTHS;
   if (dayWord === "day" || dayWord === "dag" || dayWord === "dagen") {

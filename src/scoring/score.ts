@@ -148,7 +148,8 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
       });
     }
     for (const itemId of section.choiceItemIds) {
-      const choices: Record<string, number> = {};
+      // No prototype: a custom instrument's choice value may be any word, "constructor" included.
+      const choices: Record<string, number> = Object.create(null) as Record<string, number>;
       let n = 0;
       for (const m of byRespondent.values()) {
         const c = m.get(itemId)?.choice;
