@@ -1,7 +1,9 @@
 // Opens the store: embedded PGlite (a data directory, or memory:// in tests) by default, a
 // PostgreSQL server for a postgres:// URL. One Prisma schema and one migration history serve both.
 // Migrations are applied on open (src/store/migrate.ts). A PGlite directory is locked with a pid
-// file: two processes on one directory silently lose writes.
+// file: two processes on one directory silently lose writes. A burst of commands queues for the
+// database instead of failing: the pool and the transaction limits below are sized for it, and
+// every interactive transaction is retried whole when it lost to another one (./retry.ts).
 import fs from "node:fs";
 import { link, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,6 +15,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type MigrationTarget } from "./migrate.ts";
+import { transientReason, withRetry, type RetryOptions } from "./retry.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -34,7 +37,63 @@ export interface OpenDatabaseOptions {
   migrationsDir?: string;
   /** PGlite only: start from this dumpDataDir() tarball (cloning a migrated template in tests). */
   loadDataDir?: Blob;
+  /** PostgreSQL: the connection pool, instead of POOL_LIMITS. */
+  pool?: Partial<PoolLimits>;
+  /** Transaction limits, instead of TRANSACTION_LIMITS for the kind of database. */
+  transactions?: Partial<TransactionLimits>;
+  /** How interactive transactions are retried (default: retry.ts's defaults); false: never. */
+  retry?: RetryOptions | false;
 }
+
+export interface PoolLimits {
+  /** connections this process opens at most; more requests wait in the pool */
+  max: number;
+  /** how long a query waits for a free connection before it fails */
+  connectionTimeoutMs: number;
+}
+
+export interface TransactionLimits {
+  /** how long a transaction waits to begin (for a connection; on PGlite, for its turn) */
+  maxWaitMs: number;
+  /** how long a begun transaction may take before it is rolled back */
+  timeoutMs: number;
+}
+
+// Why these numbers. Our transactions are a few statements each (milliseconds alone), but in a
+// burst they wait: for a connection, for the row lock that numbers agreements and rounds per
+// partnership (FOR UPDATE: fifty `action add` run one after another), and for an event loop busy
+// building digests. Prisma's defaults (2 s to begin, 5 s to finish) turned that waiting into
+// failures. Waiting is fine: a slash command's answer may come minutes later (its response_url
+// lasts 30 minutes), a button press is acknowledged before any of this.
+
+/** The PostgreSQL connection pool of one process. */
+export const POOL_LIMITS: PoolLimits = {
+  // pg's default, kept deliberately: on a few cores PostgreSQL does the most work with a handful
+  // of busy connections; more only move the queue into the server. Three instances at 10 stay
+  // well inside max_connections (100 by default) with room for migrations and psql.
+  max: 10,
+  // pg waits forever by default, which hides an outage; 30 s covers a burst's queue (200
+  // commands are through in under 10 s on 2 cores) several times over.
+  connectionTimeoutMs: 30_000,
+};
+
+export const TRANSACTION_LIMITS: Record<DatabaseKind, TransactionLimits> = {
+  postgres: {
+    // Below the pool's connectionTimeoutMs, so a transaction that cannot get a connection ends as
+    // Prisma's retryable P2028 rather than as the pool's own timeout, which is not retried.
+    maxWaitMs: 25_000,
+    // Time queued on the partnership's row lock counts: 15 s covers fifty agreements in a row
+    // behind busy digests, and still ends a transaction that hangs while holding locks.
+    timeoutMs: 15_000,
+  },
+  pglite: {
+    // PGlite has one connection: a transaction waits for every transaction ahead of it and the
+    // queries in between. The wait must cover a burst's whole queue, not one transaction.
+    maxWaitMs: 60_000,
+    // As for PostgreSQL; a running transaction holds all of PGlite, so not longer.
+    timeoutMs: 15_000,
+  },
+};
 
 export type DatabaseLocation = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | null };
 
@@ -63,14 +122,18 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Data
   const location = parseDatabaseUrl(opts.url);
   const migrate = opts.migrate ?? true;
   const migrateOpts = { migrationsDir: opts.migrationsDir };
+  const tx = { ...TRANSACTION_LIMITS[location.kind], ...opts.transactions };
+  const transactionOptions = { maxWait: tx.maxWaitMs, timeout: tx.timeoutMs };
 
   if (location.kind === "postgres") {
     if (migrate) await applyMigrations({ kind: "postgres", url: location.url }, migrateOpts);
-    const pool = new pg.Pool({ connectionString: location.url });
+    const poolLimits = { ...POOL_LIMITS, ...opts.pool };
+    const pool = new pg.Pool({ connectionString: location.url, max: poolLimits.max, connectionTimeoutMillis: poolLimits.connectionTimeoutMs });
     pool.on("error", (err) => {
       process.stderr.write(`[database] idle PostgreSQL connection failed: ${err.message}\n`);
     });
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions });
+    retryTransactions(prisma, opts.retry);
     return database("postgres", prisma, async () => {
       try {
         await prisma.$disconnect();
@@ -83,7 +146,8 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Data
   const store = await openPGlite(location.dataDir, { loadDataDir: opts.loadDataDir });
   try {
     if (migrate) await applyMigrations({ kind: "pglite", pglite: store.pglite }, migrateOpts);
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(store.pglite) });
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(store.pglite), transactionOptions });
+    retryTransactions(prisma, opts.retry);
     return database("pglite", prisma, async () => {
       try {
         await prisma.$disconnect();
@@ -111,6 +175,26 @@ export async function withMigrationTarget<T>(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Every interactive `prisma.$transaction(fn)` of this client runs under withRetry: a transaction
+ * that lost to another (deadlock, serialization failure, write conflict) or waited too long is run
+ * again from the start. Safe because such a transaction was rolled back whole, and our
+ * transaction functions only read and write through `tx` (their messages go to the outbox in the
+ * same transaction). The batch form `$transaction([...])` is passed through: its queries were
+ * built once by the caller and cannot be run twice.
+ */
+function retryTransactions(prisma: PrismaClient, retry: RetryOptions | false | undefined): void {
+  if (retry === false) return;
+  const original = prisma.$transaction.bind(prisma) as (arg: unknown, options?: unknown) => Promise<unknown>;
+  const onRetry: RetryOptions["onRetry"] = (e, attempt, waitMs) => {
+    process.stderr.write(`[database] transaction retried after ${transientReason(e)} (attempt ${attempt + 1}, in ${waitMs} ms)\n`);
+    retry?.onRetry?.(e, attempt, waitMs);
+  };
+  const wrapped = (arg: unknown, options?: unknown) =>
+    typeof arg === "function" ? withRetry(() => original(arg, options), { ...retry, onRetry }) : original(arg, options);
+  prisma.$transaction = wrapped as PrismaClient["$transaction"];
 }
 
 function database(kind: DatabaseKind, prisma: PrismaClient, closeOnce: () => Promise<void>): Database {
