@@ -9,7 +9,12 @@ import { JobQueue, type ClaimedJob } from "../../src/jobs/queue.ts";
 import { Courier, DELIVER, type DeliveryPayload } from "../../src/outbox/courier.ts";
 import { Partnerpuls } from "../../src/core.ts";
 import { SlackChatPort, slackLimits, DELIVERY_EVENT } from "../../adapters/slack/port.ts";
-import type { Actor, Delivery, MessageRef } from "../../src/ports.ts";
+import type { Actor, ChatPort, Delivery, MessageRef } from "../../src/ports.ts";
+import { loadConfig } from "../../src/config.ts";
+import { startApp } from "../../adapters/main.ts";
+import type { TeamsAdapter } from "../../adapters/teams/index.ts";
+import { textMessage } from "../../src/messages/model.ts";
+import { FakeTeams, TeamsWorld, postActivity, personalConversationId } from "../support/fake-teams.ts";
 
 describeEachDatabase("recovery without repeats", (db) => {
   let fake: FakeSlack;
@@ -157,5 +162,35 @@ describeEachDatabase("recovery without repeats", (db) => {
     expect(fake.callsTo("chat.postMessage")).toHaveLength(1);
     expect(fake.deliveryCounts(users.map((u) => fake.dmChannel(u)))).toMatchObject({ duplicates: 0, losses: 0 });
     expect(restarted.stats).toMatchObject({ recovered: 1, delivered: 1 });
+  });
+});
+
+describeEachDatabase("Teams: where a message landed, recorded at once", (db) => {
+  // Teams gives a bot no way to read a 1:1 chat back, so nothing can be looked for after a crash:
+  // the port reports the landing the moment the connector accepts the message, before other work.
+  it("reports the activity id as soon as the connector has taken the message; it has nothing to look in", async () => {
+    const fake = await FakeTeams.start();
+    const env = { PORT: "0", TEAMS_LOCAL: "1", PARTNERPULS_PLAYGROUND: "off" };
+    const app = await startApp(loadConfig(env), db(), env, { clock: false });
+    try {
+      const world = new TeamsWorld(fake.url);
+      const anders = TeamsWorld.person("anders", "Anders Berg", "da-DK");
+      expect((await postActivity(app.server.url, world.installPersonal(anders))).status).toBe(200);
+      const teams = app.adapters.teams as TeamsAdapter;
+      const seen: { ref: MessageRef; connectorHadIt: boolean }[] = [];
+      const ref = await teams.port.deliver({
+        workspace: { platform: "teams", externalId: world.tenantId },
+        to: { kind: "user", userId: anders.aadObjectId },
+        message: textMessage("Your check-in"),
+        deliveryId: "d-1",
+        landed: async (r) => void seen.push({ ref: r, connectorHadIt: fake.find(r.messageId) !== undefined }),
+      });
+      expect(ref).toEqual({ conversationId: personalConversationId(anders.id), messageId: expect.any(String) });
+      expect(seen).toEqual([{ ref, connectorHadIt: true }]);
+      expect((teams.port as ChatPort).findDelivered).toBeUndefined();
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
   });
 });
