@@ -718,11 +718,14 @@ export class Partnerpuls {
       const round = await tx.round.findFirstOrThrow({ where: { id: roundId } });
       const release = await this.results.computeReleaseOf(tx, round, now);
       await tx.round.update({ where: { id: roundId }, data: { release: release as object } });
-      // Polls not yet delivered would arrive with live buttons after the close: withdraw them.
+      // Polls not yet delivered would arrive with live buttons after the close: withdraw them. One an
+      // earlier run began (its result holds that progress) may have landed: it finishes, and its card
+      // is replaced then (recordDelivery).
       await tx.$executeRaw`
         UPDATE "Job" SET status = 'skipped', outcome = 'round closed before delivery', "finishedAt" = ${now}
         WHERE kind = 'deliver' AND status = 'pending' AND "workspaceId" = ${p.workspaceId}
-          AND payload->'render'->>'roundId' = ${roundId} AND payload->'render'->>'kind' = 'poll'`;
+          AND payload->'render'->>'roundId' = ${roundId} AND payload->'render'->>'kind' = 'poll'
+          AND result IS NULL`;
       const delivered = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId, pollRef: { not: Prisma.DbNull } }, select: { id: true, pollRef: true } });
       await enqueueDeliveries(
         tx,

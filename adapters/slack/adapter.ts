@@ -130,7 +130,8 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
       userId,
       ...(displayName ? { displayName } : {}),
       ...(profile.locale ? { locale: profile.locale } : {}),
-      ...(channelId ? { channelId } : {}),
+      // Slack's DM conversation ids begin with D: a command typed there is not typed in a channel.
+      ...(channelId ? { channelId, conversation: channelId.startsWith("D") ? ("direct" as const) : ("channel" as const) } : {}),
     };
   };
   /** A reply the core could not give (it threw): said in the person's language, logged for us. */

@@ -9,6 +9,7 @@ import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/p
 import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
 import type { Lang } from "../../src/i18n/i18n.ts";
 import { renderMessage, type FileBlock } from "./blocks.ts";
+import { SLACK_API_TIMEOUT_MS } from "./config.ts";
 
 /**
  * Slack's published limits (docs.slack.dev/apis/web-api/rate-limits): chat.postMessage allows about
@@ -109,9 +110,12 @@ export interface SlackChatPortOptions {
   log?: (line: string) => void;
 }
 
-/** A WebClient that neither retries nor waits out a 429: the courier decides. */
+/**
+ * A WebClient that neither retries nor waits out a 429 (the courier decides), and gives up on a
+ * call well inside the delivery's lease, so a hung call cannot outlive the claim it was made under.
+ */
 export function courierClient(token: string, apiUrl: string): WebClient {
-  return new WebClient(token, { slackApiUrl: apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR });
+  return new WebClient(token, { slackApiUrl: apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: SLACK_API_TIMEOUT_MS, logLevel: LogLevel.ERROR });
 }
 
 export class SlackChatPort implements ChatPort {

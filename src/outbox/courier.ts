@@ -298,7 +298,13 @@ export class Courier {
         this.stats.failed++;
         return;
       }
-      message = await this.options.render(payload.render);
+      try {
+        message = await this.options.render(payload.render);
+      } catch (e) {
+        // The database was away for a moment: the delivery waits and is built again.
+        await this.failed(job, e, wsKey, lane);
+        return;
+      }
       if (!message) {
         await this.queue.complete(job, undefined, { status: "skipped", note: "no longer applies" });
         return;
