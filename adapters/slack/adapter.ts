@@ -167,13 +167,6 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
   };
 
   // ---- slash command ---------------------------------------------------------------------------
-  /**
-   * Commands and presses are acknowledged at once and then take turns at the core, at most
-   * CORE_SLOTS at a time: a burst waits here, in order, instead of piling up on the database,
-   * where every acknowledgement's own query would wait behind all of it (PGlite runs queries on
-   * this thread; PostgreSQL's pool has 10 connections).
-   */
-  const coreSlots = slots(CORE_SLOTS);
   app.command(config.command, async ({ command, ack, respond, client }) => {
     await ack(); // within Slack's 3 seconds, before any database work; the answer follows via response_url
     const actor = await actorFor(client, command.team_id, command.team_domain, command.user_id, command.user_name, command.channel_id);
@@ -184,7 +177,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
     }
     let reply: Message;
     try {
-      reply = await coreSlots.run(() => core.command(actor, text || "help"));
+      reply = await core.command(actor, text || "help");
     } catch (e) {
       reply = failed(actor, `command "${text.slice(0, 40)}"`, e);
     }
@@ -221,7 +214,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
       const actor = await actorFor(client, teamId, b.team?.domain, b.user.id, b.user.username ?? b.user.name);
       let result: Message;
       try {
-        result = await coreSlots.run(() => core.action(actor, decodeActionId(action.action_id), action.value ?? ""));
+        result = await core.action(actor, decodeActionId(action.action_id), action.value ?? "");
       } catch (e) {
         result = failed(actor, `button ${action.action_id}`, e);
       }
@@ -312,32 +305,6 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
           requests: { ...receiver.stats },
         },
       };
-    },
-  };
-}
-
-/**
- * Eight: in a burst of 200 commands on 2 cores this halved the slowest acknowledgement on PGlite
- * (3.4 s, past Slack's 3 s, to 1.9 s) and the time to the last answer, and it leaves PostgreSQL's
- * pool two connections for acknowledgements and the outbox.
- */
-const CORE_SLOTS = 8;
-
-/** At most `n` at a time; the rest wait their turn, first come first served. */
-function slots(n: number) {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async run<T>(work: () => Promise<T>): Promise<T> {
-      if (running >= n) await new Promise<void>((r) => waiting.push(r));
-      else running++;
-      try {
-        return await work();
-      } finally {
-        const next = waiting.shift();
-        if (next) next();
-        else running--;
-      }
     },
   };
 }
