@@ -83,7 +83,9 @@ export const TRANSACTION_LIMITS: Record<DatabaseKind, TransactionLimits> = {
     // Prisma's retryable P2028 rather than as the pool's own timeout, which is not retried.
     maxWaitMs: 25_000,
     // Time queued on the partnership's row lock counts: 15 s covers fifty agreements in a row
-    // behind busy digests, and still ends a transaction that hangs while holding locks.
+    // behind busy digests many times over, and a transaction whose code stalls while it holds
+    // locks is still rolled back. (A statement blocked in the server is not interrupted: Prisma
+    // notices the timeout at the next one, and the transaction is retried.)
     timeoutMs: 15_000,
   },
   pglite: {
