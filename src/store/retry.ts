@@ -34,7 +34,8 @@ interface ErrorLike {
 /** Why `e` is a transient transaction failure (retry the whole transaction), or null if it is not. */
 export function transientReason(e: unknown): TransientReason | null {
   // Prisma wraps the driver's error (meta.driverAdapterError → cause), which may wrap pg's: look
-  // a few levels down, never in circles.
+  // a few levels down, never in circles. The SQLSTATE, where there is one, says the most.
+  let reason: TransientReason | null = null;
   const seen = new Set<unknown>();
   const queue: unknown[] = [e];
   while (queue.length > 0 && seen.size < 8) {
@@ -42,19 +43,16 @@ export function transientReason(e: unknown): TransientReason | null {
     if (!x || typeof x !== "object" || seen.has(x)) continue;
     seen.add(x);
     const err = x as ErrorLike & { originalCode?: unknown; kind?: unknown };
-    const message = typeof err.message === "string" ? err.message : "";
-    if (err.code === "P2034") return "write-conflict";
-    if (err.code === "P2028") {
-      if (P2028_START_TIMEOUT.test(message)) return "transaction-start-timeout";
-      if (P2028_EXPIRED.test(message)) return "transaction-timeout";
-    }
     for (const code of [err.code, err.originalCode]) {
       if (typeof code === "string" && RETRYABLE_SQLSTATES.has(code)) return code === "40P01" ? "deadlock" : "serialization-failure";
     }
-    if (err.kind === "TransactionWriteConflict") return "write-conflict";
+    const message = typeof err.message === "string" ? err.message : "";
+    if (err.code === "P2034" || err.kind === "TransactionWriteConflict") reason ??= "write-conflict";
+    else if (err.code === "P2028" && P2028_START_TIMEOUT.test(message)) reason ??= "transaction-start-timeout";
+    else if (err.code === "P2028" && P2028_EXPIRED.test(message)) reason ??= "transaction-timeout";
     queue.push(err.meta?.driverAdapterError, err.cause);
   }
-  return null;
+  return reason;
 }
 
 export function isTransientDatabaseError(e: unknown): boolean {
