@@ -2,7 +2,7 @@
 // adapter authenticates the request, builds an Actor and renders what comes back.
 import type { PrismaClient } from "./generated/prisma/client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
-import type { Actor, MessageRef, WorkspaceRef } from "./ports.ts";
+import type { Actor, CoreEvent, MessageRef, WorkspaceRef } from "./ports.ts";
 import type { Message } from "./messages/model.ts";
 import { message, textMessage } from "./messages/model.ts";
 import { parseCommand, USAGE, COORDINATOR_ONLY, type Command, type ParseError, type UsageKey } from "./commands/parse.ts";
@@ -36,6 +36,8 @@ export interface CoreOptions {
   defaultLanguage?: Lang;
   /** called after messages were put in the outbox, so the courier can deliver them at once */
   onEnqueue?: () => void;
+  /** told of every command, press and vote (metrics); never who, never what was answered */
+  onEvent?: (event: CoreEvent) => void;
 }
 
 /** Large rounds open and close in one transaction each: give them room, the work inside is linear. */
@@ -97,6 +99,7 @@ export class Partnerpuls {
   private readonly defaultLanguage: Lang;
 
   private readonly onEnqueue: () => void;
+  private readonly onEvent: (event: CoreEvent) => void;
   private readonly workspaces = new Map<string, NonNullable<Awaited<ReturnType<Db["workspace"]["findUnique"]>>>>();
 
   constructor(
@@ -104,6 +107,7 @@ export class Partnerpuls {
     options: CoreOptions = {},
   ) {
     this.onEnqueue = options.onEnqueue ?? (() => {});
+    this.onEvent = options.onEvent ?? (() => {});
     this.now = options.now ?? (() => new Date());
     this.defaultTimeZone = options.defaultTimeZone ?? "Europe/Copenhagen";
     this.defaultLanguage = options.defaultLanguage ?? "en";
@@ -116,11 +120,19 @@ export class Partnerpuls {
   async command(actor: Actor, text: string): Promise<Message> {
     const ctx = await this.context(actor);
     const parsed = parseCommand(text);
-    if (!parsed.ok) return this.parseErrorMessage(ctx.lang, parsed);
+    if (!parsed.ok) {
+      this.onEvent({ kind: "command", name: "unknown", outcome: "malformed" });
+      return this.parseErrorMessage(ctx.lang, parsed);
+    }
     try {
-      return await this.run(ctx, parsed.command);
+      const reply = await this.run(ctx, parsed.command);
+      this.onEvent({ kind: "command", name: parsed.command.name, outcome: "ok" });
+      return reply;
     } catch (e) {
-      if (e instanceof UserError) return this.userErrorMessage(ctx.lang, e);
+      if (e instanceof UserError) {
+        this.onEvent({ kind: "command", name: parsed.command.name, outcome: "refused" });
+        return this.userErrorMessage(ctx.lang, e);
+      }
       throw e;
     }
   }
@@ -129,6 +141,20 @@ export class Partnerpuls {
   async action(actor: Actor, actionId: string, value: string): Promise<Message> {
     const ctx = await this.context(actor);
     try {
+      const reply = await this.press(ctx, actionId, value);
+      this.onEvent({ kind: "press", actionId, outcome: "ok" });
+      return reply;
+    } catch (e) {
+      if (e instanceof UserError) {
+        this.onEvent({ kind: "press", actionId, outcome: "refused" });
+        return this.userErrorMessage(ctx.lang, e);
+      }
+      throw e;
+    }
+  }
+
+  private async press(ctx: Context, actionId: string, value: string): Promise<Message> {
+    {
       let json: unknown;
       try {
         json = JSON.parse(value);
@@ -139,7 +165,9 @@ export class Partnerpuls {
         case "poll.answer": {
           const p = AnswerPayload.safeParse(json);
           if (!p.success) throw new UserError("err.bad-button");
-          return await this.answer(ctx, p.data);
+          const reply = await this.answer(ctx, p.data);
+          this.onEvent({ kind: "vote" });
+          return reply;
         }
         case "poll.section": {
           const p = SectionPayload.safeParse(json);
@@ -181,9 +209,6 @@ export class Partnerpuls {
         default:
           throw new UserError("err.bad-button");
       }
-    } catch (e) {
-      if (e instanceof UserError) return this.userErrorMessage(ctx.lang, e);
-      throw e;
     }
   }
 

@@ -102,3 +102,12 @@ export class PermanentDeliveryError extends Error {
     this.name = "PermanentDeliveryError";
   }
 }
+
+/**
+ * What the core reports as it works, for metrics and logs: which command or button, and how it
+ * ended. Never who asked, never what anyone answered.
+ */
+export type CoreEvent =
+  | { kind: "command"; name: string; outcome: "ok" | "refused" | "malformed" }
+  | { kind: "press"; actionId: string; outcome: "ok" | "refused" }
+  | { kind: "vote" };
