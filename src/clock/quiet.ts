@@ -1,6 +1,6 @@
 // Quiet hours: the bot does not nudge or remind between quietFrom and quietTo (local hours) nor,
 // if asked, at weekends. A time inside them moves to the first minute after them.
-import { zonedTimeToUtc } from "../domain/rounds.ts";
+import { addDays, localParts, zonedTimeToUtc } from "../time/zone.ts";
 
 export interface QuietHours {
   timeZone: string;
@@ -11,15 +11,9 @@ export interface QuietHours {
   quietWeekends: boolean;
 }
 
-function localParts(at: Date, timeZone: string) {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", weekday: "short" }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)!.value;
-  return { year: Number(get("year")), month: Number(get("month")), day: Number(get("day")), hour: Number(get("hour")), minute: Number(get("minute")), weekday: get("weekday") };
-}
-
 export function isQuiet(at: Date, q: QuietHours): boolean {
   const l = localParts(at, q.timeZone);
-  if (q.quietWeekends && (l.weekday === "Sat" || l.weekday === "Sun")) return true;
+  if (q.quietWeekends && (l.weekday === 6 || l.weekday === 0)) return true;
   if (q.quietFrom === q.quietTo) return false;
   const h = l.hour;
   // 18–08 wraps midnight; 12–14 does not.
@@ -31,10 +25,10 @@ export function nextAllowed(at: Date, q: QuietHours): Date {
   if (!isQuiet(at, q)) return at;
   // Walk local days forward from `at`: the candidate is quietTo:00 on that day (or the same day if
   // we are before quietTo). At most 3 steps (Friday evening → Monday morning).
-  const l = localParts(at, q.timeZone);
+  const today = localParts(at, q.timeZone);
   for (let i = 0; i < 8; i++) {
-    const d = new Date(Date.UTC(l.year, l.month - 1, l.day + i));
-    const candidate = zonedTimeToUtc(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), q.quietFrom === q.quietTo ? 0 : q.quietTo, 0, q.timeZone);
+    const d = addDays(today, i);
+    const candidate = zonedTimeToUtc(d.year, d.month, d.day, q.quietFrom === q.quietTo ? 0 : q.quietTo, 0, q.timeZone);
     if (candidate.getTime() > at.getTime() && !isQuiet(candidate, q)) return candidate;
   }
   return at;

@@ -4,6 +4,7 @@ import type { Instrument, Section, Item, Localised } from "../instruments/schema
 import { Instrument as InstrumentSchema } from "../instruments/schema.ts";
 import type { DateSpec } from "../commands/parse.ts";
 import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
+import { addDays, localDate, zonedTimeToUtc } from "../time/zone.ts";
 
 /** The snapshot is the instrument as the round asked it: generated sections materialised. */
 export const Snapshot = InstrumentSchema;
@@ -56,43 +57,20 @@ export function snapshotFor(
   return { ok: true, snapshot: Snapshot.parse({ ...instrument, sections }) };
 }
 
-/** The UTC instant a wall-clock time in an IANA zone stands for (DST-aware, no library). */
-export function zonedTimeToUtc(y: number, m: number, d: number, hh: number, mm: number, timeZone: string): Date {
-  const guess = Date.UTC(y, m - 1, d, hh, mm);
-  const offsetAt = (t: number) => {
-    const parts = new Intl.DateTimeFormat("en-US", {
-      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
-    }).formatToParts(new Date(t));
-    const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-    return Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second")) - t;
-  };
-  let t = guess - offsetAt(guess);
-  t = guess - offsetAt(t); // second pass settles instants near a DST change
-  return new Date(t);
-}
-
-/** Wall-clock date (y, m, d) of an instant in a time zone. */
-export function localDate(at: Date, timeZone: string): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  return { year: get("year"), month: get("month"), day: get("day") };
-}
+// Time-zone arithmetic lives in src/time/zone.ts; these names stay here for their callers.
+export { zonedTimeToUtc, localDate } from "../time/zone.ts";
 
 /** A deadline is the end of the named local day (23:59 in the partnership's zone). */
 export function deadlineFrom(spec: DateSpec, now: Date, timeZone: string): Date {
-  let { year, month, day } = spec.kind === "date" ? spec : localDate(now, timeZone);
-  if (spec.kind === "days") {
-    const d = new Date(Date.UTC(year, month - 1, day + spec.days));
-    [year, month, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
-  }
+  const { year, month, day } = spec.kind === "date" ? spec : addDays(localDate(now, timeZone), spec.days);
   return zonedTimeToUtc(year, month, day, 23, 59, timeZone);
 }
 
 /** A due date is a calendar date: stored at UTC midnight of that date. */
 export function dueDateFrom(spec: DateSpec, now: Date, timeZone: string): Date {
   if (spec.kind === "date") return new Date(Date.UTC(spec.year, spec.month - 1, spec.day));
-  const { year, month, day } = localDate(now, timeZone);
-  return new Date(Date.UTC(year, month - 1, day + spec.days));
+  const { year, month, day } = addDays(localDate(now, timeZone), spec.days);
+  return new Date(Date.UTC(year, month - 1, day));
 }
 
 /** Today's date in a time zone, as the UTC midnight that due dates are stored at. */
