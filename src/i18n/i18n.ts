@@ -84,6 +84,24 @@ export function formatDate(lang: Lang, date: Date, timeZone: string): string {
   });
 }
 
+const localeOf = (lang: Lang) => (lang === "da" ? "da-DK" : "en-GB");
+
+/** A time of day as each language writes it: "09:00" in English, "9.00" in Danish (da-DK's own form). */
+export function formatClock(lang: Lang, hour: number, minute: number): string {
+  return new Intl.DateTimeFormat(localeOf(lang), { hour: lang === "da" ? "numeric" : "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" }).format(Date.UTC(2024, 0, 1, hour, minute));
+}
+
+/** "Monday" / "mandag" (0 = Sunday), from Intl rather than a word list of our own. */
+export function weekdayName(lang: Lang, weekday: number): string {
+  // 7 January 2024 was a Sunday.
+  return new Intl.DateTimeFormat(localeOf(lang), { weekday: "long", timeZone: "UTC" }).format(Date.UTC(2024, 0, 7 + weekday));
+}
+
+/** "January" / "januar" (1 = January). */
+export function monthName(lang: Lang, month: number): string {
+  return new Intl.DateTimeFormat(localeOf(lang), { month: "long", timeZone: "UTC" }).format(Date.UTC(2024, month - 1, 1));
+}
+
 export function hasKey(key: string): key is Key {
   return Object.hasOwn(en, key);
 }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { en } from "../../src/i18n/en.ts";
 import { da } from "../../src/i18n/da.ts";
-import { t, formatDecimal, langFromLocale, type Entry } from "../../src/i18n/i18n.ts";
+import { t, formatDecimal, formatClock, weekdayName, monthName, langFromLocale, type Entry } from "../../src/i18n/i18n.ts";
 import { helpMessage } from "../../src/commands/help.ts";
 
 const placeholders = (e: Entry) => [...new Set([...(typeof e === "string" ? e : `${e.one} ${e.other}`).matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
@@ -19,13 +19,31 @@ describe("the catalogues", () => {
   });
 
   it("has no empty string, and Danish differs from English where words are involved", () => {
-    let same = 0;
+    // The entries that are rightly the same in both languages, by name: any other is an untranslated copy.
+    const SAME = ["role.partner", "sector.region", "ok.setting", "home.title", "rhythm.describe.cron", "page.tabs.label", "page.command.send"];
+    const same: string[] = [];
     for (const key of Object.keys(en) as (keyof typeof en)[]) {
       const d = da[key];
       expect(typeof d === "string" ? d : d.one + d.other, key).not.toBe("");
-      if (JSON.stringify(d) === JSON.stringify(en[key])) same++;
+      if (JSON.stringify(d) === JSON.stringify(en[key])) same.push(key);
     }
-    expect(same).toBeLessThan(5); // e.g. "{setting}: {value}", "Partnerpuls", "region", "partner"
+    expect(same.sort()).toEqual([...SAME].sort());
+  });
+
+  it("writes times, weekdays and months as each language does (Intl)", () => {
+    expect(formatClock("en", 9, 0)).toBe("09:00");
+    expect(formatClock("da", 9, 0)).toBe("9.00");
+    expect(formatClock("da", 15, 30)).toBe("15.30");
+    expect([0, 1, 6].map((d) => weekdayName("en", d))).toEqual(["Sunday", "Monday", "Saturday"]);
+    expect([0, 1, 6].map((d) => weekdayName("da", d))).toEqual(["søndag", "mandag", "lørdag"]);
+    expect([1, 10].map((m) => monthName("da", m))).toEqual(["januar", "oktober"]);
+    expect(monthName("en", 4)).toBe("April");
+  });
+
+  it("holds the rhythm texts and the playground page's words in both languages", () => {
+    const keys = Object.keys(en);
+    for (const prefix of ["rhythm.error.", "rhythm.describe.", "rhythm.nth.", "rhythm.field.", "page."]) expect(keys.some((k) => k.startsWith(prefix)), prefix).toBe(true);
+    expect(t("da", "rhythm.describe.weekly", { weekday: weekdayName("da", 1), time: formatClock("da", 9, 30) })).toBe("hver mandag kl. 9.30");
   });
 
   it("chooses plural forms", () => {
