@@ -216,12 +216,6 @@ export const Command = z.discriminatedUnion("name", [
 export type Command = z.infer<typeof Command>;
 export type CommandName = Command["name"];
 
-/** Commands that change a partnership: only its coordinators may run them. */
-export const COORDINATOR_ONLY = new Set<CommandName>([
-  "purpose.add", "org.add", "member.add", "member.remove", "member.erase", "checkin.start", "checkin.close",
-  "remind", "digest", "action.add", "set", "export.csv", "schedule.set", "schedule.stop", "meeting.add", "meeting.send",
-]);
-
 export type UsageKey =
   | "help" | "partnership.create" | "partnership.list" | "purpose.add" | "org.add" | "member.add" | "member.remove" | "member.erase"
   | "checkin.start" | "checkin.close" | "status" | "remind" | "digest" | "action.add" | "action.list" | "action.done"

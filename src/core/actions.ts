@@ -1,0 +1,166 @@
+// Follow-up actions: agreements with an owner and a due date, their reminders, done and postponed.
+import type { Message } from "../messages/model.ts";
+import { message, textMessage } from "../messages/model.ts";
+import { type Command } from "../commands/parse.ts";
+import { t, formatDate, type Lang } from "../i18n/i18n.ts";
+import { dueDateFrom, isOverdue, todayIn, zonedTimeToUtc } from "../domain/rounds.ts";
+import { mayChangeAction } from "../policy.ts";
+import { z } from "zod";
+import { enqueueDeliveries } from "../outbox/courier.ts";
+import { JobQueue, type NewJob } from "../jobs/queue.ts";
+import { nextAllowed, isQuiet } from "../clock/quiet.ts";
+import type { JobOutcome } from "../clock/clock.ts";
+import type { ClaimedJob } from "../jobs/queue.ts";
+import { REFUSAL_KEY, quietOf, UserError, type PartnershipRow, type Context, type CoreContext } from "./context.ts";
+
+export class Actions {
+  constructor(readonly c: CoreContext) {}
+
+  actionLine(lang: Lang, a: { number: number; text: string; dueDate: Date | null; status: string; sourceMeeting: string | null }, owner: string | null, now: Date, timeZone: string): string {
+    const due = a.dueDate ? t(lang, "action.due", { date: formatDate(lang, a.dueDate, "UTC") }) : t(lang, "action.no-due");
+    const overdue = a.status === "open" && isOverdue(a.dueDate, now, timeZone) ? ` — *${t(lang, "action.overdue")}*` : "";
+    const done = a.status === "done" ? ` ✓ ${t(lang, "action.done")}` : "";
+    return `#${a.number} ${a.text} — ${owner ?? ""}${owner ? ", " : ""}${due}${overdue}${done}${a.sourceMeeting ? ` (${a.sourceMeeting})` : ""}`;
+  }
+
+
+  async addAction(ctx: Context, p: PartnershipRow, cmd: Extract<Command, { name: "action.add" }>): Promise<Message> {
+    let ownerId: string | null = null;
+    if (cmd.ownerId) {
+      const m = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, person: { platformUserId: cmd.ownerId } } });
+      if (!m) throw new UserError("err.owner-not-member", { person: this.c.mention(cmd.ownerId), partnership: p.name }, "member.add");
+      ownerId = m.id;
+    }
+    const dueDate = cmd.due ? dueDateFrom(cmd.due, this.c.now(), p.timeZone) : null;
+    // meeting=3 links the agreement to meeting #3 (sent with `meeting send 3`); other text is a label.
+    const meetingNo = cmd.meeting && /^#?\d{1,6}$/.test(cmd.meeting) ? Number(cmd.meeting.replace("#", "")) : null;
+    const meeting = meetingNo ? await this.c.db.meeting.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: meetingNo } }) : null;
+    if (meetingNo && !meeting) throw new UserError("err.no-such-meeting", { number: meetingNo }, "meeting");
+    const action = await this.c.db.$transaction(async (tx) => {
+      await this.c.lockPartnership(tx, p.id);
+      const last = await tx.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
+      const action = await tx.action.create({
+        data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, text: cmd.text, ownerId, dueDate, sourceMeeting: meeting ? meeting.title : (cmd.meeting ?? null), meetingId: meeting?.id ?? null },
+      });
+      await JobQueue.enqueue(tx, this.reminderJobs(p, action));
+      return action;
+    });
+    return textMessage(t(ctx.lang, "ok.action-added", { number: action.number, text: action.text }) + (cmd.ownerId ? ` ${this.c.mention(cmd.ownerId)}` : ""));
+  }
+
+
+  async listActions(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const now = this.c.now();
+    const actions = await this.c.db.action.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, include: { owner: { include: { person: true } } }, orderBy: [{ status: "desc" }, { dueDate: "asc" }, { number: "asc" }] });
+    const blocks: Parameters<typeof message>[1] = [{ type: "header", text: t(ctx.lang, "list.actions", { partnership: p.name }) }];
+    if (actions.length === 0) blocks.push({ type: "text", text: t(ctx.lang, "list.no-actions") });
+    for (const a of actions) {
+      blocks.push({ type: "text", text: this.actionLine(ctx.lang, a, a.owner ? this.c.personLabel(a.owner.person) : null, now, p.timeZone) });
+      if (a.status === "open") blocks.push({ type: "buttons", buttons: [{ label: t(ctx.lang, "action.mark-done", { number: a.number }), actionId: "action.done", value: JSON.stringify({ a: a.id }) }] });
+    }
+    return message(t(ctx.lang, "list.actions", { partnership: p.name }), blocks);
+  }
+
+
+  async completeAction(ctx: Context, p: PartnershipRow, number: number): Promise<Message> {
+    const action = await this.c.db.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number }, include: { owner: true } });
+    if (!action) throw new UserError("err.no-such-action", { number }, "action.list");
+    const membership = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id } });
+    const allowed = mayChangeAction(membership, action.owner?.personId === ctx.person.id);
+    if (!allowed.ok) throw new UserError(REFUSAL_KEY[allowed.reason], { partnership: p.name });
+    if (action.status === "done") return textMessage(t(ctx.lang, "ok.action-already-done", { number }));
+    await this.c.db.action.update({ where: { id: action.id }, data: { status: "done", completedAt: this.c.now() } });
+    return textMessage(t(ctx.lang, "ok.action-done", { number, text: action.text }));
+  }
+
+  // Every future action is a Job row (src/jobs/queue.ts); the Clock (src/clock/clock.ts) claims
+  // due ones on every instance and asks these handlers what to do. A handler reads, decides, and
+  // returns its writes as an effect that commits with the job's completion: exactly once.
+
+
+  /** Reminders for an action's owner: two days before, on the day, then weekly while overdue (09:00 local). */
+  reminderJobs(p: PartnershipRow, a: { id: string; workspaceId: string; ownerId: string | null; dueDate: Date | null }): NewJob[] {
+    if (!a.ownerId || !a.dueDate) return [];
+    const due = a.dueDate.toISOString().slice(0, 10);
+    const at = (days: number) => {
+      const d = new Date(a.dueDate!.getTime() + days * 86_400_000);
+      return nextAllowed(zonedTimeToUtc(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), 9, 0, p.timeZone), quietOf(p));
+    };
+    const now = this.c.now();
+    const job = (kind: "before" | "due" | "overdue", days: number, week = 0): NewJob => ({
+      workspaceId: a.workspaceId, kind: "action.remind", dueAt: at(days), dedupeKey: `action:${a.id}:${due}:${kind}${week ? `:${week}` : ""}`, payload: { actionId: a.id, due, kind, week },
+    });
+    // A reminder whose moment has passed when the action is recorded would only be noise.
+    return [job("before", -2), job("due", 0), job("overdue", 7, 1)].filter((j) => j.dueAt > now);
+  }
+
+
+  async runActionReminder(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const pl = z.object({ actionId: z.string(), due: z.string(), kind: z.enum(["before", "due", "overdue"]), week: z.number().int() }).parse(job.payload);
+    const a = await this.c.db.action.findFirst({ where: { id: pl.actionId, workspaceId: job.workspaceId }, include: { partnership: { include: { workspace: true } }, owner: { include: { person: true } } } });
+    if (!a) return { status: "skipped", note: "action deleted" };
+    if (a.status !== "open") return { status: "skipped", note: "done already" };
+    if (!a.owner || a.owner.removedAt) return { status: "skipped", note: "no owner" };
+    if (a.dueDate?.toISOString().slice(0, 10) !== pl.due) return { status: "skipped", note: "due date changed" };
+    const p = a.partnership;
+    // After downtime, an early reminder whose day has passed gives way to the later ones.
+    const today = todayIn(p.timeZone, now).toISOString().slice(0, 10);
+    if (pl.kind === "before" && today >= pl.due) return { status: "skipped", note: "stale: the due date has come" };
+    if (pl.kind === "due" && today > pl.due) return { status: "skipped", note: "stale: the due date has passed" };
+    if (isQuiet(now, quietOf(p))) return { status: "later", at: nextAllowed(now, quietOf(p)), note: "quiet hours" };
+    const lang = this.c.langOfPerson(a.owner.person, p);
+    const date = formatDate(lang, a.dueDate, "UTC");
+    const text = t(lang, pl.kind === "before" ? "action.reminder-before" : pl.kind === "due" ? "action.reminder-due" : "action.reminder-overdue", { number: a.number, text: a.text, date });
+    const msg = message(text, [
+      { type: "header", text: p.name },
+      { type: "text", text },
+      { type: "buttons", buttons: [
+        { label: t(lang, "action.mark-done", { number: a.number }), actionId: "action.done", value: JSON.stringify({ a: a.id }), style: "primary" },
+        { label: t(lang, "action.postpone", { n: 7 }), actionId: "action.postpone", value: JSON.stringify({ a: a.id, d: 7 }) },
+        { label: t(lang, "action.postpone", { n: 14 }), actionId: "action.postpone", value: JSON.stringify({ a: a.id, d: 14 }) },
+      ] },
+    ]);
+    const ws = this.c.wsRefOf(p.workspace);
+    // While overdue: again a week after this one (from its planned time, so catch-up does not drift).
+    const next: NewJob[] = pl.kind === "overdue"
+      ? [{ workspaceId: a.workspaceId, kind: "action.remind", dueAt: nextAllowed(new Date(Math.max(job.dueAt.getTime(), now.getTime() - 86_400_000) + 7 * 86_400_000), quietOf(p)), dedupeKey: `action:${a.id}:${pl.due}:overdue:${pl.week + 1}`, payload: { ...pl, week: pl.week + 1 } }]
+      : [];
+    return {
+      status: "done",
+      effect: async (tx) => {
+        await enqueueDeliveries(tx, [{ workspaceId: a.workspaceId, workspace: ws, to: { kind: "user", userId: a.owner!.person.platformUserId }, message: msg, dedupeKey: `remind:${job.id}` }]);
+        await JobQueue.enqueue(tx, next);
+      },
+    };
+  }
+
+
+  /** The owner (or a coordinator) moves the due date on from the reminder itself; coordinators are told. */
+  async postponeAction(ctx: Context, actionId: string, days: number): Promise<Message> {
+    const a = await this.c.db.action.findFirst({ where: { id: actionId, workspaceId: ctx.workspaceId }, include: { owner: { include: { person: true } }, partnership: { include: { workspace: true } } } });
+    if (!a) throw new UserError("err.bad-button");
+    const p = a.partnership;
+    const membership = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id } });
+    const allowed = mayChangeAction(membership, a.owner?.personId === ctx.person.id);
+    if (!allowed.ok) throw new UserError(REFUSAL_KEY[allowed.reason], { partnership: p.name });
+    const lang = this.c.langFor(ctx, p);
+    if (a.status === "done") return textMessage(t(lang, "ok.action-already-done", { number: a.number }));
+    const today = todayIn(p.timeZone, this.c.now());
+    const from = a.dueDate && a.dueDate > today ? a.dueDate : today;
+    const dueDate = new Date(from.getTime() + days * 86_400_000);
+    const coordinators = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" }, personId: { not: ctx.person.id } }, include: { person: true } });
+    const ws = this.c.wsRefOf(p.workspace);
+    await this.c.db.$transaction(async (tx) => {
+      const updated = await tx.action.update({ where: { id: a.id }, data: { dueDate } });
+      await JobQueue.enqueue(tx, this.reminderJobs(p, updated));
+      await enqueueDeliveries(tx, coordinators.map((c) => {
+        const cl = this.c.langOfPerson(c.person, p);
+        return { workspaceId: a.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(t(cl, "action.postponed-notice", { person: this.c.personLabel(ctx.person), number: a.number, text: a.text, date: formatDate(cl, dueDate, "UTC") })), dedupeKey: `postponed:${a.id}:${dueDate.toISOString().slice(0, 10)}:${c.id}` };
+      }));
+    });
+    this.c.onEnqueue();
+    return textMessage(t(lang, "ok.action-postponed", { number: a.number, date: formatDate(lang, dueDate, "UTC") }));
+  }
+
+
+}

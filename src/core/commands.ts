@@ -1,0 +1,182 @@
+// Commands and button presses in: who may run what, and which room handles it.
+import type { Actor } from "../ports.ts";
+import type { Message } from "../messages/model.ts";
+import { message, textMessage } from "../messages/model.ts";
+import { parseCommand, type Command } from "../commands/parse.ts";
+import { t, type Key } from "../i18n/i18n.ts";
+import { mayRunCommand } from "../policy.ts";
+import { listMessage } from "../messages/build.ts";
+import { helpMessage } from "../commands/help.ts";
+import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, PostponePayload, type Context, type CoreContext, type PartnershipRow, type MembershipRow } from "./context.ts";
+
+export class Commands {
+  constructor(readonly c: CoreContext) {}
+
+  /** A command typed by a person. The reply is for them alone (ephemeral where the platform can). */
+  async command(actor: Actor, text: string): Promise<Message> {
+    const ctx = await this.c.context(actor);
+    const parsed = parseCommand(text);
+    if (!parsed.ok) {
+      this.c.onEvent({ kind: "command", name: "unknown", outcome: "malformed" });
+      return this.c.parseErrorMessage(ctx.lang, parsed);
+    }
+    try {
+      const reply = await this.run(ctx, parsed.command);
+      this.c.onEvent({ kind: "command", name: parsed.command.name, outcome: "ok" });
+      return reply;
+    } catch (e) {
+      if (e instanceof UserError) {
+        this.c.onEvent({ kind: "command", name: parsed.command.name, outcome: "refused" });
+        return this.c.userErrorMessage(ctx.lang, e);
+      }
+      throw e;
+    }
+  }
+
+
+  /** A button press. Returns the message that replaces the one pressed, or a short reply. */
+  async action(actor: Actor, actionId: string, value: string): Promise<Message> {
+    const ctx = await this.c.context(actor);
+    try {
+      const reply = await this.press(ctx, actionId, value);
+      this.c.onEvent({ kind: "press", actionId, outcome: "ok" });
+      return reply;
+    } catch (e) {
+      if (e instanceof UserError) {
+        this.c.onEvent({ kind: "press", actionId, outcome: "refused" });
+        return this.c.userErrorMessage(ctx.lang, e);
+      }
+      throw e;
+    }
+  }
+
+
+  async press(ctx: Context, actionId: string, value: string): Promise<Message> {
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      throw new UserError("err.bad-button");
+    }
+    switch (actionId) {
+      case "poll.answer": {
+        const p = AnswerPayload.safeParse(json);
+        if (!p.success) throw new UserError("err.bad-button");
+        const reply = await this.c.polls.answer(ctx, p.data);
+        this.c.onEvent({ kind: "vote" });
+        return reply;
+      }
+      case "poll.section": {
+        const p = SectionPayload.safeParse(json);
+        if (!p.success) throw new UserError("err.bad-button");
+        return await this.c.polls.pollFor(ctx, p.data.r, p.data.s);
+      }
+      case "poll.open": {
+        const p = RoundPayload.safeParse(json);
+        if (!p.success) throw new UserError("err.bad-button");
+        return await this.c.polls.pollFor(ctx, p.data.r, undefined);
+      }
+      case "action.done": {
+        const p = ActionPayload.safeParse(json);
+        if (!p.success) throw new UserError("err.bad-button");
+        const action = await this.c.db.action.findFirst({ where: { id: p.data.a, workspaceId: ctx.workspaceId } });
+        if (!action) throw new UserError("err.bad-button");
+        const partnership = await this.c.partnershipById(ctx, action.partnershipId);
+        return await this.c.actions.completeAction(ctx, partnership, action.number);
+      }
+      case "action.postpone": {
+        const p = PostponePayload.safeParse(json);
+        if (!p.success) throw new UserError("err.bad-button");
+        return await this.c.actions.postponeAction(ctx, p.data.a, p.data.d);
+      }
+      case "poll.snooze": {
+        const p = RoundPayload.safeParse(json);
+        if (!p.success) throw new UserError("err.bad-button");
+        return await this.c.polls.snooze(ctx, p.data.r);
+      }
+      case "nudge.optout": {
+        const p = RoundPayload.safeParse(json);
+        if (!p.success) throw new UserError("err.bad-button");
+        await this.c.polls.invitedMembership(ctx, p.data.r); // a removed member's press changes nothing
+        await this.c.polls.setNudges(ctx, false);
+        return await this.c.polls.pollFor(ctx, p.data.r, undefined, t(ctx.lang, "ok.nudges-off"));
+      }
+      case "help.topic":
+        return helpMessage(ctx.lang, typeof json === "object" && json && "topic" in json ? String((json as { topic: unknown }).topic) : undefined);
+      default:
+        throw new UserError("err.bad-button");
+    }
+  }
+
+
+  /** Runs a parsed command: the registry says who may, and which room does it. */
+  async run(ctx: Context, cmd: Command): Promise<Message> {
+    const entry = REGISTRY[cmd.name] as Entry<Command>;
+    if (entry.who === "anyone") return entry.run(this.c, ctx, cmd, null);
+    const named = "partnership" in cmd ? cmd.partnership : undefined;
+    const { partnership, membership } = await this.c.selectPartnership(ctx, named);
+    const allowed = mayRunCommand(membership, entry.who === "coordinator");
+    if (!allowed.ok || !membership) throw new UserError(allowed.ok || allowed.reason !== "coordinator-only" ? "err.not-member" : "err.coordinator-only", { partnership: partnership.name });
+    return entry.run(this.c, { ...ctx, lang: this.c.langFor(ctx, partnership) }, cmd, { partnership, membership });
+  }
+
+
+}
+
+/** Who may run a command: anyone (it is about themselves), a partnership's members, or its coordinators. */
+export type Who = "anyone" | "member" | "coordinator";
+type In = { partnership: PartnershipRow; membership: MembershipRow } | null;
+interface Entry<C extends Command> {
+  who: Who;
+  run(c: CoreContext, ctx: Context, cmd: C, where: In): Promise<Message>;
+}
+/** Partnership commands run with the partnership and the runner's membership (checked by `who`). */
+const inP = <C extends Command>(who: "member" | "coordinator", run: (c: CoreContext, ctx: Context, cmd: C, p: PartnershipRow, m: MembershipRow) => Promise<Message>): Entry<C> => ({
+  who,
+  run: (c, ctx, cmd, where) => run(c, ctx, cmd, where!.partnership, where!.membership),
+});
+const mine = <C extends Command>(run: (c: CoreContext, ctx: Context, cmd: C) => Promise<Message>): Entry<C> => ({ who: "anyone", run: (c, ctx, cmd) => run(c, ctx, cmd) });
+
+/** Every command, who may run it, and the room that does it. */
+export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: N }>> } = {
+  help: mine(async (_c, ctx, cmd) => helpMessage(ctx.lang, cmd.topic)),
+  "partnership.create": mine((c, ctx, cmd) => c.partnerships.createPartnership(ctx, cmd)),
+  "partnership.list": mine((c, ctx) => c.partnerships.listPartnerships(ctx)),
+  language: mine(async (c, ctx, cmd) => {
+    await c.store(ctx);
+    await c.db.person.update({ where: { id: ctx.person.id }, data: { language: cmd.value } });
+    return textMessage(t(cmd.value, "ok.language", { lang: t(cmd.value, `lang.${cmd.value}`) }));
+  }),
+  "mydata.export": mine((c, ctx) => c.dataRights.exportMyData(ctx)),
+  "mydata.erase": mine((c, ctx, cmd) => c.dataRights.eraseMyData(ctx, cmd.confirmed)),
+  "instrument.list": mine((c, ctx) => c.instruments.listInstruments(ctx)),
+  "instrument.add": mine((c, ctx, cmd) => c.instruments.addInstrument(ctx, cmd.json)),
+  nudges: mine(async (c, ctx, cmd) => {
+    await c.polls.setNudges(ctx, cmd.on);
+    return textMessage(t(ctx.lang, cmd.on ? "ok.nudges-on" : "ok.nudges-off"));
+  }),
+  "purpose.add": inP("coordinator", (c, ctx, cmd, p) => c.partnerships.addPurpose(ctx, p, cmd.text)),
+  "purpose.list": inP("member", async (_c, ctx, _cmd, p) => listMessage(t(ctx.lang, "list.purposes", { partnership: p.name }), p.purposes.map((x, i) => `${i + 1}. ${x}`), t(ctx.lang, "list.no-purposes"))),
+  "org.add": inP("coordinator", (c, ctx, cmd, p) => c.partnerships.addOrganisation(ctx, p, cmd.title, cmd.sector)),
+  "org.list": inP("member", (c, ctx, _cmd, p) => c.partnerships.listOrganisations(ctx, p)),
+  "member.add": inP("coordinator", (c, ctx, cmd, p) => c.partnerships.addMember(ctx, p, cmd.userId, cmd.org, cmd.roles)),
+  "member.remove": inP("coordinator", (c, ctx, cmd, p) => c.partnerships.removeMember(ctx, p, cmd.userId)),
+  "member.list": inP("member", (c, ctx, _cmd, p) => c.partnerships.listMembers(ctx, p)),
+  "member.erase": inP("coordinator", (c, ctx, cmd, p) => c.dataRights.eraseMember(ctx, p, cmd.userId, cmd.confirmed)),
+  "checkin.start": inP("coordinator", (c, ctx, cmd, p) => c.rounds.startRound(ctx, p, cmd)),
+  "checkin.close": inP("coordinator", (c, ctx, _cmd, p) => c.rounds.closeRound(ctx, p)),
+  status: inP("member", (c, ctx, _cmd, p, m) => c.rounds.status(ctx, p, m)),
+  remind: inP("coordinator", (c, ctx, _cmd, p) => c.rounds.remind(ctx, p)),
+  digest: inP("coordinator", (c, ctx, _cmd, p) => c.digests.postDigest(ctx, p)),
+  "action.add": inP("coordinator", (c, ctx, cmd, p) => c.actions.addAction(ctx, p, cmd)),
+  "action.list": inP("member", (c, ctx, _cmd, p) => c.actions.listActions(ctx, p)),
+  "action.done": inP("member", (c, ctx, cmd, p) => c.actions.completeAction(ctx, p, cmd.number)),
+  set: inP("coordinator", (c, ctx, cmd, p) => c.partnerships.changeSetting(ctx, p, cmd.setting)),
+  "export.csv": inP("coordinator", (c, ctx, _cmd, p) => c.digests.exportCsv(ctx, p)),
+  "schedule.set": inP("coordinator", (c, ctx, cmd, p) => c.schedules.setSchedule(ctx, p, cmd)),
+  "schedule.list": inP("member", (c, ctx, _cmd, p) => c.schedules.listSchedules(ctx, p)),
+  "schedule.stop": inP("coordinator", (c, ctx, cmd, p) => c.schedules.stopSchedule(ctx, p, cmd.kind)),
+  "meeting.add": inP("coordinator", (c, ctx, cmd, p) => c.meetings.addMeeting(ctx, p, cmd)),
+  "meeting.list": inP("member", (c, ctx, _cmd, p) => c.meetings.listMeetings(ctx, p)),
+  "meeting.send": inP("coordinator", (c, ctx, cmd, p) => c.meetings.sendAgreements(ctx, p, cmd.number)),
+};

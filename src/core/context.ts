@@ -1,0 +1,301 @@
+// The context every room of the core shares: the database, the clock, the defaults, and the
+// helpers that turn a request into a person, a partnership and a language.
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Actor, CoreEvent, WorkspaceRef } from "../ports.ts";
+import type { Message } from "../messages/model.ts";
+import { message } from "../messages/model.ts";
+import { USAGE, type ParseError, type UsageKey } from "../commands/parse.ts";
+import { t, langFromLocale, isLang, hasKey, listOf, type Lang, type Key } from "../i18n/i18n.ts";
+import { RoundResults, personLabel } from "../results/digest.ts";
+import { type Refusal } from "../policy.ts";
+import { z } from "zod";
+import { nameKey } from "../domain/names.ts";
+import { randomUUID } from "node:crypto";
+import { type QuietHours } from "../clock/quiet.ts";
+import type { Partnerships, Rounds, Polls, Digests, Actions, Schedules, Meetings, DataRights, Instruments, Home, Commands } from "./rooms.ts";
+
+export type Db = PrismaClient;
+export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+export interface CoreOptions {
+  now?: () => Date;
+  defaultTimeZone?: string;
+  defaultLanguage?: Lang;
+  /** called after messages were put in the outbox, so the courier can deliver them at once */
+  onEnqueue?: () => void;
+  /** told of every command, press and vote (metrics); never who, never what was answered */
+  onEvent?: (event: CoreEvent) => void;
+}
+
+/** Large rounds open and close in one transaction each: give them room, the work inside is linear. */
+export const LONG_TRANSACTION = { maxWait: 60_000, timeout: 120_000 };
+
+/** The message a refused request gets. */
+export const REFUSAL_KEY: Record<Refusal, Key> = {
+  "not-member": "err.not-invited",
+  "no-longer-member": "err.no-longer-member",
+  "coordinator-only": "err.coordinator-only-any",
+  "coordinator-or-owner": "err.coordinator-or-owner",
+};
+
+export function quietOf(p: { timeZone: string; quietFrom: number; quietTo: number; quietWeekends: boolean }): QuietHours {
+  return { timeZone: p.timeZone, quietFrom: p.quietFrom, quietTo: p.quietTo, quietWeekends: p.quietWeekends };
+}
+
+export type DigestTrigger = "round-closed" | "schedule" | "on-demand";
+/** Where a digest went: the home channel, or this many people by DM. */
+export type DigestTarget = { channel: string } | { people: number };
+
+/** A reply that went wrong for a reason the user can fix: shown to them, nothing changed. */
+export class UserError extends Error {
+  constructor(readonly key: Key, readonly params: Record<string, string | number> = {}, readonly usage?: UsageKey) {
+    super(key);
+  }
+}
+
+export const AnswerPayload = z.object({
+  r: z.string().uuid(),
+  i: z.string().min(1).max(80),
+  v: z.number().int().min(1).max(10).optional(),
+  c: z.string().min(1).max(64).optional(),
+});
+export const SectionPayload = z.object({ r: z.string().uuid(), s: z.string().min(1).max(80) });
+export const RoundPayload = z.object({ r: z.string().uuid() });
+export const ActionPayload = z.object({ a: z.string().uuid() });
+export const PostponePayload = z.object({ a: z.string().uuid(), d: z.number().int().min(1).max(60) });
+
+export type PartnershipRow = NonNullable<Awaited<ReturnType<Db["partnership"]["findFirst"]>>>;
+export type PersonRow = NonNullable<Awaited<ReturnType<Db["person"]["findFirst"]>>>;
+export type MembershipRow = NonNullable<Awaited<ReturnType<Db["membership"]["findFirst"]>>>;
+export type RoundRow = NonNullable<Awaited<ReturnType<Db["round"]["findFirst"]>>>;
+export type RoundWithPartnership = RoundRow & { partnership: PartnershipRow };
+
+export interface Context {
+  actor: Actor;
+  workspaceId: string;
+  person: PersonRow;
+  /** false until the workspace and person are stored: reading commands store nothing */
+  stored: boolean;
+  lang: Lang;
+}
+
+
+export class CoreContext {
+  readonly results: RoundResults;
+  readonly now: () => Date;
+  readonly defaultTimeZone: string;
+  readonly defaultLanguage: Lang;
+
+  readonly onEnqueue: () => void;
+  readonly onEvent: (event: CoreEvent) => void;
+  readonly workspaces = new Map<string, NonNullable<Awaited<ReturnType<Db["workspace"]["findUnique"]>>>>();
+
+  partnerships!: Partnerships;
+  rounds!: Rounds;
+  polls!: Polls;
+  digests!: Digests;
+  actions!: Actions;
+  schedules!: Schedules;
+  meetings!: Meetings;
+  dataRights!: DataRights;
+  instruments!: Instruments;
+  home!: Home;
+  commands!: Commands;
+
+  constructor(
+    readonly db: Db,
+    options: CoreOptions = {},
+  ) {
+    this.onEnqueue = options.onEnqueue ?? (() => {});
+    this.onEvent = options.onEvent ?? (() => {});
+    this.now = options.now ?? (() => new Date());
+    this.defaultTimeZone = options.defaultTimeZone ?? "Europe/Copenhagen";
+    this.defaultLanguage = options.defaultLanguage ?? "en";
+    this.results = new RoundResults(db, this.now);
+  }
+
+  /**
+   * Who is asking. A person the bot has not met yet (and their workspace) is not stored until a
+   * command needs it: asking for help, or mistyping, leaves no trace in the database. Until then
+   * the ids are fresh UUIDs that match no row, so every query simply finds nothing.
+   */
+  async context(actor: Actor): Promise<Context> {
+    const ws = actor.workspace;
+    const workspace = await this.workspaceOf(ws);
+    let person = workspace ? await this.db.person.findUnique({ where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } } }) : null;
+    if (person && actor.displayName && actor.displayName !== person.displayName)
+      person = await this.db.person.update({ where: { id: person.id }, data: { displayName: actor.displayName } });
+    const workspaceId = workspace?.id ?? randomUUID();
+    const stored = person !== null;
+    person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, timeZone: null, nudgesOff: false, createdAt: this.now() };
+    const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
+    return { actor, workspaceId, person, stored, lang };
+  }
+
+
+  /** A workspace's row; its id never changes, so it is looked up once per process. */
+  async workspaceOf(ws: WorkspaceRef) {
+    const key = `${ws.platform}:${ws.externalId}`;
+    const known = this.workspaces.get(key);
+    if (known) return known;
+    const row = await this.db.workspace.findUnique({ where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } } });
+    if (row) {
+      if (this.workspaces.size > 10_000) this.workspaces.clear();
+      this.workspaces.set(key, row);
+    }
+    return row;
+  }
+
+
+  /** Stores the workspace and the person behind a context, the first time a command needs them. */
+  async store(ctx: Context): Promise<void> {
+    if (ctx.stored) return;
+    const ws = ctx.actor.workspace;
+    const workspace = await this.db.workspace.upsert({
+      where: { platform_externalId: { platform: ws.platform, externalId: ws.externalId } },
+      create: { platform: ws.platform, externalId: ws.externalId, name: ws.name ?? "" },
+      update: {},
+    });
+    ctx.person = await this.db.person.upsert({
+      where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: ctx.actor.userId } },
+      create: { workspaceId: workspace.id, platformUserId: ctx.actor.userId, displayName: ctx.actor.displayName ?? "" },
+      update: {},
+    });
+    ctx.workspaceId = workspace.id;
+    ctx.stored = true;
+  }
+
+
+  /** The person's own choice first, then the partnership's language. */
+  langFor(ctx: Context, p: { language: string }): Lang {
+    if (isLang(ctx.person.language)) return ctx.person.language;
+    return isLang(p.language) ? p.language : ctx.lang;
+  }
+
+
+  /** A person's language: their own choice, else their partnership's. */
+  langOfPerson(person: { language: string | null }, p: { language: string }): Lang {
+    return (isLang(person.language) ? person.language : null) ?? (isLang(p.language) ? p.language : this.defaultLanguage);
+  }
+
+
+  async partnershipById(ctx: Context, id: string): Promise<PartnershipRow> {
+    const p = await this.db.partnership.findFirst({ where: { id, workspaceId: ctx.workspaceId } });
+    if (!p) throw new UserError("err.bad-button");
+    return p;
+  }
+
+
+  /** By name, by the channel the command came from, or the person's only partnership. */
+  async selectPartnership(ctx: Context, name: string | undefined): Promise<{ partnership: PartnershipRow; membership: MembershipRow | null }> {
+    const mine = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
+    let partnership: PartnershipRow | null = null;
+    if (name !== undefined) {
+      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, nameKey: nameKey(name) } });
+      if (!partnership) throw new UserError("err.unknown-partnership", { name });
+    } else if (ctx.actor.channelId) {
+      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, homeChannel: ctx.actor.channelId } });
+    }
+    if (!partnership) {
+      if (mine.length === 0) throw new UserError("err.no-partnership", {}, "partnership.create");
+      if (mine.length > 1) throw new UserError("err.which-partnership", { names: mine.map((m) => `"${m.partnership.name}"`).join(", ") });
+      partnership = mine[0]!.partnership;
+    }
+    const membership = mine.find((m) => m.partnershipId === partnership.id) ?? null;
+    return { partnership, membership };
+  }
+
+
+  roleList(lang: Lang, roles: string[]): string {
+    return listOf(lang, roles.map((r) => t(lang, `role.${r}` as Key)));
+  }
+
+
+  mention(userId: string): string {
+    return `<@${userId}>`;
+  }
+
+
+  personLabel(person: { displayName: string; platformUserId: string }): string {
+    return personLabel(person);
+  }
+
+
+
+  wsRefOf(w: { platform: string; externalId: string; name: string }): WorkspaceRef {
+    return { platform: w.platform as WorkspaceRef["platform"], externalId: w.externalId, name: w.name };
+  }
+
+
+  /**
+   * Serialises writes that number rows per partnership (rounds, actions) or allow one open round,
+   * across every instance sharing the database: the second writer waits, then reads again.
+   */
+  async lockPartnership(tx: Tx, partnershipId: string): Promise<void> {
+    await tx.$queryRaw`SELECT id FROM "Partnership" WHERE id = ${partnershipId} FOR UPDATE`;
+  }
+
+
+  async openRound(workspaceId: string, partnershipId: string, now: Date) {
+    return this.db.round.findFirst({ where: { workspaceId, partnershipId, closedAt: null, closesAt: { gt: now } }, orderBy: { number: "desc" } });
+  }
+
+
+  openRoundTx(tx: Tx, workspaceId: string, partnershipId: string, now: Date) {
+    return tx.round.findFirst({ where: { workspaceId, partnershipId, closedAt: null, closesAt: { gt: now } } });
+  }
+
+
+  async roundWithPartnership(workspaceId: string, roundId: string) {
+    const round = await this.db.round.findFirst({ where: { id: roundId, workspaceId }, include: { partnership: true } });
+    if (!round) throw new UserError("err.bad-button");
+    return round;
+  }
+
+
+  parseErrorMessage(lang: Lang, e: ParseError): Message {
+    let text: string;
+    switch (e.error) {
+      case "empty":
+        text = t(lang, "parse.empty");
+        break;
+      case "unclosed-quote":
+        text = t(lang, "parse.unclosed-quote");
+        break;
+      case "unknown-command":
+        text = t(lang, "parse.unknown-command", { word: e.word });
+        break;
+      case "missing":
+        text = t(lang, "parse.missing", { what: this.what(lang, e.what) });
+        break;
+      case "invalid":
+        text = t(lang, "parse.invalid", { what: this.what(lang, e.what), value: e.value.slice(0, 60) });
+        break;
+      case "unknown-option":
+        text = t(lang, "parse.unknown-option", { option: e.option.slice(0, 40) });
+        break;
+      case "too-many":
+        text = t(lang, "parse.too-many", { value: e.value.slice(0, 40) });
+        break;
+    }
+    const usage = "usage" in e ? USAGE[e.usage] : null;
+    return this.errorMessage(lang, text, usage);
+  }
+
+
+  what(lang: Lang, what: string): string {
+    const key = `what.${what}`;
+    return t(lang, hasKey(key) ? key : "what.value");
+  }
+
+
+  userErrorMessage(lang: Lang, e: UserError): Message {
+    return this.errorMessage(lang, t(lang, e.key, e.params), e.usage ? USAGE[e.usage] : null);
+  }
+
+
+  errorMessage(lang: Lang, text: string, usage: string | null): Message {
+    const hint = usage ? t(lang, "parse.usage", { usage }) : t(lang, "parse.see-help");
+    return message(`${text} ${hint}`, [{ type: "text", text: `⚠️ ${text}` }, { type: "text", text: hint, muted: true }]);
+  }
+}

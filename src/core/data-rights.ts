@@ -1,0 +1,107 @@
+// Data rights: a person's own export, and erasure that leaves released results as they were.
+import type { Message } from "../messages/model.ts";
+import { message, textMessage } from "../messages/model.ts";
+import { t, type Key } from "../i18n/i18n.ts";
+import { LONG_TRANSACTION, UserError, type PartnershipRow, type PersonRow, type Context, type CoreContext } from "./context.ts";
+
+export class DataRights {
+  constructor(readonly c: CoreContext) {}
+
+  async exportMyData(ctx: Context): Promise<Message> {
+    const memberships = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id }, include: { partnership: true, organisation: true, answers: { include: { round: true } }, ownedActions: true } });
+    const data = {
+      person: { platformUserId: ctx.person.platformUserId, displayName: ctx.person.displayName, language: ctx.person.language, timeZone: ctx.person.timeZone, createdAt: ctx.person.createdAt },
+      memberships: memberships.map((m) => ({
+        partnership: m.partnership.name,
+        organisation: m.organisation?.name ?? null,
+        roles: m.roles,
+        removedAt: m.removedAt,
+        answers: m.answers.map((a) => ({ round: a.round.number, instrument: a.round.instrumentKey, item: a.itemId, rating: a.rating, choice: a.choice, answeredAt: a.answeredAt, updatedAt: a.updatedAt })),
+        actions: m.ownedActions.map((a) => ({ number: a.number, text: a.text, dueDate: a.dueDate, status: a.status })),
+      })),
+    };
+    return message(t(ctx.lang, "ok.mydata-export"), [
+      { type: "text", text: t(ctx.lang, "ok.mydata-export") },
+      { type: "file", filename: "partnerpuls-my-data.json", mimeType: "application/json", content: JSON.stringify(data, null, 2) },
+    ]);
+  }
+
+
+  async eraseMyData(ctx: Context, confirmed: boolean): Promise<Message> {
+    if (!confirmed) return textMessage(t(ctx.lang, "mydata.erase-confirm"));
+    if (!ctx.stored) return textMessage(t(ctx.lang, "ok.mydata-erased"));
+    await this.assertNotLastCoordinator(ctx.workspaceId, ctx.person.id, "err.erase-last-coordinator");
+    await this.eraseIdentity(ctx.workspaceId, ctx.person);
+    return textMessage(t(ctx.lang, "ok.mydata-erased"));
+  }
+
+
+  /** A coordinator erases a member who asked by other means (mail, letter). */
+  async eraseMember(ctx: Context, p: PartnershipRow, userId: string, confirmed: boolean): Promise<Message> {
+    const target = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, person: { platformUserId: userId } }, include: { person: true } });
+    if (!target) throw new UserError("err.not-a-member", { person: this.c.mention(userId), partnership: p.name });
+    if (!confirmed) return textMessage(t(ctx.lang, "member.erase-confirm", { person: this.c.mention(userId), user: userId }));
+    if (target.personId === ctx.person.id) return this.eraseMyData(ctx, true);
+    await this.assertNotLastCoordinator(ctx.workspaceId, target.personId, "err.erase-member-last-coordinator");
+    await this.eraseIdentity(ctx.workspaceId, target.person);
+    return textMessage(t(ctx.lang, "ok.member-erased", { person: userId }));
+  }
+
+
+  async assertNotLastCoordinator(workspaceId: string, personId: string, key: Key): Promise<void> {
+    const coordinatorOf = await this.c.db.membership.findMany({ where: { workspaceId, personId, removedAt: null, roles: { has: "coordinator" } }, include: { partnership: true } });
+    for (const m of coordinatorOf) {
+      const others = await this.c.db.membership.count({ where: { workspaceId, partnershipId: m.partnershipId, removedAt: null, roles: { has: "coordinator" }, id: { not: m.id } } });
+      if (others === 0) throw new UserError(key, { partnership: m.partnership.name });
+    }
+  }
+
+
+  /**
+   * Removes a person's identity everywhere, in one transaction. Answers to closed rounds stay only
+   * as anonymous contributions (no link to anyone), so the releases already made do not change:
+   * every round they answered is released first if it had not been. Answers to open rounds go.
+   * Job and delivery payloads, platform stores and free text that name their user id are cleared.
+   */
+  async eraseIdentity(workspaceId: string, person: PersonRow): Promise<void> {
+    const userId = person.platformUserId;
+    const name = person.displayName.trim();
+    const workspace = await this.c.db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
+    await this.c.db.$transaction(async (tx) => {
+      const memberships = await tx.membership.findMany({ where: { workspaceId, personId: person.id }, select: { id: true } });
+      const ids = memberships.map((m) => m.id);
+      const rounds = await tx.round.findMany({ where: { workspaceId, invitations: { some: { membershipId: { in: ids } } } } });
+      for (const r of rounds) if (r.closedAt) await this.c.results.releaseOf(tx, r);
+      const openIds = rounds.filter((r) => !r.closedAt).map((r) => r.id);
+      if (openIds.length) await tx.answer.deleteMany({ where: { workspaceId, roundId: { in: openIds }, membershipId: { in: ids } } });
+      await tx.answer.updateMany({ where: { workspaceId, membershipId: { in: ids } }, data: { membershipId: null } });
+      // Jobs: pending ones that concern them are dropped; finished ones keep their key, not their content.
+      const invitationIds = (await tx.invitation.findMany({ where: { workspaceId, membershipId: { in: ids } }, select: { id: true } })).map((i) => i.id);
+      const needles = [userId, ...(name.length >= 2 ? [name] : []), ...ids, ...invitationIds];
+      for (const needle of needles) {
+        await tx.$executeRaw`
+          UPDATE "Job" SET payload = '{}'::jsonb, result = NULL, lane = NULL, outcome = 'erased',
+            status = CASE WHEN status IN ('pending', 'running') THEN 'skipped' ELSE status END
+          WHERE "workspaceId" = ${workspaceId}
+            AND (strpos(payload::text, ${needle}) > 0 OR strpos(coalesce(result::text, ''), ${needle}) > 0 OR strpos(coalesce(lane, ''), ${needle}) > 0 OR strpos(coalesce(outcome, ''), ${needle}) > 0)`;
+      }
+      // Mentions of them typed into agreements and meeting titles.
+      const mention = `<@${userId}>`;
+      await tx.$executeRaw`UPDATE "Action" SET text = replace(text, ${mention}, '–'), "sourceMeeting" = replace("sourceMeeting", ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND (strpos(text, ${mention}) > 0 OR strpos(coalesce("sourceMeeting", ''), ${mention}) > 0)`;
+      await tx.$executeRaw`UPDATE "Meeting" SET title = replace(title, ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND strpos(title, ${mention}) > 0`;
+      for (const id of ids) await tx.$executeRaw`UPDATE "Meeting" SET "participantIds" = array_remove("participantIds", ${id}) WHERE "workspaceId" = ${workspaceId}`;
+      // Platform stores: a Teams conversation with them goes; references to channels forget who
+      // last wrote there; a Slack installation they made forgets its installer.
+      if (workspace.platform === "teams") {
+        await tx.$executeRaw`DELETE FROM "TeamsConversation" WHERE "tenantId" = ${workspace.externalId} AND (key = ${`user:${userId}`} OR strpos(reference::text, ${userId}) > 0) AND key NOT LIKE 'channel:%' AND key NOT LIKE 'team:%'`;
+        await tx.$executeRaw`UPDATE "TeamsConversation" SET reference = reference - 'user' WHERE "tenantId" = ${workspace.externalId} AND strpos(reference::text, ${userId}) > 0`;
+      }
+      if (workspace.platform === "slack")
+        await tx.$executeRaw`UPDATE "SlackInstallation" SET installation = jsonb_set(installation, '{user}', '{"id": "erased"}'::jsonb) WHERE "teamId" = ${workspace.externalId} AND strpos(installation->'user'->>'id', ${userId}) > 0`;
+      // Memberships, invitations and downloads go with the person; actions keep no owner.
+      await tx.person.delete({ where: { id: person.id } });
+    }, LONG_TRANSACTION);
+    this.c.workspaces.clear();
+  }
+
+}

@@ -1,0 +1,108 @@
+// Digests and exports: what a steering group is sent, built from each round's release
+// (src/results/).
+import type { WorkspaceRef } from "../ports.ts";
+import type { Message } from "../messages/model.ts";
+import { message, textMessage } from "../messages/model.ts";
+import { t, isLang, type Lang } from "../i18n/i18n.ts";
+import { type Reader } from "../results/digest.ts";
+import { resultsCsv, resultsJson, type ExportRow } from "../exports/results.ts";
+import { randomUUID } from "node:crypto";
+import { enqueueDeliveries, type OutboxItem } from "../outbox/courier.ts";
+import { UserError, type Tx, type PartnershipRow, type Context, type DigestTrigger, type DigestTarget, type CoreContext } from "./context.ts";
+
+export class Digests {
+  constructor(readonly c: CoreContext) {}
+
+  /** The digest of a round (default: the partnership's latest), in the given language. */
+  async digestFor(workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<Message | null> {
+    return (await this.c.results.digestFor(this.c.db, workspaceId, partnershipId, lang, roundId))?.message ?? null;
+  }
+
+
+  /**
+   * Sends the digest to the home channel, or to each steering member (coordinators if there are
+   * none) by DM, and records what it was built from.
+   */
+  async deliverDigest(ws: WorkspaceRef, p: PartnershipRow, roundId: string | undefined, trigger: DigestTrigger): Promise<DigestTarget> {
+    const prepared = await this.prepareDigest(this.c.db, ws, p, roundId, trigger, randomUUID());
+    if (!prepared) throw new UserError("err.no-rounds", {}, "checkin.start");
+    await this.c.db.$transaction((tx) => prepared.write(tx));
+    this.c.onEnqueue();
+    return prepared.target;
+  }
+
+
+  /** Builds a digest (reads only); `write` records it and puts its messages in the outbox. */
+  async prepareDigest(db: Reader, ws: WorkspaceRef, p: PartnershipRow, roundId: string | undefined, trigger: DigestTrigger, digestId: string) {
+    const lang = isLang(p.language) ? p.language : this.c.defaultLanguage;
+    const built = await this.c.results.digestFor(db, p.workspaceId, p.id, lang, roundId);
+    if (!built) return null;
+    const items: OutboxItem[] = [];
+    let target: DigestTarget;
+    if (p.homeChannel) {
+      items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "channel", channelId: p.homeChannel }, message: built.message, dedupeKey: `digest:${digestId}:channel` });
+      target = { channel: p.homeChannel };
+    } else {
+      const steering = await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
+      const recipients = steering.length ? steering : await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
+      const byLang = new Map<Lang, Message>([[lang, built.message]]);
+      for (const m of recipients) {
+        const own = isLang(m.person.language) ? m.person.language : lang;
+        if (!byLang.has(own)) byLang.set(own, (await this.c.results.digestFor(db, p.workspaceId, p.id, own, built.builtFrom.roundId))!.message);
+        const personal = byLang.get(own)!;
+        items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "user", userId: m.person.platformUserId }, message: personal, dedupeKey: `digest:${digestId}:${m.id}` });
+      }
+      target = { people: recipients.length };
+    }
+    return {
+      target,
+      write: async (tx: Tx) => {
+        await tx.digest.create({ data: { id: digestId, workspaceId: p.workspaceId, partnershipId: p.id, roundId: built.builtFrom.roundId, trigger, builtFrom: built.builtFrom as object } });
+        await enqueueDeliveries(tx, items);
+      },
+    };
+  }
+
+
+  digestWhere(lang: Lang, target: DigestTarget): string {
+    return "channel" in target ? t(lang, "ok.digest-posted", { channel: `<#${target.channel}>` }) : t(lang, "ok.digest-sent", { n: target.people });
+  }
+
+
+  async postDigest(ctx: Context, p: PartnershipRow): Promise<Message> {
+    return textMessage(this.digestWhere(ctx.lang, await this.deliverDigest(ctx.actor.workspace, p, undefined, "on-demand")));
+  }
+
+
+
+  /**
+   * Aggregates only, one row per statement per closed round, from each round's release: never who
+   * said what, and nothing of a round still open (its numbers come once, when it closes).
+   */
+  async exportCsv(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const rounds = await this.c.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "asc" } });
+    const rows: ExportRow[] = [];
+    for (const r of rounds) {
+      const { release } = await this.c.results.releaseOf(this.c.db, r);
+      const snapshot = this.c.results.snapshotOf(r);
+      for (const s of snapshot.sections.filter((x) => r.sectionIds.includes(x.id)))
+        for (const item of s.items) {
+          const i = release.score.items.find((x) => x.itemId === item.id);
+          const withheld = !i || i.withheld;
+          rows.push({
+            round: r.number, instrument: r.instrumentKey, version: r.instrumentVersion, section: s.id, item: item.id, statement: item.text[ctx.lang],
+            n: withheld ? null : i.n, mean: withheld ? null : i.mean, sd: withheld ? null : i.sd, min: withheld ? null : i.min, max: withheld ? null : i.max,
+            divergent: !withheld && i.divergent, withheld,
+          });
+        }
+    }
+    const base = `partnerpuls-${p.name.normalize("NFKD").replace(/[^\w.\-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "export"}`;
+    const text = t(ctx.lang, "ok.export", { n: rounds.length });
+    return message(text, [
+      { type: "text", text },
+      { type: "file", filename: `${base}.csv`, mimeType: "text/csv", content: resultsCsv(rows, ctx.lang) },
+      { type: "file", filename: `${base}.json`, mimeType: "application/json", content: resultsJson(rows, ctx.lang, { partnership: p.name, exportedAt: this.c.now().toISOString() }) },
+    ]);
+  }
+
+}

@@ -1,0 +1,216 @@
+// Polls and answers: the poll card a partner sees, recording an answer, snoozes and nudges, and
+// the cards the outbox builds when it delivers them.
+import type { MessageRef } from "../ports.ts";
+import type { Message } from "../messages/model.ts";
+import { message } from "../messages/model.ts";
+import { t, formatDateTime, type Lang } from "../i18n/i18n.ts";
+import { todayIn } from "../domain/rounds.ts";
+import { mayUsePoll } from "../policy.ts";
+import { pollMessage, nextOpenSection } from "../messages/build.ts";
+import { z } from "zod";
+import { enqueueDeliveries, type AfterDelivery, type RenderRef } from "../outbox/courier.ts";
+import { JobQueue, type Tx as QueueTx } from "../jobs/queue.ts";
+import { nextAllowed, isQuiet } from "../clock/quiet.ts";
+import type { JobOutcome } from "../clock/clock.ts";
+import type { ClaimedJob } from "../jobs/queue.ts";
+import { REFUSAL_KEY, quietOf, UserError, AnswerPayload, type RoundWithPartnership, type Context, type CoreContext } from "./context.ts";
+
+export class Polls {
+  constructor(readonly c: CoreContext) {}
+
+  /** The courier calls this, in the transaction that marks a delivery done. */
+  async recordDelivery(tx: QueueTx, after: AfterDelivery, ref: MessageRef | null): Promise<void> {
+    if (after.type !== "invitation.sent") return;
+    await tx.invitation.updateMany({ where: { id: after.invitationId }, data: { sentAt: this.c.now(), ...(ref ? { pollRef: ref as object } : {}) } });
+    if (!ref) return;
+    // A poll that was already on its way when its round closed gets the closed card too.
+    const inv = await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { roundId: true, workspaceId: true, round: { select: { closedAt: true, workspace: true } } } });
+    if (inv?.round.closedAt)
+      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: this.c.wsRefOf(inv.round.workspace), to: { kind: "update", ref }, render: { kind: "poll.closed", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: `closed:${after.invitationId}:${ref.conversationId}:${ref.messageId}` }]);
+  }
+
+
+  /** Builds a message the outbox holds as a reference (polls, closed cards); null: it no longer applies. */
+  async renderDelivery(ref: RenderRef): Promise<Message | null> {
+    const inv = await this.c.db.invitation.findFirst({
+      where: { id: ref.invitationId, roundId: ref.roundId },
+      include: { round: { include: { partnership: true } }, membership: { include: { person: true } } },
+    });
+    if (!inv) return null;
+    const { round } = inv;
+    const lang = this.c.langOfPerson(inv.membership.person, round.partnership);
+    const answers = await this.c.db.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
+    if (ref.kind === "poll.closed") return this.pollViewFrom(round, lang, answers, undefined);
+    // A poll for a round that has closed, or for someone no longer a member, is not sent.
+    if (round.closedAt || round.closesAt <= this.c.now() || inv.membership.removedAt) return null;
+    if (ref.reminder && inv.completedAt) return null;
+    return this.pollViewFrom(round, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, undefined, ref.withSnooze ?? false);
+  }
+
+
+
+  async pollView(
+    workspaceId: string,
+    lang: Lang,
+    roundOrId: string | RoundWithPartnership,
+    membershipId: string,
+    sectionId: string | undefined,
+    notice?: string,
+    after?: string,
+    known?: { itemId: string; rating: number | null; choice: string | null }[],
+  ): Promise<Message> {
+    const round = typeof roundOrId === "string" ? await this.c.roundWithPartnership(workspaceId, roundOrId) : roundOrId;
+    const rows = known ?? (await this.c.db.answer.findMany({ where: { workspaceId, roundId: round.id, membershipId } }));
+    return this.pollViewFrom(round, lang, rows, sectionId, notice, after);
+  }
+
+
+  /** A person's poll card from what is already known: no database reads. */
+  pollViewFrom(
+    round: RoundWithPartnership,
+    lang: Lang,
+    rows: { itemId: string; rating: number | null; choice: string | null }[],
+    sectionId: string | undefined,
+    notice?: string,
+    after?: string,
+    withSnooze = false,
+  ): Message {
+    const snapshot = this.c.results.snapshotOf(round);
+    const answers = new Map(rows.map((a) => [a.itemId, { rating: a.rating, choice: a.choice }]));
+    const open = round.closedAt === null && round.closesAt > this.c.now();
+    const shown = sectionId && round.sectionIds.includes(sectionId) ? sectionId : nextOpenSection(round.sectionIds, snapshot, (id) => answers.has(id), after);
+    return pollMessage({
+      lang,
+      partnershipName: round.partnership.name,
+      roundId: round.id,
+      roundNumber: round.number,
+      snapshot,
+      sectionIds: round.sectionIds,
+      sectionId: shown,
+      answers,
+      closesAt: round.closesAt,
+      timeZone: round.partnership.timeZone,
+      open,
+      notice,
+      withSnooze,
+    });
+  }
+
+
+  async invitedMembership(ctx: Context, roundId: string) {
+    // One query on the hot path (every button press); the round alone only to explain a refusal.
+    const found = await this.c.db.invitation.findFirst({
+      where: { workspaceId: ctx.workspaceId, roundId, membership: { personId: ctx.person.id } },
+      include: { round: { include: { partnership: true } }, membership: { select: { roles: true, removedAt: true } } },
+    });
+    if (!found) {
+      await this.c.roundWithPartnership(ctx.workspaceId, roundId); // "that button no longer works" if the round is gone
+      throw new UserError("err.not-invited");
+    }
+    const allowed = mayUsePoll(found.membership);
+    if (!allowed.ok) throw new UserError(REFUSAL_KEY[allowed.reason], { partnership: found.round.partnership.name });
+    const { round, membership: _membership, ...inv } = found;
+    return { round, inv, lang: this.c.langFor(ctx, round.partnership) };
+  }
+
+
+  async pollFor(ctx: Context, roundId: string, sectionId: string | undefined, notice?: string): Promise<Message> {
+    const { inv, lang } = await this.invitedMembership(ctx, roundId);
+    return this.pollView(ctx.workspaceId, lang, roundId, inv.membershipId, sectionId, notice);
+  }
+
+
+  async answer(ctx: Context, a: z.infer<typeof AnswerPayload>): Promise<Message> {
+    const { round, inv, lang } = await this.invitedMembership(ctx, a.r);
+    const now = this.c.now();
+    if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined);
+    const snapshot = this.c.results.snapshotOf(round);
+    const section = snapshot.sections.find((s) => round.sectionIds.includes(s.id) && s.items.some((i) => i.id === a.i));
+    const item = section?.items.find((i) => i.id === a.i);
+    if (!section || !item) throw new UserError("err.bad-button");
+    let rating: number | null = null;
+    let choice: string | null = null;
+    if (item.kind === "rating") {
+      const scale = snapshot.scale!;
+      if (a.v === undefined || a.v < scale.min || a.v > scale.max) throw new UserError("err.bad-button");
+      rating = a.v;
+    } else {
+      if (!a.c || !(snapshot.choiceSets[item.choices] ?? []).some((c) => c.value === a.c)) throw new UserError("err.bad-button");
+      choice = a.c;
+    }
+    const allItemIds = snapshot.sections.filter((s) => round.sectionIds.includes(s.id)).flatMap((s) => s.items.map((i) => i.id));
+    const answered = await this.c.db.$transaction(async (tx) => {
+      // One answer per member per statement per round: a retry or double click overwrites itself.
+      await tx.answer.upsert({
+        where: { roundId_membershipId_itemId: { roundId: round.id, membershipId: inv.membershipId, itemId: item.id } },
+        create: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId, itemId: item.id, rating, choice },
+        update: { rating, choice },
+      });
+      const rows = await tx.answer.findMany({ where: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
+      const have = new Set(rows.map((x) => x.itemId));
+      const complete = allItemIds.every((id) => have.has(id));
+      if (complete && !inv.completedAt) await tx.invitation.update({ where: { id: inv.id }, data: { completedAt: now } });
+      return rows;
+    });
+    const answeredIds = new Set(answered.map((a) => a.itemId));
+    const sectionDone = section.items.every((i) => answeredIds.has(i.id));
+    const label = rating !== null ? String(rating) : (snapshot.choiceSets[(item as { choices: string }).choices] ?? []).find((c) => c.value === choice)!.label[lang];
+    const notice = t(lang, "poll.saved", { value: label });
+    // Stay on the section until it is complete, then move on to the next unanswered one.
+    return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, sectionDone ? undefined : section.id, notice, section.id, answered);
+  }
+
+
+  async runNudge(job: ClaimedJob, now: Date): Promise<JobOutcome> {
+    const { invitationId, n, snooze } = z.object({ invitationId: z.string(), n: z.number().int(), snooze: z.boolean().optional() }).parse(job.payload);
+    const inv = await this.c.db.invitation.findFirst({
+      where: { id: invitationId, workspaceId: job.workspaceId },
+      include: { round: { include: { partnership: true, workspace: true } }, membership: { include: { person: true } } },
+    });
+    if (!inv) return { status: "skipped", note: "invitation gone" };
+    const { round } = inv;
+    const p = round.partnership;
+    if (round.closedAt || round.closesAt <= now) return { status: "skipped", note: "round closed" };
+    if (inv.completedAt) return { status: "skipped", note: "answered already" };
+    if (inv.membership.removedAt) return { status: "skipped", note: "no longer a member" };
+    if (inv.membership.person.nudgesOff) return { status: "skipped", note: "opted out of nudges" };
+    if (!snooze && inv.nudges >= n) return { status: "skipped", note: "nudged already" };
+    if (!snooze && inv.snoozedUntil && inv.snoozedUntil > now) return { status: "skipped", note: "snoozed: a reminder is due then" };
+    if (isQuiet(now, quietOf(p))) {
+      const at = nextAllowed(now, quietOf(p));
+      return at < round.closesAt ? { status: "later", at, note: "quiet hours" } : { status: "skipped", note: "no time left outside quiet hours" };
+    }
+    const ws = this.c.wsRefOf(round.workspace);
+    return {
+      status: "done",
+      effect: async (tx) => {
+        // One delivery per nudge job: a snoozed reminder is its own job.
+        await this.c.rounds.enqueuePolls(tx, ws, round, [inv], { nudge: `nudge:${job.id}` });
+        if (!snooze) await tx.invitation.update({ where: { id: inv.id }, data: { nudges: n } });
+      },
+    };
+  }
+
+
+  /** "Remind me tomorrow": one more reminder a day later (outside quiet hours), in place of the nudges before it. */
+  async snooze(ctx: Context, roundId: string): Promise<Message> {
+    const { round, inv, lang } = await this.invitedMembership(ctx, roundId);
+    const now = this.c.now();
+    const at = nextAllowed(new Date(now.getTime() + 24 * 3600_000), quietOf(round.partnership));
+    if (round.closedAt || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined);
+    if (at >= round.closesAt) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined, t(lang, "nudge.no-time"));
+    const day = todayIn(round.partnership.timeZone, at).toISOString().slice(0, 10);
+    await this.c.db.$transaction(async (tx) => {
+      await tx.invitation.update({ where: { id: inv.id }, data: { snoozedUntil: at } });
+      await JobQueue.enqueue(tx, [{ workspaceId: ctx.workspaceId, kind: "nudge", dueAt: at, dedupeKey: `snooze:${inv.id}:${day}`, payload: { invitationId: inv.id, n: inv.nudges, snooze: true } }]);
+    });
+    return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined, t(lang, "ok.snoozed", { date: formatDateTime(lang, at, round.partnership.timeZone) }));
+  }
+
+
+  async setNudges(ctx: Context, on: boolean): Promise<void> {
+    await this.c.store(ctx);
+    await this.c.db.person.update({ where: { id: ctx.person.id }, data: { nudgesOff: !on } });
+  }
+
+}

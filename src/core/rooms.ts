@@ -1,0 +1,12 @@
+// The rooms of the core, one per part of the domain (see each file).
+export { Partnerships } from "./partnerships.ts";
+export { Rounds } from "./rounds.ts";
+export { Polls } from "./polls.ts";
+export { Digests } from "./digests.ts";
+export { Actions } from "./actions.ts";
+export { Schedules } from "./schedules.ts";
+export { Meetings } from "./meetings.ts";
+export { DataRights } from "./data-rights.ts";
+export { Instruments } from "./instruments.ts";
+export { Home } from "./home.ts";
+export { Commands } from "./commands.ts";
