@@ -20,6 +20,8 @@ import { SlackChatPort, slackLimits, type SlackTokens } from "./port.ts";
 import { PrismaInstallationStore } from "./installations.ts";
 import { SlackReceiver, InboundSeenTable } from "./receiver.ts";
 import { SlackPeople } from "./people.ts";
+import { BoltPinoLogger } from "./logger.ts";
+import { lineLogger } from "../../src/observability/log.ts";
 import { ACTION_MODAL_ID, actionModal, commandFromSubmission, errorsFromReply, isActionModalRequest, modalMeta, resultModal } from "./modal.ts";
 
 export const SLACK_INSTALL_PATH = "/slack/install";
@@ -68,7 +70,7 @@ async function singleWorkspace(token: string, apiUrl: string, log: (l: string) =
 
 export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig, options: SlackAdapterOptions = {}): Promise<SlackAdapter> {
   const { core, prisma } = deps;
-  const log = options.log ?? ((l: string) => console.warn(`partnerpuls slack: ${l}`));
+  const log = options.log ?? lineLogger("slack");
   const now = options.now ?? Date.now;
   const people = new SlackPeople(now);
   const mounts: Mount[] = [];
@@ -89,6 +91,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
       stateSecret: config.mode.stateSecret,
       installationStore: store,
       clientOptions: { slackApiUrl: config.apiUrl, timeout: SLACK_API_TIMEOUT_MS },
+      logger: new BoltPinoLogger(undefined, "slack-oauth"),
       logLevel: LogLevel.WARN,
     });
     const installUrl = { scopes: [...SLACK_BOT_SCOPES], ...(config.mode.redirectUri ? { redirectUri: config.mode.redirectUri } : {}) };
@@ -114,6 +117,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
     // Interactive calls (replacing a card, publishing Home) may wait out a short 429; deliveries
     // go through the port's own clients, which never do. No call hangs for longer than the timeout.
     clientOptions: { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 }, timeout: SLACK_API_TIMEOUT_MS },
+    logger: new BoltPinoLogger(),
     logLevel: LogLevel.WARN,
     convoStore: false,
   });

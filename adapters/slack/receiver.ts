@@ -12,6 +12,9 @@ import { SocketModeReceiver, LogLevel, type App, type Receiver, type ReceiverEve
 import { readBody, sendJson, type Mount } from "../../src/server.ts";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { SLACK_API_TIMEOUT_MS } from "./config.ts";
+import { BoltPinoLogger } from "./logger.ts";
+import { lineLogger } from "../../src/observability/log.ts";
+import { noteWorkspace } from "../../src/observability/context.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 /** How far a request's timestamp may be from our clock, either way. */
@@ -139,7 +142,7 @@ export class InboundSeenTable implements InboundSeen {
     try {
       await this.prisma.inboundSeen.deleteMany({ where: { seenAt: { lt: new Date(now - (this.options.keepMs ?? INBOUND_SEEN_KEEP_MS)) } } });
     } catch (e) {
-      (this.options.log ?? console.warn)(`pruning InboundSeen failed: ${e instanceof Error ? e.message : String(e)}`);
+      (this.options.log ?? lineLogger("slack"))(`pruning InboundSeen failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 }
@@ -155,9 +158,9 @@ export class SlackReceiver implements Receiver {
 
   constructor(private readonly options: SlackReceiverOptions) {
     this.now = options.now ?? Date.now;
-    this.log = options.log ?? ((l) => console.warn(`partnerpuls slack: ${l}`));
+    this.log = options.log ?? lineLogger("slack");
     this.socket = options.appToken
-      ? new SocketModeReceiver({ appToken: options.appToken, logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl: options.apiUrl, timeout: SLACK_API_TIMEOUT_MS } } })
+      ? new SocketModeReceiver({ appToken: options.appToken, logger: new BoltPinoLogger(undefined, "slack-socket"), logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl: options.apiUrl, timeout: SLACK_API_TIMEOUT_MS } } })
       : null;
   }
 
@@ -234,6 +237,7 @@ export class SlackReceiver implements Receiver {
     } catch {
       return refuse(400, "body is neither a Slack form nor JSON");
     }
+    noteWorkspace("slack", body.team_id ?? (body.team as { id?: unknown } | null | undefined)?.id);
     if (body.ssl_check === "1") {
       res.writeHead(200).end();
       return;

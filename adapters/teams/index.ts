@@ -11,6 +11,8 @@ import { TeamsPort } from "./port.ts";
 import { Inbound } from "./inbound.ts";
 import type { FileLinks } from "./cards.ts";
 import { offerFiles } from "../../src/downloads.ts";
+import { lineLogger, logger } from "../../src/observability/log.ts";
+import { noteWorkspace } from "../../src/observability/context.ts";
 
 export { teamsConfigFrom, type TeamsConfig } from "./config.ts";
 export { TEAMS_LIMITS } from "./port.ts";
@@ -32,11 +34,17 @@ function isLoopback(serviceUrl: unknown): boolean {
 }
 
 export async function createTeamsAdapter(deps: AdapterDeps, config: TeamsConfig, options: { log?: (line: string) => void } = {}): Promise<TeamsAdapter> {
-  const log = options.log ?? ((line: string) => console.log(`partnerpuls teams: ${line}`));
+  const log = options.log ?? lineLogger("teams");
   if (!config.appId && !config.local)
     throw new Error("Teams needs MicrosoftAppId; without it no request could be authenticated. Set TEAMS_LOCAL=1 to run without authentication on this machine only.");
   if (config.local) log("TEAMS_LOCAL=1: authentication is OFF; only activities whose serviceUrl is on this machine are accepted.");
   const adapter = new BotAdapter(createAuthentication(config), outboundAudience(config));
+  // botbuilder's own handler would console.error the whole error; ours logs it and lets it reach
+  // the server, which answers 500 as before.
+  adapter.onTurnError = async (context, error) => {
+    logger().error({ component: "teams", err: error, activityType: context.activity?.type }, "turn failed in botbuilder");
+    throw error;
+  };
   const store = new ConversationStore(deps.prisma);
   const sender = new Sender(adapter, config.appId ?? "");
   const publicUrl = config.publicUrl ?? null;
@@ -83,6 +91,7 @@ export async function createTeamsAdapter(deps: AdapterDeps, config: TeamsConfig,
       return true;
     }
     received++;
+    noteWorkspace("teams", activity.conversation?.tenantId ?? (activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id);
     const result = await adapter.run(authenticated, activity, (context) => inbound.turn(context));
     if (result?.body !== undefined) sendJson(res, result.status, result.body);
     else {

@@ -5,6 +5,7 @@
 import cron from "node-cron";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { JobQueue, LeaseLostError, type ClaimedJob, type Tx } from "../jobs/queue.ts";
+import { lineLogger } from "../observability/log.ts";
 
 /** What a handler decided. Effects run inside the transaction that marks the job done. */
 export type JobOutcome =
@@ -59,7 +60,7 @@ export class Clock {
     this.kinds = Object.keys(handlers);
     this.batch = options.batch ?? 100;
     this.concurrency = options.concurrency ?? 4;
-    this.log = options.log ?? ((l) => console.log(`partnerpuls clock: ${l}`));
+    this.log = options.log ?? lineLogger("clock");
   }
 
   /** Ticks every `expression` (node-cron, with seconds) until stop(); the first tick is at once. */

@@ -16,6 +16,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type MigrationTarget } from "./migrate.ts";
 import { transientReason, withRetry, type RetryOptions } from "./retry.ts";
+import { logger } from "../observability/log.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -132,7 +133,7 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Data
     const poolLimits = { ...POOL_LIMITS, ...opts.pool };
     const pool = new pg.Pool({ connectionString: location.url, max: poolLimits.max, connectionTimeoutMillis: poolLimits.connectionTimeoutMs });
     pool.on("error", (err) => {
-      process.stderr.write(`[database] idle PostgreSQL connection failed: ${err.message}\n`);
+      logger().warn({ component: "database", err }, "idle PostgreSQL connection failed");
     });
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions });
     retryTransactions(prisma, opts.retry);
@@ -191,7 +192,7 @@ function retryTransactions(prisma: PrismaClient, retry: RetryOptions | false | u
   if (retry === false) return;
   const original = prisma.$transaction.bind(prisma) as (arg: unknown, options?: unknown) => Promise<unknown>;
   const onRetry: RetryOptions["onRetry"] = (e, attempt, waitMs) => {
-    process.stderr.write(`[database] transaction retried after ${transientReason(e)} (attempt ${attempt + 1}, in ${waitMs} ms)\n`);
+    logger().warn({ component: "database", reason: transientReason(e), attempt: attempt + 1, waitMs }, "transaction retried");
     retry?.onRetry?.(e, attempt, waitMs);
   };
   const wrapped = (arg: unknown, options?: unknown) =>
