@@ -11,9 +11,15 @@ import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
 import { slackConfigFrom } from "./slack/config.ts";
 import { teamsConfigFrom } from "./teams/config.ts";
+import { createLogger, lineLogger, logger as processLogger, setLogger, type Logger } from "../src/observability/log.ts";
+import { noteWorkspace } from "../src/observability/context.ts";
+import { Metrics, queueSnapshot } from "../src/observability/metrics.ts";
+import { readiness, type Phase } from "../src/observability/readiness.ts";
 
 export async function main(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(env);
+  // The one logger of the process, before anything logs (the database logs its retries).
+  setLogger(createLogger({ level: config.LOG_LEVEL }));
   const db = await openDatabase({ url: config.DATABASE_URL });
   try {
     return await startApp(config, db, env);
@@ -30,6 +36,10 @@ export interface AppOptions {
   now?: () => Date;
   /** false: do not tick (tests drive `clock.tick()` themselves) */
   clock?: boolean;
+  /** instead of the process's logger (tests capture lines) */
+  logger?: Logger;
+  /** prom-client's process collectors (default true; off for apps that share a test process) */
+  processMetrics?: boolean;
 }
 
 /**
@@ -40,7 +50,14 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   // GET /downloads/<id>: files an adapter hands over as a link (Teams), served by any instance.
   const mounts: Mount[] = [downloadsMount(db.prisma)];
   let courier: Courier | null = null;
+  const log = () => options.logger ?? processLogger();
+  // Read at scrape time: the courier's counters, and the job lag and outbox depth (one query).
+  const metrics = new Metrics({ courierStats: () => courier?.stats, queue: () => queueSnapshot(db.prisma), defaultMetrics: options.processMetrics });
+  let phase: Phase = "starting";
+  let courierRunning = false;
+  let clockRunning: boolean | "manual" = false;
   const core = new Partnerpuls(db.prisma, {
+    onEvent: metrics.onEvent,
     defaultLanguage: config.PARTNERPULS_LANGUAGE,
     defaultTimeZone: config.PARTNERPULS_TIMEZONE,
     now: options.now,
@@ -58,7 +75,10 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   if (config.PARTNERPULS_PLAYGROUND === "on") {
     chat = new LocalChat();
     const local = createLocalMount({ core, chat });
-    mounts.push(local.mount);
+    mounts.push((req, res, url) => {
+      if (url.pathname.startsWith("/local/api/")) noteWorkspace("local", "playground");
+      return local.mount(req, res, url);
+    });
     playgroundToken = local.token;
   }
   for (const a of adapters) mounts.push(...a.mounts);
@@ -66,6 +86,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref),
     render: (ref) => core.renderDelivery(ref),
     runner: options.runner ?? config.PARTNERPULS_INSTANCE,
+    log: lineLogger("courier", "auto", log),
   });
   const server = await startServer({
     port: config.PORT,
@@ -76,28 +97,44 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
       const platforms = Object.fromEntries(adapters.map((a) => [a.platform, a.health()]));
       return { database: db.kind, playground: playgroundToken !== null, ...platforms, outbox: courier!.stats };
     },
+    ready: readiness(db.prisma, () => phase, () => ({ courier: courierRunning, clock: clockRunning })),
+    metrics,
+    metricsToken: config.PARTNERPULS_METRICS_TOKEN,
+    logger: options.logger,
   });
   for (const a of adapters) await a.start();
   // Deliveries left by an earlier run (or another instance) go out now; the clock catches up on
   // whatever came due while no instance was running.
   courier.start();
+  courierRunning = true;
   const clock = new Clock(db.prisma, core.clockHandlers(), {
     runner: options.runner ?? config.PARTNERPULS_INSTANCE,
     leaseMs: config.PARTNERPULS_CLOCK_LEASE_SECONDS * 1000,
     now: options.now,
     onTick: () => courier!.kick(),
+    log: lineLogger("clock", "auto", log),
   });
   if (options.clock !== false) clock.start(config.PARTNERPULS_CLOCK_TICK);
-  /** Stops everything this app started; the database stays open (tests hand in their own). */
-  const stop = async () => {
+  clockRunning = options.clock === false ? "manual" : true;
+  phase = "ready";
+  /**
+   * Stops everything this app started; the database stays open (tests hand in their own). In
+   * order: not ready (a load balancer stops sending), no new connections and the requests in
+   * flight finished (up to `graceMs`), no more ticks, the work those requests began, then the
+   * courier, which finishes what it sends and hands back the rest of its claims.
+   */
+  const stop = async (graceMs?: number) => {
+    phase = "stopping";
+    await server.close(graceMs);
     await clock.stop();
+    clockRunning = false;
     for (const a of adapters) await a.settle?.();
     await courier!.stop();
+    courierRunning = false;
     for (const a of adapters) await a.stop();
-    await server.close();
   };
-  const shutdown = async () => {
-    await stop();
+  const shutdown = async (graceMs?: number) => {
+    await stop(graceMs);
     await db.close();
   };
   return {
@@ -107,6 +144,11 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     chat,
     courier,
     clock,
+    metrics,
+    /** starting, ready (answering /readyz with 200) or stopping */
+    get phase() {
+      return phase;
+    },
     adapters: Object.fromEntries(adapters.map((a) => [a.platform, a])) as Partial<Record<PlatformAdapter["platform"], PlatformAdapter>>,
     playgroundToken,
     /** waits until every request taken is handled and every due delivery has gone out */
@@ -124,20 +166,39 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!);
 if (isEntry) {
   main()
-    .then(({ server, db, playgroundToken, shutdown, adapters }) => {
+    .then(({ server, db, playgroundToken, shutdown, adapters, config }) => {
+      const log = processLogger();
       const platforms = Object.keys(adapters);
-      console.log(`Partnerpuls is running on ${server.url} (database: ${db.kind}${platforms.length ? `; ${platforms.join(", ")}` : ""}).`);
-      if (playgroundToken) console.log(`Playground: open ${server.url.replace("127.0.0.1", "localhost")}/ in your browser.`);
+      log.info({ url: server.url, database: db.kind, platforms }, `Partnerpuls is running on ${server.url} (database: ${db.kind}${platforms.length ? `; ${platforms.join(", ")}` : ""}).`);
+      if (playgroundToken) log.info(`Playground: open ${server.url.replace("127.0.0.1", "localhost")}/ in your browser.`);
       let stopping = false;
       for (const sig of ["SIGINT", "SIGTERM"] as const)
         process.on(sig, () => {
           if (stopping) return;
           stopping = true;
-          shutdown().then(() => process.exit(0), () => process.exit(1));
+          const deadlineMs = config.PARTNERPULS_SHUTDOWN_SECONDS * 1000;
+          log.info({ signal: sig, deadlineSeconds: config.PARTNERPULS_SHUTDOWN_SECONDS }, "shutting down");
+          // Whatever still hangs at the deadline (a request that never ends, a database that does
+          // not answer) is given up on: the orchestrator would SIGKILL us soon anyway.
+          setTimeout(() => {
+            log.error({ deadlineSeconds: config.PARTNERPULS_SHUTDOWN_SECONDS }, "shutdown did not finish before its deadline; exiting");
+            process.exit(1);
+          }, deadlineMs);
+          shutdown(deadlineMs).then(
+            () => {
+              log.info("stopped");
+              process.exit(0);
+            },
+            (e: unknown) => {
+              log.error({ err: e }, "shutdown failed");
+              process.exit(1);
+            },
+          );
         });
     })
     .catch((e) => {
-      console.error(e instanceof ConfigError ? e.message : e);
+      if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
+      else processLogger().fatal({ err: e }, "Partnerpuls could not start");
       process.exit(1);
     });
 }

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { isTimeZone } from "./commands/parse.ts";
 import cron from "node-cron";
+import { LOG_LEVELS } from "./observability/log.ts";
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
@@ -21,6 +22,12 @@ const Env = z.object({
   PARTNERPULS_CLOCK_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
   /** this instance's name in job leases and run records (default: pid and a random suffix) */
   PARTNERPULS_INSTANCE: z.string().regex(/^[\w.\-]{1,60}$/, "letters, digits, . _ - (at most 60)").optional(),
+  /** pino's level for the JSON log lines on stdout */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  /** /metrics for a peer that is not this machine: `Authorization: Bearer <token>` (unset: loopback only) */
+  PARTNERPULS_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  /** SIGTERM/SIGINT: how long a shutdown may take before the process gives up and exits 1 */
+  PARTNERPULS_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
 });
 export type Config = z.infer<typeof Env>;
 
