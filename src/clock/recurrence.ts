@@ -5,7 +5,20 @@
 // a JSON-serialisable `Rhythm` (stored in the database; validated by `RhythmSchema`), and
 // `nextOccurrence` finds the next instant at which the rhythm fires in a partnership's IANA zone.
 //
-// Pure module: no date libraries; time-zone offsets come from `Intl.DateTimeFormat` only.
+// Who does what:
+// - Parsing (cron fields and the friendly phrases) is ours: it stores the fields as lists and names
+//   the exact field and value that is wrong, in the catalogue's words (src/i18n, keys rhythm.*).
+// - Matching wall-clock times is croner's: every rhythm becomes one cron pattern (`cronPatternOf`),
+//   including last day (`L`), n-th/last weekday (`#n`, `#L`) and quarters (months 1,4,7,10).
+//   The one form cron cannot say, every N weeks from an anchor week, is a filter over croner's runs.
+// - Time zones are src/time/zone.ts's: croner runs on a UTC scale of local wall-clock time, and
+//   each local slot it finds is turned into an instant by `instantOfWall`.
+//
+// Why croner is not given the zone itself: its DST rule depends on the pattern. Checked with
+// croner 11.0.1 in Europe/Copenhagen: a fixed time (`30 2 * * *`) runs once at 03:00 in the
+// spring-forward gap and once at the first 02:30 of the fall-back overlap, as below; but an
+// interval pattern (`*/30 * * * *`) runs the repeated 02:00 and 02:30 twice on 2026-10-25. We
+// want one rule for every rhythm, so the zone is applied here:
 //
 // Wall-clock rules (a rhythm describes LOCAL wall-clock times; every local slot runs once):
 // - Spring-forward gap: a wall time that does not exist (02:30 on 2026-03-29 in Europe/Copenhagen)
@@ -24,6 +37,9 @@
 //   if EITHER matches; as in Vixie cron a field counts as unrestricted when it starts with `*`
 //   (so `*/2` in day-of-month still combines with day-of-week by AND).
 import { z } from "zod";
+import { Cron } from "croner";
+import { DAY_MS, instantOfWall, wallFrom, wallOf } from "../time/zone.ts";
+import { t, formatClock, weekdayName, monthName, type Key, type Lang } from "../i18n/i18n.ts";
 
 // ───────────────────────────── Types and schema ─────────────────────────────
 
@@ -104,130 +120,6 @@ export const RhythmSchema = z
   });
 
 export type Rhythm = z.infer<typeof RhythmSchema>;
-
-// ───────────────────────────── Texts (English and Danish) ─────────────────────────────
-
-type Ordinal = "1" | "2" | "3" | "4" | "-1";
-interface RhythmTexts {
-  /** Index 0 = Sunday. */
-  weekdays: readonly string[];
-  ordinals: Record<Ordinal, string>;
-  fieldNames: Record<CronField, string>;
-  fieldRanges: Record<CronField, string>;
-  describe: Record<RhythmForm, string>;
-  everyNWeeksAnchor: string;
-  errors: Record<RhythmErrorCode, string>;
-  errorFieldCount: string;
-  errorNoValue: string;
-}
-
-const en: RhythmTexts = {
-  weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-  ordinals: { "1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last" },
-  fieldNames: {
-    minute: "minute",
-    hour: "hour",
-    "day-of-month": "day-of-month",
-    month: "month",
-    "day-of-week": "day-of-week",
-  },
-  fieldRanges: {
-    minute: "0–59",
-    hour: "0–23",
-    "day-of-month": "1–31",
-    month: "1–12 or JAN–DEC",
-    "day-of-week": "0–7 or SUN–SAT",
-  },
-  describe: {
-    cron: "cron {expr}",
-    daily: "every day at {time}",
-    weekdays: "every weekday (Monday to Friday) at {time}",
-    weekly: "every {weekday} at {time}",
-    "every-n-weeks": "every {n} weeks on {weekday} at {time}",
-    "monthly-day": "on day {day} of each month at {time}",
-    "monthly-last-day": "on the last day of each month at {time}",
-    "nth-weekday-of-month": "{nth} {weekday} of each month at {time}",
-    "nth-weekday-of-quarter": "{nth} {weekday} of each quarter at {time}",
-    quarterly: "on day 1 of each quarter (January, April, July, October) at {time}",
-  },
-  everyNWeeksAnchor: " (counting from the week of {anchor})",
-  errors: {
-    empty: "The rhythm is empty; write for example “first Monday of each quarter at 09:00” or a cron expression such as “0 9 * * 1”.",
-    "unknown-form":
-      "I don't understand “{value}” as a rhythm; try for example “every Monday at 9:30”, “monthly on day 15 at 10” or a cron expression such as “0 9 * * 1”.",
-    "bad-field":
-      "“{value}” is not a valid {field} (allowed: {range}); a valid example is the cron expression “30 9 * * 1-5” or “monthly on day 15 at 10”.",
-    "bad-time": "“{value}” is not a valid time of day; use a 24-hour time such as “09:00” or “at 9:30”.",
-    never: "The rhythm “{value}” can never happen (for example, 31 February does not exist); a valid example is “0 9 28 2 *”.",
-  },
-  errorFieldCount:
-    "A cron expression needs exactly five fields (minute hour day-of-month month day-of-week), so “{value}” is not valid; a valid example is “0 9 * * 1”.",
-  errorNoValue: "this",
-};
-
-const da: RhythmTexts = {
-  weekdays: ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
-  ordinals: { "1": "første", "2": "anden", "3": "tredje", "4": "fjerde", "-1": "sidste" },
-  fieldNames: {
-    minute: "minut",
-    hour: "time",
-    "day-of-month": "dag i måneden",
-    month: "måned",
-    "day-of-week": "ugedag",
-  },
-  fieldRanges: {
-    minute: "0–59",
-    hour: "0–23",
-    "day-of-month": "1–31",
-    month: "1–12 eller JAN–DEC",
-    "day-of-week": "0–7 eller SUN–SAT",
-  },
-  describe: {
-    cron: "cron {expr}",
-    daily: "hver dag kl. {time}",
-    weekdays: "alle hverdage (mandag til fredag) kl. {time}",
-    weekly: "hver {weekday} kl. {time}",
-    "every-n-weeks": "hver {n}. uge om {weekday}en kl. {time}",
-    "monthly-day": "den {day}. i hver måned kl. {time}",
-    "monthly-last-day": "den sidste dag i hver måned kl. {time}",
-    "nth-weekday-of-month": "{nth} {weekday} i hver måned kl. {time}",
-    "nth-weekday-of-quarter": "{nth} {weekday} i hvert kvartal kl. {time}",
-    quarterly: "den 1. i hvert kvartal (januar, april, juli, oktober) kl. {time}",
-  },
-  everyNWeeksAnchor: " (talt fra ugen med {anchor})",
-  errors: {
-    empty: "Rytmen er tom; skriv for eksempel »første mandag i kvartalet kl. 9« eller et cron-udtryk som »0 9 * * 1«.",
-    "unknown-form":
-      "Jeg forstår ikke »{value}« som en rytme; prøv for eksempel »hver mandag kl. 9.30«, »månedligt den 15. kl. 10« eller et cron-udtryk som »0 9 * * 1«.",
-    "bad-field":
-      "»{value}« er ugyldig som {field} (tilladt: {range}); et gyldigt eksempel er cron-udtrykket »30 9 * * 1-5« eller »månedligt den 15. kl. 10«.",
-    "bad-time": "»{value}« er ikke et gyldigt klokkeslæt; brug 24-timers tid som »09:00« eller »kl. 9.30«.",
-    never: "Rytmen »{value}« kan aldrig indtræffe (for eksempel findes 31. februar ikke); et gyldigt eksempel er »0 9 28 2 *«.",
-  },
-  errorFieldCount:
-    "Et cron-udtryk skal have præcis fem felter (minut time dag-i-måneden måned ugedag), så »{value}« er ugyldigt; et gyldigt eksempel er »0 9 * * 1«.",
-  errorNoValue: "dette",
-};
-
-/** Exported for tests: both catalogues must have the same keys. */
-export const rhythmTexts: { readonly en: RhythmTexts; readonly da: RhythmTexts } = { en, da };
-
-function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
-}
-
-/** One clear sentence (with a valid example) for a parse error, in English or Danish. */
-export function rhythmErrorText(error: RhythmError, lang: "en" | "da"): string {
-  const t = lang === "da" ? da : en;
-  const value = error.value ?? t.errorNoValue;
-  if (error.code === "bad-field" && !error.field) return fill(t.errorFieldCount, { value });
-  const field = error.field ?? "minute";
-  return fill(t.errors[error.code] ?? t.errors["unknown-form"], {
-    value,
-    field: t.fieldNames[field],
-    range: t.fieldRanges[field],
-  });
-}
 
 // ───────────────────────────── Parsing ─────────────────────────────
 
@@ -585,112 +477,115 @@ function parseFriendly(source: string): ParseResult {
   return fail("unknown-form", { value: source });
 }
 
-// ───────────────────────────── Calendar arithmetic ─────────────────────────────
+// ───────────────────────────── Texts (the catalogue, src/i18n/en.ts and da.ts) ─────────────────────────────
 
-const DAY_MS = 86_400_000;
+type Ordinal = "1" | "2" | "3" | "4" | "-1";
+const NTH_KEYS: Record<Ordinal, Key> = { "1": "rhythm.nth.1", "2": "rhythm.nth.2", "3": "rhythm.nth.3", "4": "rhythm.nth.4", "-1": "rhythm.nth.last" };
+const FIELD_KEYS: Record<CronField, Key> = {
+  minute: "rhythm.field.minute",
+  hour: "rhythm.field.hour",
+  "day-of-month": "rhythm.field.day-of-month",
+  month: "rhythm.field.month",
+  "day-of-week": "rhythm.field.day-of-week",
+};
+const DESCRIBE_KEYS: Record<RhythmForm, Key> = {
+  cron: "rhythm.describe.cron",
+  daily: "rhythm.describe.daily",
+  weekdays: "rhythm.describe.weekdays",
+  weekly: "rhythm.describe.weekly",
+  "every-n-weeks": "rhythm.describe.every-n-weeks",
+  "monthly-day": "rhythm.describe.monthly-day",
+  "monthly-last-day": "rhythm.describe.monthly-last-day",
+  "nth-weekday-of-month": "rhythm.describe.nth-weekday-of-month",
+  "nth-weekday-of-quarter": "rhythm.describe.nth-weekday-of-quarter",
+  quarterly: "rhythm.describe.quarterly",
+};
+const ERROR_KEYS: Record<RhythmErrorCode, Key> = {
+  empty: "rhythm.error.empty",
+  "unknown-form": "rhythm.error.unknown-form",
+  "bad-field": "rhythm.error.bad-field",
+  "bad-time": "rhythm.error.bad-time",
+  never: "rhythm.error.never",
+};
 
-/** Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's algorithm). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = y - (m <= 2 ? 1 : 0);
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * ((m + 9) % 12) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
+/** "0–59"; a field with names adds them ("1–12 or JAN–DEC"): the names are cron's own, not translated. */
+function fieldRange(field: CronField, lang: Lang): string {
+  const spec = FIELD_SPECS.find((s) => s.name === field)!;
+  const range = `${spec.min}–${spec.max}`;
+  if (!spec.names) return range;
+  const names = `${spec.names[0]!.toUpperCase()}–${spec.names[spec.names.length - 1]!.toUpperCase()}`;
+  return t(lang, "rhythm.range.named", { range, names });
 }
 
-function civilFromDays(days: number): { y: number; m: number; d: number } {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
+/** The rhythm texts of one language, gathered from the catalogue (templates unfilled). */
+export interface RhythmTexts {
+  /** Index 0 = Sunday. */
+  weekdays: readonly string[];
+  ordinals: Record<Ordinal, string>;
+  fieldNames: Record<CronField, string>;
+  fieldRanges: Record<CronField, string>;
+  describe: Record<RhythmForm, string>;
+  everyNWeeksAnchor: string;
+  errors: Record<RhythmErrorCode, string>;
+  errorFieldCount: string;
+  errorNoValue: string;
 }
 
-/** 0 = Sunday. 1970-01-01 was a Thursday. */
-const weekdayOfDays = (days: number) => (((days + 4) % 7) + 7) % 7;
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(m) ? 30 : 31;
+function textsFor(lang: Lang): RhythmTexts {
+  const raw = (key: Key) => t(lang, key); // no params: the template as the catalogue has it
+  const map = <K extends string>(keys: Record<K, Key>) => Object.fromEntries(Object.entries<Key>(keys).map(([k, key]) => [k, raw(key)])) as Record<K, string>;
+  return {
+    weekdays: [0, 1, 2, 3, 4, 5, 6].map((d) => weekdayName(lang, d)),
+    ordinals: map(NTH_KEYS),
+    fieldNames: map(FIELD_KEYS),
+    fieldRanges: Object.fromEntries(CRON_FIELDS.map((f) => [f, fieldRange(f, lang)])) as Record<CronField, string>,
+    describe: map(DESCRIBE_KEYS),
+    everyNWeeksAnchor: raw("rhythm.describe.anchor"),
+    errors: map(ERROR_KEYS),
+    errorFieldCount: raw("rhythm.error.field-count"),
+    errorNoValue: raw("rhythm.error.no-value"),
+  };
 }
 
-function parseIsoDate(s: string): number | null {
+/** The rhythm texts per language, as one object each (a view of the catalogue; the i18n test checks the keys). */
+export const rhythmTexts: { readonly en: RhythmTexts; readonly da: RhythmTexts } = { en: textsFor("en"), da: textsFor("da") };
+
+/** One clear sentence (with a valid example) for a parse error, in English or Danish. */
+export function rhythmErrorText(error: RhythmError, lang: Lang): string {
+  const value = error.value ?? t(lang, "rhythm.error.no-value");
+  if (error.code === "bad-field" && !error.field) return t(lang, "rhythm.error.field-count", { value });
+  const field = error.field ?? "minute";
+  return t(lang, own(ERROR_KEYS, error.code) ?? "rhythm.error.unknown-form", {
+    value,
+    field: t(lang, FIELD_KEYS[field]),
+    range: fieldRange(field, lang),
+  });
+}
+
+// ───────────────────────────── Calendar dates (ISO, no time zone) ─────────────────────────────
+
+/** Days since 1970-01-01 of a real ISO date ("2026-02-30" is not one), or null. */
+function isoDays(s: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null;
-  return daysFromCivil(y, mo, d);
+  const date = new Date(wallFrom(y, mo, d));
+  if (date.getUTCMonth() + 1 !== mo || date.getUTCDate() !== d) return null;
+  return date.getTime() / DAY_MS;
 }
 
-const isoOfDays = (days: number) => {
-  const { y, m, d } = civilFromDays(days);
-  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-};
+/** 0 = Sunday. */
+const weekdayOfDays = (days: number) => new Date(days * DAY_MS).getUTCDay();
+const isoOfDays = (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10);
 
 function mondayOfIso(s: string): string | null {
-  const days = parseIsoDate(s);
-  if (days === null) return null;
-  return isoOfDays(days - ((weekdayOfDays(days) + 6) % 7));
+  const days = isoDays(s);
+  return days === null ? null : isoOfDays(days - ((weekdayOfDays(days) + 6) % 7));
 }
 
 function isMondayIso(s: string): boolean {
-  const days = parseIsoDate(s);
+  const days = isoDays(s);
   return days !== null && weekdayOfDays(days) === 1;
-}
-
-// ───────────────────────────── Matching ─────────────────────────────
-
-interface Compiled {
-  slots: number[]; // minutes of the day, ascending
-  months: boolean[];
-  dom: boolean[];
-  dow: boolean[];
-  anchorDays: number;
-}
-const compiledCache = new WeakMap<Rhythm, Compiled>();
-
-function compile(r: Rhythm): Compiled {
-  let c = compiledCache.get(r);
-  if (!c) {
-    const flags = (values: readonly number[], size: number) => {
-      const out = new Array<boolean>(size).fill(false);
-      for (const v of values) out[v] = true;
-      return out;
-    };
-    c = {
-      slots: r.hours.flatMap((h) => r.minutes.map((m) => h * 60 + m)),
-      months: flags(r.months, 13),
-      dom: flags(r.daysOfMonth, 32),
-      dow: flags(r.daysOfWeek, 7),
-      anchorDays: r.everyNWeeks ? (parseIsoDate(r.everyNWeeks.anchor) ?? -3) : -3,
-    };
-    compiledCache.set(r, c);
-  }
-  return c;
-}
-
-function dayMatches(r: Rhythm, c: Compiled, days: number, y: number, m: number, d: number): boolean {
-  if (!c.months[m]) return false;
-  const wd = weekdayOfDays(days);
-  const domOk = c.dom[d] === true;
-  const dowOk = c.dow[wd] === true;
-  // Vixie cron: both restricted → either may match; otherwise both must.
-  if (!r.dayOfMonthStar && !r.dayOfWeekStar ? !(domOk || dowOk) : !(domOk && dowOk)) return false;
-  if (r.lastDayOfMonth && d !== daysInMonth(y, m)) return false;
-  if (r.nth) {
-    if (wd !== r.nth.weekday) return false;
-    if (r.nth.n === -1 ? d + 7 <= daysInMonth(y, m) : Math.ceil(d / 7) !== r.nth.n) return false;
-  }
-  if (r.everyNWeeks) {
-    const week = Math.floor((days - c.anchorDays) / 7);
-    if (((week % r.everyNWeeks.n) + r.everyNWeeks.n) % r.everyNWeeks.n !== 0) return false;
-  }
-  return true;
 }
 
 /** Static check: can the day rule ever match? (Only a restricted day-of-month with `*`-day-of-week can fail.) */
@@ -700,123 +595,89 @@ function canEverFire(r: Rhythm): boolean {
   return r.months.some((m) => r.daysOfMonth.some((d) => d <= maxDays[m]!));
 }
 
-// ───────────────────────────── Time zones ─────────────────────────────
+// ───────────────────────────── Occurrences (croner + src/time/zone.ts) ─────────────────────────────
 
-interface Zone {
-  format: Intl.DateTimeFormat;
-  offsets: Map<number, number>;
+interface Compiled {
+  /** Matches the rhythm's local wall-clock times, on the UTC scale of src/time/zone.ts. */
+  cron: Cron;
+  /** Days since 1970-01-01 of the every-n-weeks anchor Monday. */
+  anchorDays: number;
 }
-const zones = new Map<string, Zone>();
+const compiledCache = new WeakMap<Rhythm, Compiled>();
 
-/** Throws RangeError for an invalid IANA zone. */
-function zoneOf(timeZone: string): Zone {
-  let zone = zones.get(timeZone);
-  if (!zone) {
-    const format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    zone = { format, offsets: new Map() };
-    zones.set(timeZone, zone);
-  }
-  return zone;
-}
-
-/** Local wall-clock time of an instant, as milliseconds on a UTC-based scale (whole seconds). */
-function wallOf(zone: Zone, t: number): number {
-  const text = zone.format.format(t);
-  const m = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/.exec(text);
-  let y: number, mo: number, d: number, h: number, mi: number, s: number;
-  if (m) [mo, d, y, h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
-  else {
-    const parts: Record<string, number> = {};
-    for (const p of zone.format.formatToParts(t)) if (p.type !== "literal") parts[p.type] = Number(p.value);
-    [y, mo, d, h, mi, s] = [parts.year ?? 0, parts.month ?? 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0];
-  }
-  return daysFromCivil(y, mo, d) * DAY_MS + ((h % 24) * 3600 + mi * 60 + s) * 1000;
-}
-
-/** UTC offset (ms) in effect at instant t. */
-function offsetAt(zone: Zone, t: number): number {
-  const second = Math.floor(t / 1000) * 1000;
-  let o = zone.offsets.get(second);
-  if (o === undefined) {
-    o = wallOf(zone, second) - second;
-    if (zone.offsets.size > 20_000) zone.offsets.clear();
-    zone.offsets.set(second, o);
-  }
-  return o;
-}
+/** One field as croner reads it: the values listed, or `*` for all of them. */
+const cronList = (values: readonly number[], min: number, max: number) =>
+  values.length === max - min + 1 ? "*" : values.join(",");
 
 /**
- * The one instant that a local wall-clock time stands for:
- * - normal: the instant;
- * - overlap (fall back, the wall time happens twice): the FIRST (earlier) instant;
- * - gap (spring forward, the wall time does not exist): the first valid instant after the gap,
- *   i.e. the transition itself (02:30 in a 02:00→03:00 gap runs at 03:00 local).
+ * The rhythm as one 5-field pattern for croner. Friendly forms are cron too: "last day" is `L`,
+ * "n-th/last weekday" is `1#2` / `5#L`, a quarter is the months 1,4,7,10. Day-of-month and
+ * day-of-week are written out as lists unless Vixie cron would count them unrestricted (a field
+ * starting with `*`); then croner is told to AND them (`domAndDow`), as Vixie does.
  */
-function instantOfWall(zone: Zone, wall: number): number {
-  const before = offsetAt(zone, wall - DAY_MS);
-  const after = offsetAt(zone, wall + DAY_MS);
-  const offsets = new Set([before, after]);
-  for (const o of [before, after]) offsets.add(offsetAt(zone, wall - o));
-  let best = Infinity;
-  for (const o of offsets) {
-    const t = wall - o;
-    if (t < best && offsetAt(zone, t) === o) best = t;
-  }
-  if (best !== Infinity) return best;
-  // Gap: find the first instant whose local time is past `wall`.
-  const sorted = [...offsets].sort((a, b) => a - b);
-  let lo = wall - sorted[sorted.length - 1]!; // local time here is before `wall`
-  let hi = wall - sorted[0]!; // local time here is after `wall`
-  while (hi - lo > 1000) {
-    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-    if (mid + offsetAt(zone, mid) > wall) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+export function cronPatternOf(r: Rhythm): { pattern: string; domAndDow: boolean } {
+  const dom = r.lastDayOfMonth ? "L" : r.dayOfMonthStar ? cronList(r.daysOfMonth, 1, 31) : r.daysOfMonth.join(",");
+  const dow = r.nth
+    ? `${r.nth.weekday}#${r.nth.n === -1 ? "L" : r.nth.n}`
+    : r.dayOfWeekStar
+      ? cronList(r.daysOfWeek, 0, 6)
+      : r.daysOfWeek.join(",");
+  const pattern = [cronList(r.minutes, 0, 59), cronList(r.hours, 0, 23), dom, cronList(r.months, 1, 12), dow].join(" ");
+  return { pattern, domAndDow: r.dayOfMonthStar || r.dayOfWeekStar };
 }
 
-// ───────────────────────────── Occurrences ─────────────────────────────
+function compile(r: Rhythm): Compiled {
+  let c = compiledCache.get(r);
+  if (!c) {
+    const { pattern, domAndDow } = cronPatternOf(r);
+    // utcOffset 0: croner walks wall-clock fields on a scale where every local time exists once;
+    // the zone (and its DST) is applied afterwards, by instantOfWall (see the header).
+    c = {
+      cron: new Cron(pattern, { utcOffset: 0, mode: "5-part", domAndDow }),
+      anchorDays: r.everyNWeeks ? (isoDays(r.everyNWeeks.anchor) ?? DEFAULT_ANCHOR_DAYS) : DEFAULT_ANCHOR_DAYS,
+    };
+    compiledCache.set(r, c);
+  }
+  return c;
+}
 
+const DEFAULT_ANCHOR_DAYS = -3; // 1969-12-29
 const HORIZON_DAYS = 5 * 366 + 2;
+const mod = (a: number, n: number) => ((a % n) + n) % n;
 
 /**
  * The first instant strictly after `after` whose local wall-clock time in `timeZone` matches the
  * rhythm, or null if there is none within about five years. Throws RangeError for an invalid zone.
  */
 export function nextOccurrence(rhythm: Rhythm, after: Date, timeZone: string): Date | null {
-  const zone = zoneOf(timeZone);
   const afterMs = after.getTime();
   if (!Number.isFinite(afterMs)) throw new RangeError("Invalid date");
+  // Local slots map onto instants in order (never backwards) under the gap/overlap rules, so no
+  // slot at or before the wall time of `after` can come after it: croner starts from there.
+  const start = wallOf(afterMs, timeZone);
+  const horizon = start + HORIZON_DAYS * DAY_MS;
   const c = compile(rhythm);
-  if (c.slots.length === 0) return null;
-  // Local slots map monotonically (non-decreasing) onto real instants under the gap/overlap rules
-  // above, so we scan local days in order from the local date of `after` (no slot of an earlier
-  // local date can map past `after`) and binary-search the slots of the first day that fits.
-  const startDay = Math.floor((afterMs + offsetAt(zone, afterMs)) / DAY_MS);
-  for (let days = startDay; days <= startDay + HORIZON_DAYS; days++) {
-    const { y, m, d } = civilFromDays(days);
-    if (!dayMatches(rhythm, c, days, y, m, d)) continue;
-    const at = (i: number) => instantOfWall(zone, days * DAY_MS + c.slots[i]! * 60_000);
-    let hi = c.slots.length - 1;
-    if (at(hi) <= afterMs) continue;
-    let lo = -1; // invariant: at(lo) <= afterMs < at(hi)
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (at(mid) > afterMs) hi = mid;
-      else lo = mid;
+  let cursor = start;
+  for (;;) {
+    const next = c.cron.nextRun(new Date(cursor));
+    if (!next || next.getTime() > horizon) return null;
+    const wall = next.getTime();
+    if (rhythm.everyNWeeks) {
+      // The layer over croner: cron has no field for "every n-th week from an anchor".
+      const n = rhythm.everyNWeeks.n;
+      const week = Math.floor((Math.floor(wall / DAY_MS) - c.anchorDays) / 7);
+      if (mod(week, n) !== 0) {
+        // On to the Monday that starts the next week of the cadence (one second before, as
+        // croner's nextRun is strictly after the time it is given).
+        cursor = (c.anchorDays + (week + n - mod(week, n)) * 7) * DAY_MS - 1000;
+        continue;
+      }
     }
-    return new Date(at(hi));
+    const instant = instantOfWall(wall, timeZone);
+    if (instant > afterMs) return new Date(instant);
+    // A slot of a repeated (fall-back) hour whose first occurrence is already past: the next one.
+    cursor = wall;
   }
-  return null;
 }
 
 /**
@@ -837,20 +698,17 @@ export function occurrencesBetween(rhythm: Rhythm, from: Date, to: Date, timeZon
 
 // ───────────────────────────── Description ─────────────────────────────
 
-const pad2 = (n: number) => String(n).padStart(2, "0");
-
 /** Human description, e.g. "first Monday of each quarter at 09:00"; raw cron shows the expression. */
-export function describeRhythm(rhythm: Rhythm, lang: "en" | "da"): string {
-  const t = lang === "da" ? da : en;
-  if (rhythm.form === "cron") return fill(t.describe.cron, { expr: rhythm.source });
-  const weekdayIndex = rhythm.nth?.weekday ?? rhythm.daysOfWeek[0] ?? 1;
-  const text = fill(t.describe[rhythm.form], {
-    time: `${pad2(rhythm.hours[0] ?? 0)}:${pad2(rhythm.minutes[0] ?? 0)}`,
-    weekday: t.weekdays[weekdayIndex] ?? "",
+export function describeRhythm(rhythm: Rhythm, lang: Lang): string {
+  if (rhythm.form === "cron") return t(lang, "rhythm.describe.cron", { expr: rhythm.source });
+  const text = t(lang, DESCRIBE_KEYS[rhythm.form], {
+    time: formatClock(lang, rhythm.hours[0] ?? 0, rhythm.minutes[0] ?? 0),
+    weekday: weekdayName(lang, rhythm.nth?.weekday ?? rhythm.daysOfWeek[0] ?? 1),
     day: rhythm.daysOfMonth[0] ?? 1,
     n: rhythm.everyNWeeks?.n ?? 1,
-    nth: rhythm.nth ? t.ordinals[String(rhythm.nth.n) as Ordinal] : "",
+    nth: rhythm.nth ? t(lang, NTH_KEYS[String(rhythm.nth.n) as Ordinal]) : "",
+    months: QUARTER_MONTHS.map((m) => monthName(lang, m)).join(", "),
   });
   const anchor = rhythm.everyNWeeks?.anchor;
-  return anchor && anchor !== DEFAULT_ANCHOR ? text + fill(t.everyNWeeksAnchor, { anchor }) : text;
+  return anchor && anchor !== DEFAULT_ANCHOR ? t(lang, "rhythm.describe.anchor", { rhythm: text, anchor }) : text;
 }

@@ -1,5 +1,6 @@
 // Recurrence rhythms: parsing (cron, English, Danish), DST-correct next occurrences, descriptions, errors.
 import { describe, it, expect } from "vitest";
+import { Cron } from "croner";
 import {
   parseRhythm,
   nextOccurrence,
@@ -9,6 +10,7 @@ import {
   rhythmTexts,
   RhythmSchema,
   RHYTHM_ERROR_CODES,
+  cronPatternOf,
   type Rhythm,
   type RhythmError,
 } from "../../src/clock/recurrence.ts";
@@ -349,16 +351,17 @@ describe("occurrencesBetween", () => {
 });
 
 describe("describeRhythm", () => {
+  // Danish times as da-DK writes them ("kl. 9.00"), English as en-GB ("at 09:00"): Intl, via formatClock.
   const cases: Array<[string, string, string]> = [
-    ["first monday of each quarter at 09:00", "first Monday of each quarter at 09:00", "første mandag i hvert kvartal kl. 09:00"],
-    ["første mandag i måneden kl. 9", "first Monday of each month at 09:00", "første mandag i hver måned kl. 09:00"],
-    ["sidste fredag i måneden kl. 15.30", "last Friday of each month at 15:30", "sidste fredag i hver måned kl. 15:30"],
-    ["every day at 9", "every day at 09:00", "hver dag kl. 09:00"],
-    ["hver mandag kl. 9.30", "every Monday at 09:30", "hver mandag kl. 09:30"],
-    ["every 2 weeks monday", "every 2 weeks on Monday at 09:00", "hver 2. uge om mandagen kl. 09:00"],
-    ["monthly on day 15 at 10", "on day 15 of each month at 10:00", "den 15. i hver måned kl. 10:00"],
-    ["monthly last day", "on the last day of each month at 09:00", "den sidste dag i hver måned kl. 09:00"],
-    ["quarterly", "on day 1 of each quarter (January, April, July, October) at 09:00", "den 1. i hvert kvartal (januar, april, juli, oktober) kl. 09:00"],
+    ["first monday of each quarter at 09:00", "first Monday of each quarter at 09:00", "første mandag i hvert kvartal kl. 9.00"],
+    ["første mandag i måneden kl. 9", "first Monday of each month at 09:00", "første mandag i hver måned kl. 9.00"],
+    ["sidste fredag i måneden kl. 15.30", "last Friday of each month at 15:30", "sidste fredag i hver måned kl. 15.30"],
+    ["every day at 9", "every day at 09:00", "hver dag kl. 9.00"],
+    ["hver mandag kl. 9.30", "every Monday at 09:30", "hver mandag kl. 9.30"],
+    ["every 2 weeks monday", "every 2 weeks on Monday at 09:00", "hver 2. uge om mandagen kl. 9.00"],
+    ["monthly on day 15 at 10", "on day 15 of each month at 10:00", "den 15. i hver måned kl. 10.00"],
+    ["monthly last day", "on the last day of each month at 09:00", "den sidste dag i hver måned kl. 9.00"],
+    ["quarterly", "on day 1 of each quarter (January, April, July, October) at 09:00", "den 1. i hvert kvartal (januar, april, juli, oktober) kl. 9.00"],
     ["0  9 * * 1", "cron 0 9 * * 1", "cron 0 9 * * 1"],
   ];
   for (const [text, en, da] of cases) {
@@ -400,5 +403,38 @@ describe("storage", () => {
     expect(RhythmSchema.safeParse({ ...r, everyNWeeks: { n: 2, anchor: "2026-03-04" } }).success).toBe(false); // not a Monday
     expect(RhythmSchema.safeParse({ ...r, version: 2 }).success).toBe(false);
     expect(RhythmSchema.safeParse({ ...r, source: "" }).success).toBe(false);
+  });
+});
+
+describe("croner underneath", () => {
+  it("every rhythm but every-n-weeks is one cron pattern", () => {
+    expect(cronPatternOf(rhythm("first monday of each quarter at 09:00"))).toEqual({ pattern: "0 9 * 1,4,7,10 1#1", domAndDow: true });
+    expect(cronPatternOf(rhythm("sidste fredag i måneden kl. 15.30"))).toEqual({ pattern: "30 15 * * 5#L", domAndDow: true });
+    expect(cronPatternOf(rhythm("monthly last day"))).toEqual({ pattern: "0 9 L * *", domAndDow: true });
+    expect(cronPatternOf(rhythm("0 9 13 * 5"))).toEqual({ pattern: "0 9 13 * 5", domAndDow: false }); // Vixie OR
+    expect(cronPatternOf(rhythm("0 9 */10 * 5"))).toEqual({ pattern: "0 9 1,11,21,31 * 5", domAndDow: true }); // `*…` means AND
+    expect(cronPatternOf(rhythm("0 9 1-31 * 1")).domAndDow).toBe(false); // restricted though full: every day, as in Vixie
+    expect(next(rhythm("0 9 1-31 * 1"), "2026-01-01T00:00:00Z", "UTC", 2)).toEqual(["2026-01-01T09:00", "2026-01-02T09:00"].map(z));
+  });
+
+  it("why the zone is applied by src/time/zone.ts: croner given the zone runs a repeated interval slot twice", () => {
+    // If this starts failing after a croner upgrade, its DST rule has changed: re-check the header of recurrence.ts.
+    const own = new Cron("*/30 * * * *", { timezone: CPH, mode: "5-part" });
+    expect(own.nextRuns(5, new Date("2026-10-24T23:59:00Z")).map((d) => d.toISOString())).toEqual(
+      ["2026-10-25T00:00", "2026-10-25T00:30", "2026-10-25T01:00", "2026-10-25T01:30", "2026-10-25T02:00"].map(z),
+    );
+    // Ours: the repeated 02:00 and 02:30 (01:00Z, 01:30Z) do not run again.
+    expect(next(rhythm("*/30 * * * *"), "2026-10-24T23:59:00Z", CPH, 3)).toEqual(["2026-10-25T00:00", "2026-10-25T00:30", "2026-10-25T02:00"].map(z));
+  });
+
+  it("every 3 weeks jumps whole weeks and keeps the cadence across years and DST", () => {
+    const r = rhythm("every 3 weeks friday at 16:00 starting 2026-01-02");
+    expect(r.everyNWeeks).toEqual({ n: 3, anchor: "2025-12-29" });
+    const runs = occurrencesBetween(r, new Date("2026-01-01T00:00:00Z"), new Date("2027-12-31T00:00:00Z"), CPH);
+    expect(runs[0]!.toISOString()).toBe("2026-01-02T15:00:00.000Z");
+    for (const d of runs) expect(new Intl.DateTimeFormat("en-GB", { timeZone: CPH, weekday: "short", hour: "2-digit", minute: "2-digit" }).format(d)).toBe("Fri 16:00");
+    const days = runs.slice(1).map((d, i) => Math.round((d.getTime() - runs[i]!.getTime()) / 86_400_000));
+    expect(new Set(days)).toEqual(new Set([21])); // 21 days apart, whether or not the clocks changed between
+    expect(runs).toHaveLength(35);
   });
 });
