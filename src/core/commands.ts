@@ -2,7 +2,7 @@
 import type { Actor } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
-import { parseCommand, type Command } from "../commands/parse.ts";
+import { parseCommand, type Command, type UsageKey } from "../commands/parse.ts";
 import { t, type Key } from "../i18n/i18n.ts";
 import { mayRunCommand } from "../policy.ts";
 import { listMessage } from "../messages/build.ts";
@@ -128,55 +128,58 @@ export type Who = "anyone" | "member" | "coordinator";
 type In = { partnership: PartnershipRow; membership: MembershipRow } | null;
 interface Entry<C extends Command> {
   who: Who;
+  /** how it is written (src/commands/parse.ts USAGE) and explained in help (`help.<usage>`) */
+  usage: UsageKey;
   run(c: CoreContext, ctx: Context, cmd: C, where: In): Promise<Message>;
 }
 /** Partnership commands run with the partnership and the runner's membership (checked by `who`). */
-const inP = <C extends Command>(who: "member" | "coordinator", run: (c: CoreContext, ctx: Context, cmd: C, p: PartnershipRow, m: MembershipRow) => Promise<Message>): Entry<C> => ({
+const inP = <C extends Command>(who: "member" | "coordinator", usage: UsageKey, run: (c: CoreContext, ctx: Context, cmd: C, p: PartnershipRow, m: MembershipRow) => Promise<Message>): Entry<C> => ({
   who,
+  usage,
   run: (c, ctx, cmd, where) => run(c, ctx, cmd, where!.partnership, where!.membership),
 });
-const mine = <C extends Command>(run: (c: CoreContext, ctx: Context, cmd: C) => Promise<Message>): Entry<C> => ({ who: "anyone", run: (c, ctx, cmd) => run(c, ctx, cmd) });
+const mine = <C extends Command>(usage: UsageKey, run: (c: CoreContext, ctx: Context, cmd: C) => Promise<Message>): Entry<C> => ({ who: "anyone", usage, run: (c, ctx, cmd) => run(c, ctx, cmd) });
 
 /** Every command, who may run it, and the room that does it. */
 export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: N }>> } = {
-  help: mine(async (_c, ctx, cmd) => helpMessage(ctx.lang, cmd.topic)),
-  "partnership.create": mine((c, ctx, cmd) => c.partnerships.createPartnership(ctx, cmd)),
-  "partnership.list": mine((c, ctx) => c.partnerships.listPartnerships(ctx)),
-  language: mine(async (c, ctx, cmd) => {
+  help: mine("help", async (_c, ctx, cmd) => helpMessage(ctx.lang, cmd.topic)),
+  "partnership.create": mine("partnership.create", (c, ctx, cmd) => c.partnerships.createPartnership(ctx, cmd)),
+  "partnership.list": mine("partnership.list", (c, ctx) => c.partnerships.listPartnerships(ctx)),
+  language: mine("language", async (c, ctx, cmd) => {
     await c.store(ctx);
     await c.db.person.update({ where: { id: ctx.person.id }, data: { language: cmd.value } });
     return textMessage(t(cmd.value, "ok.language", { lang: t(cmd.value, `lang.${cmd.value}`) }));
   }),
-  "mydata.export": mine((c, ctx) => c.dataRights.exportMyData(ctx)),
-  "mydata.erase": mine((c, ctx, cmd) => c.dataRights.eraseMyData(ctx, cmd.confirmed)),
-  "instrument.list": mine((c, ctx) => c.instruments.listInstruments(ctx)),
-  "instrument.add": mine((c, ctx, cmd) => c.instruments.addInstrument(ctx, cmd.json)),
-  nudges: mine(async (c, ctx, cmd) => {
+  "mydata.export": mine("mydata", (c, ctx) => c.dataRights.exportMyData(ctx)),
+  "mydata.erase": mine("mydata", (c, ctx, cmd) => c.dataRights.eraseMyData(ctx, cmd.confirmed)),
+  "instrument.list": mine("instrument", (c, ctx) => c.instruments.listInstruments(ctx)),
+  "instrument.add": mine("instrument", (c, ctx, cmd) => c.instruments.addInstrument(ctx, cmd.json)),
+  nudges: mine("nudges", async (c, ctx, cmd) => {
     await c.polls.setNudges(ctx, cmd.on);
     return textMessage(t(ctx.lang, cmd.on ? "ok.nudges-on" : "ok.nudges-off"));
   }),
-  "purpose.add": inP("coordinator", (c, ctx, cmd, p) => c.partnerships.addPurpose(ctx, p, cmd.text)),
-  "purpose.list": inP("member", async (_c, ctx, _cmd, p) => listMessage(t(ctx.lang, "list.purposes", { partnership: p.name }), p.purposes.map((x, i) => `${i + 1}. ${x}`), t(ctx.lang, "list.no-purposes"))),
-  "org.add": inP("coordinator", (c, ctx, cmd, p) => c.partnerships.addOrganisation(ctx, p, cmd.title, cmd.sector)),
-  "org.list": inP("member", (c, ctx, _cmd, p) => c.partnerships.listOrganisations(ctx, p)),
-  "member.add": inP("coordinator", (c, ctx, cmd, p) => c.partnerships.addMember(ctx, p, cmd.userId, cmd.org, cmd.roles)),
-  "member.remove": inP("coordinator", (c, ctx, cmd, p) => c.partnerships.removeMember(ctx, p, cmd.userId)),
-  "member.list": inP("member", (c, ctx, _cmd, p) => c.partnerships.listMembers(ctx, p)),
-  "member.erase": inP("coordinator", (c, ctx, cmd, p) => c.dataRights.eraseMember(ctx, p, cmd.userId, cmd.confirmed)),
-  "checkin.start": inP("coordinator", (c, ctx, cmd, p) => c.rounds.startRound(ctx, p, cmd)),
-  "checkin.close": inP("coordinator", (c, ctx, _cmd, p) => c.rounds.closeRound(ctx, p)),
-  status: inP("member", (c, ctx, _cmd, p, m) => c.rounds.status(ctx, p, m)),
-  remind: inP("coordinator", (c, ctx, _cmd, p) => c.rounds.remind(ctx, p)),
-  digest: inP("coordinator", (c, ctx, _cmd, p) => c.digests.postDigest(ctx, p)),
-  "action.add": inP("coordinator", (c, ctx, cmd, p) => c.actions.addAction(ctx, p, cmd)),
-  "action.list": inP("member", (c, ctx, _cmd, p) => c.actions.listActions(ctx, p)),
-  "action.done": inP("member", (c, ctx, cmd, p) => c.actions.completeAction(ctx, p, cmd.number)),
-  set: inP("coordinator", (c, ctx, cmd, p) => c.partnerships.changeSetting(ctx, p, cmd.setting)),
-  "export.csv": inP("coordinator", (c, ctx, _cmd, p) => c.digests.exportCsv(ctx, p)),
-  "schedule.set": inP("coordinator", (c, ctx, cmd, p) => c.schedules.setSchedule(ctx, p, cmd)),
-  "schedule.list": inP("member", (c, ctx, _cmd, p) => c.schedules.listSchedules(ctx, p)),
-  "schedule.stop": inP("coordinator", (c, ctx, cmd, p) => c.schedules.stopSchedule(ctx, p, cmd.kind)),
-  "meeting.add": inP("coordinator", (c, ctx, cmd, p) => c.meetings.addMeeting(ctx, p, cmd)),
-  "meeting.list": inP("member", (c, ctx, _cmd, p) => c.meetings.listMeetings(ctx, p)),
-  "meeting.send": inP("coordinator", (c, ctx, cmd, p) => c.meetings.sendAgreements(ctx, p, cmd.number)),
+  "purpose.add": inP("coordinator", "purpose.add", (c, ctx, cmd, p) => c.partnerships.addPurpose(ctx, p, cmd.text)),
+  "purpose.list": inP("member", "purpose.add", async (_c, ctx, _cmd, p) => listMessage(t(ctx.lang, "list.purposes", { partnership: p.name }), p.purposes.map((x, i) => `${i + 1}. ${x}`), t(ctx.lang, "list.no-purposes"))),
+  "org.add": inP("coordinator", "org.add", (c, ctx, cmd, p) => c.partnerships.addOrganisation(ctx, p, cmd.title, cmd.sector)),
+  "org.list": inP("member", "org.add", (c, ctx, _cmd, p) => c.partnerships.listOrganisations(ctx, p)),
+  "member.add": inP("coordinator", "member.add", (c, ctx, cmd, p) => c.partnerships.addMember(ctx, p, cmd.userId, cmd.org, cmd.roles)),
+  "member.remove": inP("coordinator", "member.remove", (c, ctx, cmd, p) => c.partnerships.removeMember(ctx, p, cmd.userId)),
+  "member.list": inP("member", "member.add", (c, ctx, _cmd, p) => c.partnerships.listMembers(ctx, p)),
+  "member.erase": inP("coordinator", "member.erase", (c, ctx, cmd, p) => c.dataRights.eraseMember(ctx, p, cmd.userId, cmd.confirmed)),
+  "checkin.start": inP("coordinator", "checkin.start", (c, ctx, cmd, p) => c.rounds.startRound(ctx, p, cmd)),
+  "checkin.close": inP("coordinator", "checkin.close", (c, ctx, _cmd, p) => c.rounds.closeRound(ctx, p)),
+  status: inP("member", "status", (c, ctx, _cmd, p, m) => c.rounds.status(ctx, p, m)),
+  remind: inP("coordinator", "remind", (c, ctx, _cmd, p) => c.rounds.remind(ctx, p)),
+  digest: inP("coordinator", "digest", (c, ctx, _cmd, p) => c.digests.postDigest(ctx, p)),
+  "action.add": inP("coordinator", "action.add", (c, ctx, cmd, p) => c.actions.addAction(ctx, p, cmd)),
+  "action.list": inP("member", "action.list", (c, ctx, _cmd, p) => c.actions.listActions(ctx, p)),
+  "action.done": inP("member", "action.done", (c, ctx, cmd, p) => c.actions.completeAction(ctx, p, cmd.number)),
+  set: inP("coordinator", "set", (c, ctx, cmd, p) => c.partnerships.changeSetting(ctx, p, cmd.setting)),
+  "export.csv": inP("coordinator", "export.csv", (c, ctx, _cmd, p) => c.digests.exportCsv(ctx, p)),
+  "schedule.set": inP("coordinator", "schedule", (c, ctx, cmd, p) => c.schedules.setSchedule(ctx, p, cmd)),
+  "schedule.list": inP("member", "schedule", (c, ctx, _cmd, p) => c.schedules.listSchedules(ctx, p)),
+  "schedule.stop": inP("coordinator", "schedule", (c, ctx, cmd, p) => c.schedules.stopSchedule(ctx, p, cmd.kind)),
+  "meeting.add": inP("coordinator", "meeting", (c, ctx, cmd, p) => c.meetings.addMeeting(ctx, p, cmd)),
+  "meeting.list": inP("member", "meeting", (c, ctx, _cmd, p) => c.meetings.listMeetings(ctx, p)),
+  "meeting.send": inP("coordinator", "meeting", (c, ctx, cmd, p) => c.meetings.sendAgreements(ctx, p, cmd.number)),
 };

@@ -35,3 +35,14 @@ describe("the core", () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe("the house", () => {
+  const core = sources(path.join(root, "src", "core"));
+
+  it("keeps each room of the core small enough to read in one sitting", () => {
+    const long = core.map((f) => [path.relative(root, f), readFileSync(f, "utf8").split("\n").length] as const).filter(([, n]) => n > 320);
+    expect(core.length).toBeGreaterThanOrEqual(10);
+    expect(long).toEqual([]);
+    expect(readFileSync(path.join(root, "src", "core.ts"), "utf8").split("\n").length).toBeLessThan(150);
+  });
+});
