@@ -21,9 +21,9 @@ export const REDACT_PATHS: string[] = [
 ];
 
 const TOKEN_SHAPES = [
+  /\bBearer\s+[\w.~+/=-]+/gi,
   /\bxox[a-z]-[\w-]+/gi, // Slack bot, user and refresh tokens
   /\bxapp-[\w-]+/gi, // Slack app-level tokens
-  /\bBearer\s+[\w.~+/=-]+/gi,
   /\beyJ[\w-]*\.[\w-]+\.[\w-]*/g, // JWTs (Bot Framework)
   /(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@/\s]*@/gi, // a database URL's password
 ];
