@@ -1,6 +1,6 @@
 // Renders the neutral message model as HTML for the playground page. Everything is escaped;
 // buttons carry their action id and value for the page to post back.
-import type { Message, Block, Button } from "../../src/messages/model.ts";
+import type { Message, Block, Button, RichText } from "../../src/messages/model.ts";
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -16,6 +16,26 @@ export function inline(text: string, names: Record<string, string> = {}): string
     .replace(/\n/g, "<br>");
 }
 
+/** A text of the core as HTML: a string through inline(); nodes escaped one by one, never parsed. */
+export function richHtml(text: RichText, names: Record<string, string> = {}): string {
+  if (typeof text === "string") return inline(text, names);
+  return text
+    .map((n) => {
+      switch (n.t) {
+        case "text":
+          // Command examples in backticks read as code on every platform.
+          return escapeHtml(n.text).replace(/`([^`]+)`/g, "<code>$1</code>").replace(/\n/g, "<br>");
+        case "strong":
+          return `<strong>${escapeHtml(n.text).replace(/\n/g, "<br>")}</strong>`;
+        case "person":
+          return `<span class="mention">@${escapeHtml((Object.hasOwn(names, n.id) ? names[n.id] : undefined) ?? n.name ?? n.id)}</span>`;
+        case "channel":
+          return `<span class="mention">#${escapeHtml(n.name ?? n.id)}</span>`;
+      }
+    })
+    .join("");
+}
+
 function button(b: Button, messageId: string): string {
   const cls = ["btn", b.style !== "default" ? `btn-${b.style}` : "", b.selected ? "selected" : ""].filter(Boolean).join(" ");
   return `<button class="${cls}" data-action-id="${escapeHtml(b.actionId)}" data-value="${escapeHtml(b.value)}" data-message-id="${escapeHtml(messageId)}"${b.selected ? ' aria-pressed="true"' : ""}>${escapeHtml(b.label)}</button>`;
@@ -26,7 +46,7 @@ function block(b: Block, messageId: string, names: Record<string, string>): stri
     case "header":
       return `<h3>${inline(b.text, names)}</h3>`;
     case "text":
-      return `<p class="${b.muted ? "muted" : ""}">${inline(b.text, names)}</p>`;
+      return `<p class="${b.muted ? "muted" : ""}">${richHtml(b.text, names)}</p>`;
     case "fields":
       return `<dl class="fields">${b.fields.map((f) => `<div><dt>${inline(f.label, names)}</dt><dd>${inline(f.value, names)}</dd></div>`).join("")}</dl>`;
     case "question":

@@ -8,7 +8,8 @@
 // value 2,000; action_id and block_id 255; 25 elements in an actions block (it was 5 until 2022;
 // some SDKs still say 5); 10 fields per section, 2,000 characters each; 10 elements per context.
 import { createHash } from "node:crypto";
-import type { Message, Block, Button } from "../../src/messages/model.ts";
+import type { Message, Block, Button, RichText } from "../../src/messages/model.ts";
+import { plainOf } from "../../src/messages/model.ts";
 import { t, type Lang } from "../../src/i18n/i18n.ts";
 
 export const SLACK_LIMITS = {
@@ -95,6 +96,25 @@ export function toMrkdwn(text: string): string {
   }
   out += escapeEntities(text.slice(last));
   return out.replace(/\*\*(\S(?:[^*]*\S)?)\*\*/g, "*$1*");
+}
+
+/** A text of the core as mrkdwn: a string as above; nodes become Slack's own tokens and *bold*. */
+export function richToMrkdwn(text: RichText): string {
+  if (typeof text === "string") return toMrkdwn(text);
+  return text
+    .map((n) => {
+      switch (n.t) {
+        case "text":
+          return toMrkdwn(n.text);
+        case "strong":
+          return `*${escapeEntities(n.text)}*`;
+        case "person":
+          return `<@${n.id}>`;
+        case "channel":
+          return `<#${n.id}>`;
+      }
+    })
+    .join("");
 }
 
 /** The reverse of the entity escaping, for reading what Slack shows. */
@@ -258,8 +278,8 @@ export function renderMessage(m: Message, opts: RenderOptions): Rendered {
         break;
       }
       case "text":
-        if (b.muted) contexts("mut", i, toMrkdwn(b.text));
-        else sections("txt", i, toMrkdwn(b.text));
+        if (b.muted) contexts("mut", i, richToMrkdwn(b.text));
+        else sections("txt", i, richToMrkdwn(b.text));
         break;
       case "fields": {
         const fits: Mrkdwn[] = [];
@@ -364,13 +384,13 @@ export function fitBlocks(blocks: SlackBlock[], max: number, lang: Lang, rev = "
 /** The core's error replies (a warning line and a hint): shown apart, never in place of a card. */
 export function isErrorReply(m: Message): boolean {
   const first = m.blocks[0];
-  return first?.type === "text" && first.text.startsWith("⚠️");
+  return first?.type === "text" && typeof first.text === "string" && first.text.startsWith("⚠️");
 }
 
 /** Plain text of a message, for places that take no markup (a modal's error under a field). */
 export function plainText(m: Message, max: number): string {
   const text = m.blocks
-    .map((b) => (b.type === "text" || b.type === "header" ? b.text : ""))
+    .map((b) => (b.type === "text" ? plainOf(b.text) : b.type === "header" ? b.text : ""))
     .filter(Boolean)
     .join(" ")
     .replace(/^⚠️\s*/, "")

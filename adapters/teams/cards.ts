@@ -3,7 +3,7 @@
 // `adaptiveCard/action` invoke and the card is replaced by the response), each with an
 // Action.Submit fallback for clients without Universal Actions (the press arrives as a message
 // whose `value` is the submit data). No botbuilder types here: a card is plain JSON.
-import type { Message, Block, Button } from "../../src/messages/model.ts";
+import type { Message, Block, Button, RichText } from "../../src/messages/model.ts";
 import { t, type Lang } from "../../src/i18n/i18n.ts";
 import { DOWNLOAD_TTL_MS } from "../../src/downloads.ts";
 
@@ -17,7 +17,14 @@ export interface AdaptiveCard {
   version: string;
   fallbackText: string;
   body: CardElement[];
-  msteams: { width: "Full" };
+  msteams: { width: "Full"; entities?: MentionEntity[] };
+}
+
+/** A mention in a card: the text carries <at>name</at>, the entity says who it is. */
+export interface MentionEntity {
+  type: "mention";
+  text: string;
+  mentioned: { id: string; name: string };
 }
 
 /** What an Action.Submit fallback sends back as the message's `value`. */
@@ -63,7 +70,15 @@ export function mentionedIds(message: Message): { users: string[]; channels: str
     for (const m of s.matchAll(/<#([^>|\s]+)(?:\|[^>]*)?>/g)) channels.add(m[1]!);
   };
   for (const b of message.blocks) {
-    if (b.type === "header" || b.type === "text") scan(b.text);
+    if (b.type === "header") scan(b.text);
+    else if (b.type === "text") {
+      if (typeof b.text === "string") scan(b.text);
+      else
+        for (const n of b.text) {
+          if (n.t === "person") users.add(n.id);
+          else if (n.t === "channel") channels.add(n.id);
+        }
+    }
     else if (b.type === "fields") for (const f of b.fields) scan(`${f.label} ${f.value}`);
     else if (b.type === "question") scan(b.prompt);
   }
@@ -84,12 +99,43 @@ export function inline(text: string, names: ReadonlyMap<string, string> = new Ma
   );
 }
 
-function textBlocks(text: string, names: ReadonlyMap<string, string>, extra: Record<string, unknown> = {}): CardElement[] {
-  // One TextBlock per line: a single newline inside a TextBlock is not a line break in every client.
+/**
+ * A text of the core as card markdown. A string goes through inline(); nodes are written as they
+ * are: **strong**, a person as <at>name</at> with a mention entity (collected in `mentions`), a
+ * channel as #name.
+ */
+export function richInline(text: RichText, names: ReadonlyMap<string, string> = new Map(), mentions: MentionEntity[] = []): string {
+  if (typeof text === "string") return inline(text, names);
+  // Names people typed must not become links.
+  const safe = (s: string) => s.replace(/\]\(/g, "]\u200b(");
   return text
-    .split("\n")
+    .map((n) => {
+      switch (n.t) {
+        case "text":
+          return safe(n.text);
+        case "strong":
+          return `**${safe(n.text)}**`;
+        case "person": {
+          const name = safe(names.get(n.id) ?? n.name ?? n.id).replace(/[<>]/g, "");
+          const at = `<at>${name}</at>`;
+          if (!mentions.some((m) => m.mentioned.id === n.id)) mentions.push({ type: "mention", text: at, mentioned: { id: n.id, name } });
+          return at;
+        }
+        case "channel":
+          return `#${safe(names.get(n.id) ?? n.name ?? n.id)}`;
+      }
+    })
+    .join("");
+}
+
+function textBlocks(text: RichText, names: ReadonlyMap<string, string>, extra: Record<string, unknown> = {}, mentions: MentionEntity[] = []): CardElement[] {
+  // One TextBlock per line: a single newline inside a TextBlock is not a line break in every client.
+  // A string is split before inline() (as it always was); nodes are rendered first, then split.
+  const lines = typeof text === "string" ? text.split("\n") : richInline(text, names, mentions).split("\n");
+  const render = typeof text === "string" ? (line: string) => inline(line, names) : (line: string) => line;
+  return lines
     .filter((line, i, all) => line.trim() !== "" || (i > 0 && i < all.length - 1))
-    .map((line, i) => ({ type: "TextBlock", text: line.trim() === "" ? "\u200b" : inline(line, names), wrap: true, ...(i > 0 ? { spacing: "None" } : {}), ...extra }));
+    .map((line, i) => ({ type: "TextBlock", text: line.trim() === "" ? "\u200b" : render(line), wrap: true, ...(i > 0 ? { spacing: "None" } : {}), ...extra }));
 }
 
 const STYLE: Record<Button["style"], string> = { primary: "positive", danger: "destructive", default: "default" };
@@ -131,6 +177,8 @@ interface RenderState {
   downloads: ReadonlyMap<number, string | null>;
   /** what is left of FILE_INLINE_BYTES for files shown whole in this card */
   inlineBudget: { bytes: number };
+  /** the people the card mentions, for msteams.entities */
+  mentions: MentionEntity[];
 }
 
 function block(b: Block, index: number, opts: RenderState): CardElement[] {
@@ -139,7 +187,7 @@ function block(b: Block, index: number, opts: RenderState): CardElement[] {
     case "header":
       return [{ type: "TextBlock", text: inline(b.text, names), wrap: true, size: "Medium", weight: "Bolder" }];
     case "text":
-      return textBlocks(b.text, names, b.muted ? { isSubtle: true } : {});
+      return textBlocks(b.text, names, b.muted ? { isSubtle: true } : {}, opts.mentions);
     case "fields":
       return [{ type: "FactSet", facts: b.fields.map((f) => ({ title: inline(f.label, names), value: inline(f.value, names) })) }];
     case "question":
@@ -237,7 +285,7 @@ function fileBlock(b: Extract<Block, { type: "file" }>, index: number, opts: Ren
 
 /** The card for a message. Dividers become separators on the element that follows them. */
 export function renderCard(message: Message, options: RenderOptions): AdaptiveCard {
-  const opts: RenderState = { lang: options.lang, names: options.names ?? new Map<string, string>(), downloads: options.downloads ?? new Map(), inlineBudget: { bytes: FILE_INLINE_BYTES } };
+  const opts: RenderState = { lang: options.lang, names: options.names ?? new Map<string, string>(), downloads: options.downloads ?? new Map(), inlineBudget: { bytes: FILE_INLINE_BYTES }, mentions: [] };
   const body: CardElement[] = [];
   let separate = false;
   message.blocks.forEach((b, i) => {
@@ -257,7 +305,7 @@ export function renderCard(message: Message, options: RenderOptions): AdaptiveCa
     version: CARD_VERSION,
     fallbackText: message.fallback,
     body,
-    msteams: { width: "Full" },
+    msteams: { width: "Full", ...(opts.mentions.length ? { entities: opts.mentions } : {}) },
   };
 }
 

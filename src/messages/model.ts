@@ -24,9 +24,60 @@ export const Button = z.object({
 });
 export type Button = z.infer<typeof Button>;
 
+/**
+ * Inline nodes: what a text says, typed, so each adapter writes its own markup (Slack <@U1>,
+ * Teams <at>…</at>, escaped HTML) and nobody parses markup back out of text.
+ */
+export const Inline = z.discriminatedUnion("t", [
+  z.object({ t: z.literal("text"), text: z.string() }),
+  z.object({ t: z.literal("strong"), text: z.string().min(1) }),
+  /** a platform user id; `name` when the core knows one (adapters may know a better one) */
+  z.object({ t: z.literal("person"), id: z.string().min(1), name: z.string().optional() }),
+  z.object({ t: z.literal("channel"), id: z.string().min(1), name: z.string().optional() }),
+]);
+export type Inline = z.infer<typeof Inline>;
+
+/** A text: a plain string (no markup of people or channels), or inline nodes. */
+export const RichText = z.union([z.string().min(1), z.array(Inline).min(1)]);
+export type RichText = z.infer<typeof RichText>;
+
+/** The nodes of a text; a plain string is one text node. */
+export function nodesOf(text: RichText): Inline[] {
+  return typeof text === "string" ? [{ t: "text", text }] : text;
+}
+
+/** A text without markup, for notifications and places that take none: @name, #channel. */
+export function plainOf(text: RichText, names: ReadonlyMap<string, string> = new Map()): string {
+  if (typeof text === "string") return text;
+  return text
+    .map((n) => {
+      switch (n.t) {
+        case "text":
+        case "strong":
+          return n.text;
+        case "person":
+          return `@${names.get(n.id) ?? n.name ?? n.id}`;
+        case "channel":
+          return `#${names.get(n.id) ?? n.name ?? n.id}`;
+      }
+    })
+    .join("");
+}
+
+/** Joins texts and nodes into one text of nodes (strings become text nodes). */
+export function joinNodes(...parts: (RichText | Inline | Inline[])[]): Inline[] {
+  const out: Inline[] = [];
+  for (const p of parts) {
+    if (typeof p === "string") out.push({ t: "text", text: p });
+    else if (Array.isArray(p)) out.push(...p);
+    else out.push(p);
+  }
+  return out;
+}
+
 export const Block = z.discriminatedUnion("type", [
   z.object({ type: z.literal("header"), text: z.string().min(1) }),
-  z.object({ type: z.literal("text"), text: z.string().min(1), muted: z.boolean().default(false) }),
+  z.object({ type: z.literal("text"), text: RichText, muted: z.boolean().default(false) }),
   z.object({
     type: z.literal("fields"),
     fields: z.array(z.object({ label: z.string(), value: z.string() })).min(1),
@@ -77,6 +128,10 @@ export const Message = z.object({
   /** plain text for notifications and clients that cannot show blocks */
   fallback: z.string().min(1),
   blocks: z.array(Block),
+  /** the reply reports something that went wrong (adapters show it apart, with their own sign) */
+  error: z.literal(true).optional(),
+  /** the language the core chose for the recipient: adapters use it for their own words */
+  lang: z.enum(["en", "da"]).optional(),
 });
 export type Message = z.infer<typeof Message>;
 export type MessageInput = z.input<typeof Message>;

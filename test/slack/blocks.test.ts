@@ -182,3 +182,11 @@ describe("the Block Kit renderer", () => {
     expect(isErrorReply(message("x", [{ type: "text", text: "Fine." }]))).toBe(false);
   });
 });
+
+describe("inline nodes", () => {
+  it("renders each node kind as Slack's own markup, escaping the text around it", () => {
+    const m = message("x", [{ type: "text", text: [{ t: "text", text: "Not yet: a<b " }, { t: "person", id: "carl" }, { t: "text", text: " in " }, { t: "channel", id: "C1", name: "styregruppe" }, { t: "text", text: " — " }, { t: "strong", text: "Overdue & late" }] }]);
+    const r = renderMessage(m, { lang: "en" });
+    expect(r.blocks[0]).toMatchObject({ type: "section", text: { type: "mrkdwn", text: "Not yet: a&lt;b <@carl> in <#C1> — *Overdue &amp; late*" } });
+  });
+});

@@ -121,3 +121,16 @@ describe("Adaptive Cards from the neutral model", () => {
     expect(cardProblems({ type: "AdaptiveCard", version: "1.5", body: [{ type: "TextBlock", text: "x".repeat(30_000), wrap: true }] }).join()).toMatch(/bytes/);
   });
 });
+
+describe("inline nodes", () => {
+  it("renders a person as <at>name</at> with a mention entity, a channel by name, strong as bold", () => {
+    const m = message("x", [{ type: "text", text: [{ t: "text", text: "Not yet: " }, { t: "person", id: "aad-carl", name: "carl" }, { t: "text", text: ", " }, { t: "person", id: "aad-dina" }, { t: "text", text: " in " }, { t: "channel", id: "19:abc" }, { t: "text", text: " " }, { t: "strong", text: "late" }] }]);
+    const card = renderCard(m, { lang: "en", names: new Map([["aad-carl", "Carl Holm"], ["19:abc", "Styregruppe"]]) });
+    assertValidCard(card);
+    expect(card.body[0]).toMatchObject({ type: "TextBlock", text: "Not yet: <at>Carl Holm</at>, <at>aad-dina</at> in #Styregruppe **late**" });
+    expect(card.msteams.entities).toEqual([
+      { type: "mention", text: "<at>Carl Holm</at>", mentioned: { id: "aad-carl", name: "Carl Holm" } },
+      { type: "mention", text: "<at>aad-dina</at>", mentioned: { id: "aad-dina", name: "aad-dina" } },
+    ]);
+  });
+});

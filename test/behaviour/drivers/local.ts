@@ -1,6 +1,6 @@
 // Drives the local playground adapter through its HTTP API, exactly as its web page does.
 import type { BehaviourDriver, Seen, SeenButton } from "../driver.ts";
-import type { Message } from "../../../src/messages/model.ts";
+import { plainOf, type Message } from "../../../src/messages/model.ts";
 import type { Database } from "../../../src/store/database.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { startApp } from "../../../adapters/main.ts";
@@ -18,7 +18,8 @@ export function seenFromMessage(id: string, m: Message): Seen & { raw: Message }
   const buttons: SeenButton[] = [];
   const bars: Seen["bars"] = [];
   for (const b of m.blocks) {
-    if (b.type === "header" || b.type === "text") text.push(b.text);
+    if (b.type === "header") text.push(b.text);
+    else if (b.type === "text") text.push(plainOf(b.text));
     else if (b.type === "fields") for (const f of b.fields) text.push(`${f.label}: ${f.value}`);
     else if (b.type === "progress") text.push(b.label);
     else if (b.type === "question") {

@@ -22,7 +22,7 @@ interface CardAction {
 
 const SELECTED = "✓ ";
 /** Markdown as a person reads it: **bold** shows bold, without the stars. */
-const visible = (s: string) => s.replace(/\*\*([^*]+)\*\*/g, "$1").replace(/\u200b/g, "");
+const visible = (s: string) => s.replace(/\*\*([^*]+)\*\*/g, "$1").replace(/<\/?at>/g, "").replace(/\u200b/g, "");
 
 function cardOf(activity: Record<string, unknown>): Card | null {
   const att = (activity.attachments as { contentType: string; content: Card }[] | undefined)?.find((a) => a.contentType === "application/vnd.microsoft.card.adaptive");
