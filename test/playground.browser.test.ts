@@ -8,6 +8,8 @@ import { it, expect } from "vitest";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { main } from "../adapters/main.ts";
 import { findBuiltIn, CHECKLIST_KEY } from "../src/instruments/catalogue.ts";
+import { en as catalogueEn } from "../src/i18n/en.ts";
+import { da as catalogueDa } from "../src/i18n/da.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -95,7 +97,9 @@ it("runs a whole check-in through the playground page", { timeout: 120_000 }, as
       // All seven answered: the card says so and offers to review.
       await card.locator(`.progress progress[value="${sections}"][max="${sections}"]`).waitFor();
       await card.locator('button[data-action-id="poll.section"]').waitFor();
-      expect(await card.locator(".question").count()).toBe(0);
+      // Polled: section 7's own card has a poll.section button too ("‹ Previous section"), so the
+      // waits above can pass before the last answer's card replaces it.
+      await expect.poll(() => card.locator(".question").count(), { timeout: WAIT }).toBe(0);
       await expect.poll(() => pane.locator(".home-view").innerText(), { timeout: WAIT }).toMatch(/#1/);
     }
 
@@ -132,6 +136,10 @@ it("runs a whole check-in through the playground page", { timeout: 120_000 }, as
     expect(Object.keys(strings.da).sort()).toEqual(Object.keys(strings.en).sort());
     const slots = (s: string) => [...s.matchAll(/\{\w+\}|`/g)].map((m) => m[0]).sort();
     for (const [key, en] of Object.entries(strings.en)) expect(slots(strings.da[key]!), key).toEqual(slots(en));
+    // … and they are the bot's catalogue (page.* in src/i18n, served without the prefix), not a copy of it.
+    for (const [lang, catalogue] of [["en", catalogueEn], ["da", catalogueDa]] as const)
+      for (const [key, text] of Object.entries(catalogue)) if (key.startsWith("page.")) expect(strings[lang][key.slice("page.".length)], key).toBe(text);
+    expect(Object.keys(strings.en).length).toBeGreaterThan(40);
 
     // Switching to Danish redoes the chrome at once (the bot's messages keep each person's language).
     expect(await page.locator("html").getAttribute("lang")).toBe("en");

@@ -10,7 +10,7 @@ import type { Message } from "../../src/messages/model.ts";
 import type { Partnerpuls } from "../../src/core.ts";
 import { readBody, sendJson, HttpError, fromLoopback, type Mount } from "../../src/server.ts";
 import { renderHtml } from "./render.ts";
-import { t, LANGS, type Key } from "../../src/i18n/i18n.ts";
+import { t, LANGS, catalogueFor, type Key, type Lang } from "../../src/i18n/i18n.ts";
 import { SECTORS } from "../../src/commands/parse.ts";
 import { PLAYGROUND_PEOPLE, PLAYGROUND_WORKSPACE, PLAYGROUND_CHANNEL, DEMO_SETUP_COMMANDS } from "./people.ts";
 
@@ -88,6 +88,22 @@ export function localWorkspace(): WorkspaceRef {
   return { ...PLAYGROUND_WORKSPACE };
 }
 
+const PAGE_PREFIX = "page.";
+
+/**
+ * The playground page's words in both languages, from the bot's catalogue: its own (`page.*`,
+ * without the prefix) and each person's sector and role as the bot names them. As JSON for a
+ * `<script type="application/json">` block: `<` is escaped, so no word can end the block.
+ */
+export function pageWords(): string {
+  const catalogue = catalogueFor("en");
+  const pageKeys = (Object.keys(catalogue) as Key[]).filter((k) => k.startsWith(PAGE_PREFIX));
+  const labelKeys = [...SECTORS.map((x) => `sector.${x}`), "role.coordinator", "role.partner"] as Key[];
+  // t() without parameters gives the template itself: the page fills in {name} and friends.
+  const of = (lang: Lang) => Object.fromEntries([...pageKeys.map((k) => [k.slice(PAGE_PREFIX.length), t(lang, k)]), ...labelKeys.map((k) => [k, t(lang, k)])]);
+  return JSON.stringify(Object.fromEntries(LANGS.map((lang) => [lang, of(lang)]))).replace(/</g, "\\u003c");
+}
+
 export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token: string } {
   const token = opts.token ?? randomBytes(18).toString("base64url");
   // Without a prototype: the renderer looks up every <@id> a message mentions, and a typed
@@ -97,9 +113,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
     const p = PLAYGROUND_PEOPLE.find((x) => x.id === id)!;
     return { workspace: localWorkspace(), userId: p.id, displayName: p.name, locale: p.locale, ...(channelId ? { channelId } : {}) };
   };
-  // The page shows each person's sector and role in the words the bot uses.
-  const labelKeys = [...SECTORS.map((x) => `sector.${x}`), "role.coordinator", "role.partner"] as Key[];
-  const labels = Object.fromEntries(LANGS.map((lang) => [lang, Object.fromEntries(labelKeys.map((k) => [k, t(lang, k)]))]));
+  const words = pageWords();
   const view = (d: Delivered) => ({ ...d, html: renderHtml(d.message, d.id, names) });
   const pageDir = new URL("./public/", import.meta.url);
 
@@ -132,7 +146,8 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
   const mount: Mount = async (req, res, url) => {
     if (req.method === "GET" && (url.pathname === "/" || url.pathname === "/playground")) {
       onThisMachine(req); // the page carries the token
-      const html = (await readFile(new URL("index.html", pageDir), "utf8")).replace("__PLAYGROUND_TOKEN__", token);
+      // A function as the replacement: `$&` or `$1` in a word must stay as written.
+      const html = (await readFile(new URL("index.html", pageDir), "utf8")).replace("__PLAYGROUND_TOKEN__", token).replace("__PLAYGROUND_WORDS__", () => words);
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'" });
       res.end(html);
       return true;
@@ -151,7 +166,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
     const route = `${req.method} ${url.pathname.slice("/local/api".length)}`;
     switch (route) {
       case "GET /people":
-        sendJson(res, 200, { people: PLAYGROUND_PEOPLE, channel: PLAYGROUND_CHANNEL, setup: DEMO_SETUP_COMMANDS, labels });
+        sendJson(res, 200, { people: PLAYGROUND_PEOPLE, channel: PLAYGROUND_CHANNEL, setup: DEMO_SETUP_COMMANDS });
         return true;
       case "POST /command": {
         const body = CommandBody.safeParse(await json(req));

@@ -27,96 +27,24 @@
 
   // ---- the page's own words, in English and Danish ------------------------------------------------
   // The bot's messages come from the server in each person's language; these are only the page's
-  // chrome. Both languages have the same keys; {name} is filled in, `text` is shown as code.
+  // chrome. They are the bot's catalogue (src/i18n, keys page.* without the prefix, and the sector
+  // and role names), which the local adapter writes into the page; both languages have the same keys.
+  // {name} is filled in, `text` is shown as code.
 
-  const STRINGS = {
-    en: {
-      title: "Partnerpuls playground",
-      skip: "Skip to the people",
-      tagline: "Try a partnership check-in as four people at once: Mette coordinates, Anders, Fatima and Lars are partners. Same commands and buttons as in Slack or Teams.",
-      "layout.label": "Layout",
-      "layout.single": "One person",
-      "layout.side": "Side by side",
-      "lang.label": "Language",
-      "tabs.label": "Person",
-      loading: "Loading the playground…",
-      "sync.busy": "Updating…",
-      "sync.idle": "Up to date",
-      dismiss: "Dismiss",
-      refresh: "Refresh",
-      "channel.desc": "The steering group's channel: digests are posted here.",
-      "channel.empty": "Nothing posted yet. When Mette closes a check-in (checkin close) or types digest, the digest appears here.",
-      "setup.title": "Demo partnership",
-      "setup.desc": "Creates “Sund By” with its organisations and members, one command at a time, as a coordinator would type them.",
-      "setup.run": "Set up the demo partnership",
-      "setup.running": "Setting up…",
-      "setup.next": "All set. Next: start a check-in with `checkin start`.",
-      "setup.fill": "Put it in the command box",
-      "setup.command": "checkin start",
-      "command.label": "Command as {name}",
-      "command.placeholder": "help",
-      "command.send": "Send",
-      "command.hint": "Try `help`, `status` or `checkin start`. Enter sends.",
-      "command.you": "You typed",
-      "command.sending": "Sending…",
-      "home.title": "Home",
-      "home.loading": "Loading…",
-      "inbox.title": "Direct messages",
-      "inbox.count": "messages",
-      "inbox.empty": "No direct messages yet.",
-      "tab.count": "direct messages",
-      "err.status": "The server answered {status}.",
-      "err.not-sent": "Not sent: {message}",
-      "err.refresh": "Could not refresh: {message}",
-      "err.button": "That button did not go through: {message}",
-      "err.no-token": "This page has no playground token: open it from the Partnerpuls server (npm start), not as a file.",
-      "err.load": "Could not load the playground: {message}",
-    },
-    da: {
-      title: "Prøv Partnerpuls",
-      skip: "Spring til personerne",
-      tagline: "Prøv en runde i et partnerskab som fire personer på én gang: Mette er koordinator, Anders, Fatima og Lars er partnere. Samme kommandoer og knapper som i Slack eller Teams.",
-      "layout.label": "Visning",
-      "layout.single": "Én person",
-      "layout.side": "Side om side",
-      "lang.label": "Sprog",
-      "tabs.label": "Person",
-      loading: "Indlæser siden…",
-      "sync.busy": "Opdaterer…",
-      "sync.idle": "Opdateret",
-      dismiss: "Luk",
-      refresh: "Opdater",
-      "channel.desc": "Styregruppens kanal: opsummeringerne bliver delt her.",
-      "channel.empty": "Intet delt endnu. Når Mette lukker en runde (runde luk) eller skriver opsummering, kommer opsummeringen her.",
-      "setup.title": "Demo-partnerskab",
-      "setup.desc": "Opretter »Sund By« med organisationer og medlemmer, én kommando ad gangen, sådan som en koordinator ville skrive dem.",
-      "setup.run": "Opret demo-partnerskabet",
-      "setup.running": "Opretter…",
-      "setup.next": "Klar. Næste skridt: start en runde med `runde start`.",
-      "setup.fill": "Sæt den ind i kommandofeltet",
-      "setup.command": "runde start",
-      "command.label": "Kommando som {name}",
-      "command.placeholder": "hjælp",
-      "command.send": "Send",
-      "command.hint": "Prøv `hjælp`, `status` eller `runde start`. Enter sender.",
-      "command.you": "Du skrev",
-      "command.sending": "Sender…",
-      "home.title": "Oversigt",
-      "home.loading": "Indlæser…",
-      "inbox.title": "Direkte beskeder",
-      "inbox.count": "beskeder",
-      "inbox.empty": "Ingen direkte beskeder endnu.",
-      "tab.count": "direkte beskeder",
-      "err.status": "Serveren svarede {status}.",
-      "err.not-sent": "Ikke sendt: {message}",
-      "err.refresh": "Kunne ikke opdatere: {message}",
-      "err.button": "Knappen gik ikke igennem: {message}",
-      "err.no-token": "Siden mangler sin adgangsnøgle: åbn den fra Partnerpuls-serveren (npm start), ikke som en fil.",
-      "err.load": "Kunne ikke indlæse siden: {message}",
-    },
-  };
+  const STRINGS = readWords();
   // For the browser test, which checks that both languages have the same keys.
   window.__playgroundStrings = STRINGS;
+
+  function readWords() {
+    const el = document.getElementById("playground-words");
+    try {
+      const words = JSON.parse(el ? el.textContent || "" : "");
+      if (words && typeof words.en === "object" && typeof words.da === "object") return words;
+    } catch {
+      // not served by Partnerpuls (the placeholder is still there): no words, see t()
+    }
+    return { en: {}, da: {} };
+  }
 
   const LANG_KEY = "partnerpuls.lang";
   let lang = initialLang();
@@ -135,7 +63,8 @@
   function t(key, vars) {
     let s = STRINGS[lang][key];
     if (s === undefined) {
-      console.error(`playground: no ${lang} text for "${key}"`);
+      // Without any words the page was not served by Partnerpuls; start() says so (as a key).
+      if (Object.keys(STRINGS.en).length > 0) console.error(`playground: no ${lang} text for "${key}"`);
       s = STRINGS.en[key] ?? key;
     }
     return s.replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
@@ -731,8 +660,6 @@
       showAlert("err.load", { message: e.message });
       return;
     }
-    // Sector and role names come from the bot's own catalogue, in both languages.
-    for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], info.labels[lang]);
     state.people = info.people;
     state.channel = info.channel;
     state.setup = info.setup;
