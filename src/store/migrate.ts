@@ -6,7 +6,16 @@
 //                       in-memory PGlite (the shadow database) and diffed against schema.prisma
 //   checkSchemaCovered = `prisma migrate diff --from-migrations … --to-schema … --exit-code`
 //   migrationStatus   = `prisma migrate status` (engine.diagnoseMigrationHistory)
-// See /work/shared/notes/offline.md for the gotchas each piece below works around.
+// What each piece below works around (Prisma 7.10, pglite-prisma-adapter 0.7.2):
+//   - the PGlite adapter does not await `executeScript` (a failing migration would be recorded as
+//     applied) and adapter-pg splits scripts on every `;`: the engine gets a factory whose
+//     executeScript runs the whole script in one awaited call;
+//   - the engine takes a session advisory lock and never releases it: migrations run on a pool of
+//     one connection that is ended afterwards, so other instances are not blocked;
+//   - the engine leaves a 10 s timer, and PGlite must be closed explicitly, or CLIs and tests hang;
+//   - a shadow database on the server and introspection through adapter-pg do not work: new
+//     migrations are diffed against a throwaway in-memory PGlite;
+//   - PGlite is PostgreSQL 18 and the server here is 15: the tests apply every migration to both.
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
