@@ -384,7 +384,7 @@ export function fitBlocks(blocks: SlackBlock[], max: number, lang: Lang, rev = "
 /** The core's error replies (a warning line and a hint): shown apart, never in place of a card. */
 export function isErrorReply(m: Message): boolean {
   const first = m.blocks[0];
-  return first?.type === "text" && typeof first.text === "string" && first.text.startsWith("⚠️");
+  return first?.type === "text" && plainOf(first.text).startsWith("⚠️");
 }
 
 /** Plain text of a message, for places that take no markup (a modal's error under a field). */

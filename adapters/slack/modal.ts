@@ -95,7 +95,9 @@ export function commandFromSubmission(values: StateValues, lang: Lang): { ok: tr
 
 /** The field an error from the core belongs under: the owner's if it names them, else the text's. */
 export function errorsFromReply(reply: Message, ownerId: string | undefined): Record<string, string> {
-  const mentionsOwner = ownerId !== undefined && JSON.stringify(reply.blocks).includes(`<@${ownerId}`);
+  const mentionsOwner =
+    ownerId !== undefined &&
+    reply.blocks.some((b) => b.type === "text" && (typeof b.text === "string" ? b.text.includes(`<@${ownerId}`) : b.text.some((n) => n.t === "person" && n.id === ownerId)));
   return { [mentionsOwner ? MODAL_BLOCKS.owner : MODAL_BLOCKS.text]: plainText(reply, 300) };
 }
 

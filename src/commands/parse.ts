@@ -3,6 +3,7 @@
 // accepted as aliases so people can type in the language they think in.
 import { z } from "zod";
 import { tokenize } from "./tokenize.ts";
+import type { Inline } from "../messages/model.ts";
 
 export const SECTORS = ["municipality", "region", "ngo", "research", "private", "other"] as const;
 export const ROLES = ["coordinator", "partner", "steering"] as const;
@@ -66,6 +67,28 @@ const ROLE_ALIASES: ReadonlyMap<string, Role> = new Map(Object.entries<Role>({
 export function parseUserRef(s: string): string | null {
   const m = /^<@([^>|\s]+)(?:\|[^>]*)?>$/.exec(s) ?? /^@([\w.\-]+)$/.exec(s);
   return m ? m[1]! : null;
+}
+
+/**
+ * Text people typed (an agreement, a meeting title) as inline nodes: the mentions adapters
+ * normalised it to become person and channel nodes, so no renderer has to parse them again.
+ */
+export function userText(s: string): Inline[] {
+  const out: Inline[] = [];
+  let last = 0;
+  for (const m of s.matchAll(/<([@#])([^>|\s]+)(?:\|([^>]*))?>/g)) {
+    if (m.index > last) out.push({ t: "text", text: s.slice(last, m.index) });
+    const name = m[3] ? { name: m[3] } : {};
+    out.push(m[1] === "@" ? { t: "person", id: m[2]!, ...name } : { t: "channel", id: m[2]!, ...name });
+    last = m.index + m[0].length;
+  }
+  if (last < s.length || out.length === 0) out.push({ t: "text", text: s.slice(last) });
+  return out;
+}
+
+/** The form a typed mention is stored in (what adapters normalise input to); input, never output. */
+export function mentionToken(userId: string): string {
+  return `<@${userId}>`;
 }
 
 /** `<#C123>`, `<#C123|name>` or `#name`. */

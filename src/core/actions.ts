@@ -1,8 +1,8 @@
 // Follow-up actions: agreements with an owner and a due date, their reminders, done and postponed.
-import type { Message } from "../messages/model.ts";
-import { message, textMessage } from "../messages/model.ts";
-import { type Command } from "../commands/parse.ts";
-import { t, formatDate, type Lang } from "../i18n/i18n.ts";
+import type { Message, Inline } from "../messages/model.ts";
+import { message, textMessage, joinNodes } from "../messages/model.ts";
+import { type Command, userText } from "../commands/parse.ts";
+import { t, tn, formatDate, type Lang } from "../i18n/i18n.ts";
 import { dueDateFrom, isOverdue, todayIn, zonedTimeToUtc } from "../domain/rounds.ts";
 import { mayChangeAction } from "../policy.ts";
 import { z } from "zod";
@@ -16,11 +16,11 @@ import { REFUSAL_KEY, quietOf, UserError, type PartnershipRow, type Context, typ
 export class Actions {
   constructor(readonly c: CoreContext) {}
 
-  actionLine(lang: Lang, a: { number: number; text: string; dueDate: Date | null; status: string; sourceMeeting: string | null }, owner: string | null, now: Date, timeZone: string): string {
+  actionLine(lang: Lang, a: { number: number; text: string; dueDate: Date | null; status: string; sourceMeeting: string | null }, owner: Inline | null, now: Date, timeZone: string): Inline[] {
     const due = a.dueDate ? t(lang, "action.due", { date: formatDate(lang, a.dueDate, "UTC") }) : t(lang, "action.no-due");
-    const overdue = a.status === "open" && isOverdue(a.dueDate, now, timeZone) ? ` — *${t(lang, "action.overdue")}*` : "";
+    const overdue: Inline[] = a.status === "open" && isOverdue(a.dueDate, now, timeZone) ? [{ t: "text", text: " — " }, { t: "strong", text: t(lang, "action.overdue") }] : [];
     const done = a.status === "done" ? ` ✓ ${t(lang, "action.done")}` : "";
-    return `#${a.number} ${a.text} — ${owner ?? ""}${owner ? ", " : ""}${due}${overdue}${done}${a.sourceMeeting ? ` (${a.sourceMeeting})` : ""}`;
+    return joinNodes(`#${a.number} `, userText(a.text), " — ", owner ? [owner, { t: "text", text: ", " }] : [], due, overdue, done, a.sourceMeeting ? joinNodes(" (", userText(a.sourceMeeting), ")") : []);
   }
 
 
@@ -45,7 +45,7 @@ export class Actions {
       await JobQueue.enqueue(tx, this.reminderJobs(p, action));
       return action;
     });
-    return textMessage(t(ctx.lang, "ok.action-added", { number: action.number, text: action.text }) + (cmd.ownerId ? ` ${this.c.mention(cmd.ownerId)}` : ""));
+    return textMessage(joinNodes(tn(ctx.lang, "ok.action-added", { number: action.number, text: userText(action.text) }), cmd.ownerId ? [{ t: "text", text: " " }, this.c.mention(cmd.ownerId)] : []));
   }
 
 
@@ -155,7 +155,7 @@ export class Actions {
       await JobQueue.enqueue(tx, this.reminderJobs(p, updated));
       await enqueueDeliveries(tx, coordinators.map((c) => {
         const cl = this.c.langOfPerson(c.person, p);
-        return { workspaceId: a.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(t(cl, "action.postponed-notice", { person: this.c.personLabel(ctx.person), number: a.number, text: a.text, date: formatDate(cl, dueDate, "UTC") })), dedupeKey: `postponed:${a.id}:${dueDate.toISOString().slice(0, 10)}:${c.id}` };
+        return { workspaceId: a.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(tn(cl, "action.postponed-notice", { person: this.c.personLabel(ctx.person), number: a.number, text: userText(a.text), date: formatDate(cl, dueDate, "UTC") })), dedupeKey: `postponed:${a.id}:${dueDate.toISOString().slice(0, 10)}:${c.id}` };
       }));
     });
     this.c.onEnqueue();

@@ -2,10 +2,10 @@
 // helpers that turn a request into a person, a partnership and a language.
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Actor, CoreEvent, WorkspaceRef } from "../ports.ts";
-import type { Message } from "../messages/model.ts";
-import { message } from "../messages/model.ts";
+import type { Message, Inline, RichText } from "../messages/model.ts";
+import { message, plainOf } from "../messages/model.ts";
 import { USAGE, type ParseError, type UsageKey } from "../commands/parse.ts";
-import { t, langFromLocale, isLang, hasKey, listOf, type Lang, type Key } from "../i18n/i18n.ts";
+import { t, tn, langFromLocale, isLang, hasKey, listOf, type Lang, type Key, type NodeParams } from "../i18n/i18n.ts";
 import { RoundResults, personLabel } from "../results/digest.ts";
 import { type Refusal } from "../policy.ts";
 import { z } from "zod";
@@ -48,7 +48,7 @@ export type DigestTarget = { channel: string } | { people: number };
 
 /** A reply that went wrong for a reason the user can fix: shown to them, nothing changed. */
 export class UserError extends Error {
-  constructor(readonly key: Key, readonly params: Record<string, string | number> = {}, readonly usage?: UsageKey) {
+  constructor(readonly key: Key, readonly params: NodeParams = {}, readonly usage?: UsageKey) {
     super(key);
   }
 }
@@ -211,12 +211,13 @@ export class CoreContext {
   }
 
 
-  mention(userId: string): string {
-    return `<@${userId}>`;
+  /** A person the core names by their platform id: a node each adapter renders its own way. */
+  mention(userId: string): Inline {
+    return { t: "person", id: userId };
   }
 
 
-  personLabel(person: { displayName: string; platformUserId: string }): string {
+  personLabel(person: { displayName: string; platformUserId: string }): Inline {
     return personLabel(person);
   }
 
@@ -290,12 +291,13 @@ export class CoreContext {
 
 
   userErrorMessage(lang: Lang, e: UserError): Message {
-    return this.errorMessage(lang, t(lang, e.key, e.params), e.usage ? USAGE[e.usage] : null);
+    return this.errorMessage(lang, tn(lang, e.key, e.params), e.usage ? USAGE[e.usage] : null);
   }
 
 
-  errorMessage(lang: Lang, text: string, usage: string | null): Message {
+  errorMessage(lang: Lang, text: RichText, usage: string | null): Message {
     const hint = usage ? t(lang, "parse.usage", { usage }) : t(lang, "parse.see-help");
-    return message(`${text} ${hint}`, [{ type: "text", text: `⚠️ ${text}` }, { type: "text", text: hint, muted: true }]);
+    const warning: RichText = typeof text === "string" ? `⚠️ ${text}` : [{ t: "text", text: "⚠️ " }, ...text];
+    return message(`${plainOf(text)} ${hint}`, [{ type: "text", text: warning }, { type: "text", text: hint, muted: true }]);
   }
 }

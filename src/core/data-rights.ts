@@ -1,7 +1,8 @@
 // Data rights: a person's own export, and erasure that leaves released results as they were.
 import type { Message } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
-import { t, type Key } from "../i18n/i18n.ts";
+import { t, tn, type Key } from "../i18n/i18n.ts";
+import { mentionToken } from "../commands/parse.ts";
 import { LONG_TRANSACTION, UserError, type PartnershipRow, type PersonRow, type Context, type CoreContext } from "./context.ts";
 
 export class DataRights {
@@ -40,7 +41,7 @@ export class DataRights {
   async eraseMember(ctx: Context, p: PartnershipRow, userId: string, confirmed: boolean): Promise<Message> {
     const target = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, person: { platformUserId: userId } }, include: { person: true } });
     if (!target) throw new UserError("err.not-a-member", { person: this.c.mention(userId), partnership: p.name });
-    if (!confirmed) return textMessage(t(ctx.lang, "member.erase-confirm", { person: this.c.mention(userId), user: userId }));
+    if (!confirmed) return textMessage(tn(ctx.lang, "member.erase-confirm", { person: this.c.mention(userId) }));
     if (target.personId === ctx.person.id) return this.eraseMyData(ctx, true);
     await this.assertNotLastCoordinator(ctx.workspaceId, target.personId, "err.erase-member-last-coordinator");
     await this.eraseIdentity(ctx.workspaceId, target.person);
@@ -86,7 +87,7 @@ export class DataRights {
             AND (strpos(payload::text, ${needle}) > 0 OR strpos(coalesce(result::text, ''), ${needle}) > 0 OR strpos(coalesce(lane, ''), ${needle}) > 0 OR strpos(coalesce(outcome, ''), ${needle}) > 0)`;
       }
       // Mentions of them typed into agreements and meeting titles.
-      const mention = `<@${userId}>`;
+      const mention = mentionToken(userId);
       await tx.$executeRaw`UPDATE "Action" SET text = replace(text, ${mention}, '–'), "sourceMeeting" = replace("sourceMeeting", ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND (strpos(text, ${mention}) > 0 OR strpos(coalesce("sourceMeeting", ''), ${mention}) > 0)`;
       await tx.$executeRaw`UPDATE "Meeting" SET title = replace(title, ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND strpos(title, ${mention}) > 0`;
       for (const id of ids) await tx.$executeRaw`UPDATE "Meeting" SET "participantIds" = array_remove("participantIds", ${id}) WHERE "workspaceId" = ${workspaceId}`;

@@ -1,9 +1,9 @@
 // Digests and exports: what a steering group is sent, built from each round's release
 // (src/results/).
 import type { WorkspaceRef } from "../ports.ts";
-import type { Message } from "../messages/model.ts";
+import type { Message, RichText } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
-import { t, isLang, type Lang } from "../i18n/i18n.ts";
+import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
 import { resultsCsv, resultsJson, type ExportRow } from "../exports/results.ts";
 import { randomUUID } from "node:crypto";
@@ -64,8 +64,8 @@ export class Digests {
   }
 
 
-  digestWhere(lang: Lang, target: DigestTarget): string {
-    return "channel" in target ? t(lang, "ok.digest-posted", { channel: `<#${target.channel}>` }) : t(lang, "ok.digest-sent", { n: target.people });
+  digestWhere(lang: Lang, target: DigestTarget): RichText {
+    return "channel" in target ? tn(lang, "ok.digest-posted", { channel: { t: "channel", id: target.channel } }) : t(lang, "ok.digest-sent", { n: target.people });
   }
 
 

@@ -1,7 +1,7 @@
 // Home: what a person has open, in every partnership they belong to.
 import type { Actor } from "../ports.ts";
-import type { Message } from "../messages/model.ts";
-import { message } from "../messages/model.ts";
+import type { Message, RichText } from "../messages/model.ts";
+import { message, joinNodes, joinLines } from "../messages/model.ts";
 import { t, formatDate } from "../i18n/i18n.ts";
 import { type CoreContext } from "./context.ts";
 
@@ -23,7 +23,7 @@ export class Home {
     if (memberships.length === 0) blocks.push({ type: "text", text: t(ctx.lang, "home.no-partnerships") });
     for (const m of memberships) {
       const round = await this.c.openRound(ctx.workspaceId, m.partnershipId, now);
-      const lines: string[] = [];
+      const lines: RichText[] = [];
       const buttons = [];
       if (round) {
         const inv = await this.c.db.invitation.findFirst({ where: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: m.id } });
@@ -43,7 +43,7 @@ export class Home {
       for (const a of actions) lines.push(this.c.actions.actionLine(ctx.lang, a, null, now, m.partnership.timeZone));
       const roles = this.c.roleList(ctx.lang, m.roles);
       blocks.push({ type: "divider" });
-      blocks.push({ type: "text", text: `*${m.partnership.name}* (${roles})\n${lines.length ? lines.join("\n") : t(ctx.lang, "home.nothing-open")}` });
+      blocks.push({ type: "text", text: joinNodes({ t: "strong", text: m.partnership.name }, ` (${roles})\n`, lines.length ? joinLines(lines) : t(ctx.lang, "home.nothing-open")) });
       if (buttons.length) blocks.push({ type: "buttons", buttons });
     }
     return message(t(ctx.lang, "home.title"), blocks);

@@ -2,7 +2,8 @@
 import type { Message } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
 import { type Command } from "../commands/parse.ts";
-import { t, formatDate, formatDateTime } from "../i18n/i18n.ts";
+import { t, tn, formatDate, formatDateTime } from "../i18n/i18n.ts";
+import { plainOf } from "../messages/model.ts";
 import { zonedTimeToUtc } from "../domain/rounds.ts";
 import { listMessage } from "../messages/build.ts";
 import { z } from "zod";
@@ -74,7 +75,7 @@ export class Meetings {
     try {
       plan = await this.c.rounds.planRound(p, undefined, pl.sections, m.startsAt, m.participantIds);
     } catch (e) {
-      if (e instanceof UserError) return { status: "skipped", note: `cannot open: ${t("en", e.key, e.params)}` };
+      if (e instanceof UserError) return { status: "skipped", note: `cannot open: ${plainOf(tn("en", e.key, e.params))}` };
       throw e;
     }
     const ws = this.c.wsRefOf(m.workspace);

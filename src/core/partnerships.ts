@@ -1,9 +1,9 @@
 // Partnerships and their members: creating one, organisations, members and their roles, and the
 // settings.
 import type { Message } from "../messages/model.ts";
-import { textMessage } from "../messages/model.ts";
+import { textMessage, joinNodes } from "../messages/model.ts";
 import { type Command } from "../commands/parse.ts";
-import { t, langFromLocale, type Key } from "../i18n/i18n.ts";
+import { t, tn, langFromLocale, type Key } from "../i18n/i18n.ts";
 import { MINIMUM_N_FLOOR } from "../results/release.ts";
 import { listMessage } from "../messages/build.ts";
 import { nameKey } from "../domain/names.ts";
@@ -96,7 +96,7 @@ export class Partnerships {
       await this.c.db.membership.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: person.id, organisationId, roles } });
     }
     const roleText = this.c.roleList(ctx.lang, roles);
-    return textMessage(t(ctx.lang, existing && !existing.removedAt ? "ok.member-updated" : "ok.member-added", { person: this.c.mention(userId), roles: roleText, partnership: p.name }));
+    return textMessage(tn(ctx.lang, existing && !existing.removedAt ? "ok.member-updated" : "ok.member-added", { person: this.c.mention(userId), roles: roleText, partnership: p.name }));
   }
 
 
@@ -109,7 +109,7 @@ export class Partnerships {
     }
     // Kept as removed, not deleted: their answers stay in earlier rounds' aggregates.
     await this.c.db.membership.update({ where: { id: m.id }, data: { removedAt: this.c.now() } });
-    return textMessage(t(ctx.lang, "ok.member-removed", { person: this.c.mention(userId), partnership: p.name }));
+    return textMessage(tn(ctx.lang, "ok.member-removed", { person: this.c.mention(userId), partnership: p.name }));
   }
 
 
@@ -117,7 +117,7 @@ export class Partnerships {
     const ms = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true, organisation: true }, orderBy: { createdAt: "asc" } });
     return listMessage(
       t(ctx.lang, "list.members", { partnership: p.name, n: ms.length }),
-      ms.map((m) => `• ${this.c.personLabel(m.person)}${m.organisation ? ` — ${m.organisation.name}` : ""} (${this.c.roleList(ctx.lang, m.roles)})`),
+      ms.map((m) => joinNodes("• ", this.c.personLabel(m.person), `${m.organisation ? ` — ${m.organisation.name}` : ""} (${this.c.roleList(ctx.lang, m.roles)})`)),
       t(ctx.lang, "list.no-members"),
     );
   }
@@ -142,7 +142,7 @@ export class Partnerships {
       case "channel":
         await this.assertChannelFree(ctx.workspaceId, s.value, p.id);
         await this.c.db.partnership.update({ where: { id: p.id }, data: { homeChannel: s.value } });
-        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.channel"), value: `<#${s.value}>` }));
+        return textMessage(tn(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.channel"), value: { t: "channel", id: s.value } }));
       case "purpose":
         await this.c.db.partnership.update({ where: { id: p.id }, data: { purpose: s.value } });
         return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.purpose"), value: s.value }));

@@ -2,8 +2,8 @@
 // (release, closed cards and digest in one transaction), status and reminders.
 import { Prisma } from "../generated/prisma/client.ts";
 import type { MessageRef, WorkspaceRef } from "../ports.ts";
-import type { Message } from "../messages/model.ts";
-import { textMessage } from "../messages/model.ts";
+import type { Message, Inline, RichText } from "../messages/model.ts";
+import { textMessage, joinNodes } from "../messages/model.ts";
 import { type Command } from "../commands/parse.ts";
 import { t, formatDate } from "../i18n/i18n.ts";
 import { CHECKLIST_KEY } from "../instruments/catalogue.ts";
@@ -117,7 +117,7 @@ export class Rounds {
     if (!round) throw new UserError("err.no-open-round", {}, "checkin.start");
     const closed = await this.closeRoundNow(ctx.actor.workspace, p, round.id, "round-closed");
     if (!closed) throw new UserError("err.no-open-round", {}, "checkin.start");
-    return textMessage(`${t(ctx.lang, "ok.round-closed", { n: round.number })} ${this.c.digests.digestWhere(ctx.lang, closed)}`);
+    return textMessage(joinNodes(`${t(ctx.lang, "ok.round-closed", { n: round.number })} `, this.c.digests.digestWhere(ctx.lang, closed)));
   }
 
 
@@ -182,7 +182,7 @@ export class Rounds {
     const done = invs.filter((i) => i.completedAt);
     const partial = invs.filter((i) => !i.completedAt && started.has(i.membershipId));
     const open = round.closedAt === null && round.closesAt > this.c.now();
-    const lines = [
+    const lines: RichText[] = [
       t(ctx.lang, "status.counts", { done: done.length, n: invs.length, partial: partial.length }),
       open ? t(ctx.lang, "digest.open-until", { date: formatDate(ctx.lang, round.closesAt, p.timeZone) }) : t(ctx.lang, "digest.closed"),
     ];
@@ -192,10 +192,11 @@ export class Rounds {
     // Who has answered, never what; and in confidential mode not even who.
     // The round's own mode, fixed when it opened: switching to attributed later names nobody in it.
     if (round.anonymity === "attributed" && membership.roles.includes("coordinator")) {
-      const names = (xs: typeof invs) => xs.map((i) => this.c.personLabel(i.membership.person)).join(", ") || "–";
-      lines.push(`${t(ctx.lang, "status.answered")}: ${names(done)}`);
-      lines.push(`${t(ctx.lang, "status.partial")}: ${names(partial)}`);
-      lines.push(`${t(ctx.lang, "status.waiting")}: ${names(invs.filter((i) => !i.completedAt && !started.has(i.membershipId)))}`);
+      const names = (label: string, xs: typeof invs): Inline[] =>
+        joinNodes(`${label}: `, xs.length ? xs.flatMap((i, k) => (k ? [{ t: "text" as const, text: ", " }, this.c.personLabel(i.membership.person)] : [this.c.personLabel(i.membership.person)])) : "–");
+      lines.push(names(t(ctx.lang, "status.answered"), done));
+      lines.push(names(t(ctx.lang, "status.partial"), partial));
+      lines.push(names(t(ctx.lang, "status.waiting"), invs.filter((i) => !i.completedAt && !started.has(i.membershipId))));
     } else if (round.anonymity === "confidential") lines.push(t(ctx.lang, "status.confidential"));
     return listMessage(t(ctx.lang, "status.title", { partnership: p.name, n: round.number }), lines, "");
   }

@@ -1,8 +1,8 @@
 // Schedules: rounds and digests on a rhythm, and the clock jobs that run them.
 import type { Message } from "../messages/model.ts";
-import { textMessage } from "../messages/model.ts";
+import { textMessage, plainOf } from "../messages/model.ts";
 import { type Command } from "../commands/parse.ts";
-import { t, formatDateTime } from "../i18n/i18n.ts";
+import { t, tn, formatDateTime } from "../i18n/i18n.ts";
 import { deadlineFrom } from "../domain/rounds.ts";
 import { listMessage } from "../messages/build.ts";
 import { z } from "zod";
@@ -91,7 +91,7 @@ export class Schedules {
     try {
       plan = await this.c.rounds.planRound(p, sch.instrumentKey ?? undefined, sch.sectionIds.length ? sch.sectionIds.map(Number) : "all", closesAt, null);
     } catch (e) {
-      if (e instanceof UserError) return { status: "skipped", note: `cannot open: ${t("en", e.key, e.params)}`, effect: enqueueNext };
+      if (e instanceof UserError) return { status: "skipped", note: `cannot open: ${plainOf(tn("en", e.key, e.params))}`, effect: enqueueNext };
       throw e;
     }
     const ws = this.c.wsRefOf(sch.workspace);

@@ -287,7 +287,7 @@ export const da: Catalogue = {
   "err.minimum-n-floor": "Minimum-n kan ikke være under {n}: med færre ville hver enkelt kunne regne de andres svar ud.",
   "ok.setting-next-round": "Det gælder fra næste runde; runde #{n} beholder den indstilling, den startede med.",
   "ok.partnership-no-channel": "Opsummeringer sendes som direkte beskeder til styregruppens medlemmer, indtil du vælger en kanal med `sæt kanal #kanal`.",
-  "member.erase-confirm": "Dette sletter {person} fra alle partnerskaber i dette arbejdsområde: medlemskaber, navn og svar i åbne runder. Svar i lukkede runder bevares kun som anonyme bidrag til resultater, der allerede er delt. Det kan ikke fortrydes. Skriv `medlem slet <@{user}> bekræft` for at fortsætte.",
+  "member.erase-confirm": "Dette sletter {person} fra alle partnerskaber i dette arbejdsområde: medlemskaber, navn og svar i åbne runder. Svar i lukkede runder bevares kun som anonyme bidrag til resultater, der allerede er delt. Det kan ikke fortrydes. Skriv `medlem slet` {person} `bekræft` for at fortsætte.",
   "ok.member-erased": "Data om {person} er slettet. Resultater, der allerede er delt, er uændrede.",
   "err.erase-member-last-coordinator": "Personen er eneste koordinator for {partnership}: gør først en anden til koordinator.",
   "help.member.erase": "Slet en persons data, når vedkommende beder om det ad anden vej (mail); resultater, der allerede er delt, forbliver uændrede.",

@@ -286,7 +286,7 @@ export const en = {
   "err.minimum-n-floor": "Minimum-n cannot be below {n}: with fewer, each person could work out the others' answers.",
   "ok.setting-next-round": "This applies from the next check-in; check-in #{n} keeps the setting it opened with.",
   "ok.partnership-no-channel": "Digests go to the steering members by direct message until you choose a channel with `set channel #channel`.",
-  "member.erase-confirm": "This erases {person} from every partnership in this workspace: memberships, name, and answers to open check-ins. Answers to closed check-ins stay only as anonymous parts of results already shared. It cannot be undone. To go ahead, type `member erase <@{user}> confirm`.",
+  "member.erase-confirm": "This erases {person} from every partnership in this workspace: memberships, name, and answers to open check-ins. Answers to closed check-ins stay only as anonymous parts of results already shared. It cannot be undone. To go ahead, type `member erase` {person} `confirm`.",
   "ok.member-erased": "The data of {person} has been erased. Results already shared are unchanged.",
   "err.erase-member-last-coordinator": "That person is the only coordinator of {partnership}: make someone else coordinator first.",
   "help.member.erase": "Erase a person's data when they ask by other means (mail); results already shared stay as they are.",

@@ -2,6 +2,7 @@
 // placeholders, or a set of plural forms chosen by Intl.PluralRules for the count {n}.
 import { en } from "./en.ts";
 import { da } from "./da.ts";
+import type { Inline } from "../messages/model.ts";
 
 export type Lang = "en" | "da";
 export const LANGS: readonly Lang[] = ["en", "da"];
@@ -45,6 +46,32 @@ export function t(asked: Lang, key: Key, params: Params = {}): string {
   return template.replace(/\{(\w+)\}/g, (m, name: string) =>
     Object.hasOwn(params, name) ? formatParam(lang, params[name]!) : m,
   );
+}
+
+/** Parameters of tn(): a placeholder may also be filled with inline nodes (a person, a channel). */
+export type NodeParams = Record<string, string | number | Inline | Inline[]>;
+
+/**
+ * t() for texts that name people or channels: the catalogue keeps its plain {person}, and the
+ * placeholder is filled with nodes, so no markup is ever written into the text.
+ */
+export function tn(asked: Lang, key: Key, params: NodeParams = {}): Inline[] {
+  const lang: Lang = isLang(asked) ? asked : "en";
+  const plain: Params = {};
+  for (const [k, v] of Object.entries(params)) if (typeof v === "string" || typeof v === "number") plain[k] = v;
+  // Node placeholders survive t() as {name}; plain ones are filled as usual.
+  const text = t(lang, key, plain);
+  const out: Inline[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/\{(\w+)\}/g)) {
+    const v = Object.hasOwn(params, m[1]!) ? params[m[1]!] : undefined;
+    if (v === undefined || typeof v === "string" || typeof v === "number") continue;
+    if (m.index > last) out.push({ t: "text", text: text.slice(last, m.index) });
+    out.push(...(Array.isArray(v) ? v : [v]));
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push({ t: "text", text: text.slice(last) });
+  return out;
 }
 
 function formatParam(lang: Lang, v: string | number): string {

@@ -2,8 +2,9 @@
 import type { Lang } from "../i18n/i18n.ts";
 import { t, formatDate, formatDecimal, formatSigned, formatPercent } from "../i18n/i18n.ts";
 import type { Snapshot } from "../domain/rounds.ts";
-import type { Block, Message } from "./model.ts";
-import { message } from "./model.ts";
+import type { Block, Message, Inline, RichText } from "./model.ts";
+import { message, joinNodes, joinLines, plainOf } from "./model.ts";
+import { userText } from "../commands/parse.ts";
 import type { RoundScore, Trend, ItemScore } from "../scoring/score.ts";
 
 type BlockIn = Parameters<typeof message>[1][number];
@@ -127,7 +128,7 @@ export interface DigestView {
   closesAt: Date;
   timeZone: string;
   minimumN: number;
-  actions: { open: number; overdue: { number: number; text: string; owner: string | null; due: Date }[] };
+  actions: { open: number; overdue: { number: number; text: string; owner: Inline | null; due: Date }[] };
   divergent: ItemScore[];
   /** the round open now, when the digest shows an earlier, closed one */
   pending?: { roundNumber: number; done: number; invited: number; closesAt: Date };
@@ -175,7 +176,7 @@ export function digestMessage(v: DigestView): Message {
           delta: delta === null || delta === undefined ? "" : ` (${formatSigned(lang, delta)})`,
         }),
       });
-      if (band) blocks.push({ type: "text", text: `*${band.label[lang]}* (${band.min}–${band.max}): ${band.advice[lang]}` });
+      if (band) blocks.push({ type: "text", text: [{ t: "strong", text: band.label[lang] }, { t: "text", text: ` (${band.min}–${band.max}): ${band.advice[lang]}` }] });
     } else if (score.noBandReason && score.noBandReason !== "no-bands") {
       blocks.push({ type: "text", text: t(lang, `digest.no-band.${score.noBandReason}`, { n: v.minimumN }), muted: true });
     }
@@ -202,10 +203,10 @@ export function digestMessage(v: DigestView): Message {
   if (v.pending)
     blocks.push({ type: "text", text: t(lang, "digest.pending", { n: v.pending.roundNumber, date: formatDate(lang, v.pending.closesAt, v.timeZone), done: v.pending.done, invited: v.pending.invited }), muted: true });
   if (v.actions.overdue.length > 0) {
-    const lines = v.actions.overdue.map(
-      (a) => `• #${a.number} ${a.text} — ${a.owner ?? t(lang, "action.no-owner")}, ${t(lang, "action.due", { date: formatDate(lang, a.due, "UTC") })}`,
+    const lines = v.actions.overdue.map((a) =>
+      joinNodes(`• #${a.number} `, userText(a.text), " — ", a.owner ?? t(lang, "action.no-owner"), `, ${t(lang, "action.due", { date: formatDate(lang, a.due, "UTC") })}`),
     );
-    blocks.push({ type: "text", text: `${t(lang, "digest.overdue")}\n${lines.join("\n")}` });
+    blocks.push({ type: "text", text: joinLines([t(lang, "digest.overdue"), ...lines]) });
   }
   blocks.push({ type: "text", text: snapshot.credit[lang], muted: true });
   const fallback = score.total
@@ -214,9 +215,9 @@ export function digestMessage(v: DigestView): Message {
   return message(fallback, blocks);
 }
 
-export function listMessage(title: string, lines: string[], empty: string): Message {
-  const text = lines.length ? lines.join("\n") : empty;
-  return message(`${title}\n${text}`, [{ type: "header", text: title }, { type: "text", text }]);
+export function listMessage(title: string, lines: RichText[], empty: string): Message {
+  const text = lines.length ? joinLines(lines) : empty;
+  return message(`${title}\n${plainOf(text)}`, [{ type: "header", text: title }, { type: "text", text }]);
 }
 
 export type { Block };

@@ -137,10 +137,16 @@ export type Message = z.infer<typeof Message>;
 export type MessageInput = z.input<typeof Message>;
 
 /** Builds a validated message: a malformed message is a bug in the core, caught here. */
-export function message(fallback: string, blocks: z.input<typeof Block>[]): Message {
-  return Message.parse({ fallback, blocks });
+export function message(fallback: string, blocks: z.input<typeof Block>[], extra: { error?: true; lang?: "en" | "da" } = {}): Message {
+  return Message.parse({ fallback, blocks, ...extra });
 }
 
-export function textMessage(text: string): Message {
-  return message(text, [{ type: "text", text }]);
+export function textMessage(text: RichText): Message {
+  return message(plainOf(text), [{ type: "text", text }]);
+}
+
+/** Lines of text (strings or nodes) as one text, a newline between each. */
+export function joinLines(lines: RichText[]): RichText {
+  if (lines.every((l) => typeof l === "string")) return lines.join("\n");
+  return lines.flatMap((l, i) => (i === 0 ? nodesOf(l) : [{ t: "text" as const, text: "\n" }, ...nodesOf(l)]));
 }

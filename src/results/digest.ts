@@ -4,7 +4,7 @@
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Lang } from "../i18n/i18n.ts";
-import type { Message } from "../messages/model.ts";
+import type { Message, Inline } from "../messages/model.ts";
 import { digestMessage } from "../messages/build.ts";
 import { Snapshot, todayIn } from "../domain/rounds.ts";
 import { trendBetween, mostDivergent } from "../scoring/score.ts";
@@ -31,8 +31,9 @@ export interface DigestSources {
   at: string;
 }
 
-export function personLabel(person: { displayName: string; platformUserId: string }): string {
-  return person.displayName || `<@${person.platformUserId}>`;
+/** A person as a list shows them: their name, or (never seen by the bot) a person node. */
+export function personLabel(person: { displayName: string; platformUserId: string }): Inline {
+  return person.displayName ? { t: "text", text: person.displayName } : { t: "person", id: person.platformUserId };
 }
 
 interface RoundLike {

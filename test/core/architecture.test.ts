@@ -3,6 +3,7 @@ import { describe, it, expect } from "vitest";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -31,6 +32,28 @@ describe("the core", () => {
         if (resolved.startsWith(path.join(root, "adapters")) || /^(@slack\/|botbuilder|@microsoft\/)/.test(spec))
           offenders.push(`${path.relative(root, file)} → ${spec}`);
       }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("the core's texts", () => {
+  // The parser reads what adapters normalise typed mentions to (`<@U123>`): that is input, not
+  // output, so it alone may spell the form.
+  const READS_INPUT = new Set([path.join(root, "src", "commands", "parse.ts")]);
+
+  it("write no Slack markup for people or channels: they are inline nodes", () => {
+    const offenders: string[] = [];
+    for (const file of sources(path.join(root, "src"))) {
+      if (READS_INPUT.has(file)) continue;
+      const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node) => {
+        if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node) || ts.isRegularExpressionLiteral(node)) {
+          if (/<[@#]/.test(node.text)) offenders.push(`${path.relative(root, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.text.slice(0, 60)}`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
     }
     expect(offenders).toEqual([]);
   });

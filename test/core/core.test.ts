@@ -8,11 +8,13 @@ import { RecordingPort, coreWithCourier } from "../support/recording-port.ts";
 import { Courier } from "../../src/outbox/courier.ts";
 import { JobQueue } from "../../src/jobs/queue.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
-import { Message } from "../../src/messages/model.ts";
+import { Message, plainOf, type RichText } from "../../src/messages/model.ts";
 import { parseCommand } from "../../src/commands/parse.ts";
 import type { Database } from "../../src/store/database.ts";
 
-const text = (m: Message) => m.blocks.map((b) => ("text" in b ? b.text : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : b.type === "bars" ? b.bars.map((x) => `${x.label}: ${x.display}`).join("\n") : b.type === "question" ? b.prompt : b.type === "progress" ? b.label : "")).join("\n");
+// Strong nodes read as *bold* here, as the core wrote them before it had nodes.
+const rich = (x: RichText) => (typeof x === "string" ? x : x.map((n) => (n.t === "strong" ? `*${n.text}*` : plainOf([n]))).join(""));
+const text = (m: Message) => m.blocks.map((b) => ("text" in b ? rich(b.text) : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : b.type === "bars" ? b.bars.map((x) => `${x.label}: ${x.display}`).join("\n") : b.type === "question" ? b.prompt : b.type === "progress" ? b.label : "")).join("\n");
 
 function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z")) {
   const port = new RecordingPort();
@@ -157,7 +159,12 @@ describeEachDatabase("the core", (db) => {
     await h.answerAll("bo", () => 2);
     const attr = await h.cmd("coord", "status");
     expect(attr).toMatch(/Answered: Anna, Bo/);
-    expect(attr).toMatch(/Not yet: <@carl>, <@dina>/); // never seen by the bot: shown as a mention
+    // Never seen by the bot: shown as a person node, which each adapter renders as a mention.
+    const status = await h.core().command(h.as("coord"), "status");
+    const nodes = status.blocks.flatMap((b) => (b.type === "text" && typeof b.text !== "string" ? b.text : []));
+    const notYet = nodes.findIndex((n) => n.t === "text" && n.text.endsWith("Not yet: "));
+    expect(nodes.slice(notYet + 1, notYet + 4)).toEqual([{ t: "person", id: "carl" }, { t: "text", text: ", " }, { t: "person", id: "dina" }]);
+    expect(attr).toMatch(/Not yet: @carl, @dina/);
     expect(await h.cmd("anna", "status")).not.toMatch(/Answered: /); // partners see counts only
     await h.cmd("coord", "checkin close");
     // Attributed mode applies minimum-n too: two respondents show no numbers.

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describeEachDatabase } from "../support/databases.ts";
 import { RecordingPort, coreWithCourier } from "../support/recording-port.ts";
 import type { Actor, WorkspaceRef } from "../../src/ports.ts";
-import type { Message } from "../../src/messages/model.ts";
+import { plainOf, type Message } from "../../src/messages/model.ts";
 
 const PEOPLE = ["p1", "p2", "p3", "p4", "p5", "p6"] as const;
 type Person = (typeof PEOPLE)[number];
@@ -31,7 +31,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("close-and-reopen" as const) }) },
 );
 
-const flat = (m: Message) => m.blocks.map((b) => ("text" in b ? b.text : b.type === "bars" ? b.bars.map((x) => `${x.label}: ${x.display}`).join("\n") : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
+const flat = (m: Message) => m.blocks.map((b) => ("text" in b ? plainOf(b.text) : b.type === "bars" ? b.bars.map((x) => `${x.label}: ${x.display}`).join("\n") : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
 
 describeEachDatabase("the disclosure rule", (db) => {
   const port = new RecordingPort();

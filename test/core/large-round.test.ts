@@ -5,11 +5,11 @@ import { it, expect, beforeAll, afterAll } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { Partnerpuls } from "../../src/core.ts";
 import type { Actor } from "../../src/ports.ts";
-import type { Message } from "../../src/messages/model.ts";
+import { plainOf, type Message } from "../../src/messages/model.ts";
 import { seedPartners } from "../../bench/seed.ts";
 
 const PARTNERS = 2_000;
-const flat = (m: Message) => m.blocks.map((b) => ("text" in b ? b.text : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
+const flat = (m: Message) => m.blocks.map((b) => ("text" in b ? plainOf(b.text) : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
 
 describeEachDatabase("a round of 2,000 partners", (db) => {
   let core: Partnerpuls;

@@ -6,10 +6,10 @@ import fc from "fast-check";
 import { describeEachDatabase } from "../support/databases.ts";
 import { Partnerpuls } from "../../src/core.ts";
 import type { Actor, WorkspaceRef } from "../../src/ports.ts";
-import type { Message } from "../../src/messages/model.ts";
+import { plainOf, type Message } from "../../src/messages/model.ts";
 import { nameKey } from "../../src/domain/names.ts";
 
-const textOf = (m: Message) => m.blocks.map((b) => ("text" in b ? b.text : "")).join("\n");
+const textOf = (m: Message) => m.blocks.map((b) => ("text" in b ? plainOf(b.text) : "")).join("\n");
 
 /** A name as the command syntax needs it: in straight quotes, or in «» when it holds a straight quote. */
 function quoted(name: string): string {
@@ -83,7 +83,8 @@ describeEachDatabase("names compared as names", (db) => {
     expect(await say(`org add "a_b" sector=ngo ${p}`)).toMatch(/already an organisation/);
     const membersBefore = await db().prisma.membership.count();
     for (const [user, org] of [["U2", '"a_b"'], ["U3", '"KOMMUNE\\"'], ["U4", '«vores "sted"»']] as const) {
-      expect(await say(`member add <@${user}> org=${org} ${p}`), org).toMatch(new RegExp(`<@${user}> added to 50_x`));
+      expect(await say(`member add <@${user}> org=${org} ${p}`), org).toMatch(new RegExp(`@${user} added to 50_x`));
+      expect((await core.command(coord, `member add <@${user}> org=${org} ${p}`)).blocks[0]).toMatchObject({ type: "text", text: [{ t: "person", id: user }, { t: "text" }] });
     }
     for (const org of ['"A%"', '"A_"', '"%"', '"a\\_b"', '"Kommune"', '"_ommune\\"', '"Vores"']) {
       const reply = await say(`member add <@U9> org=${org} ${p}`);

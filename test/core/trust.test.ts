@@ -5,10 +5,10 @@ import { it, expect, beforeAll, afterAll } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { RecordingPort, coreWithCourier } from "../support/recording-port.ts";
 import type { Actor, WorkspaceRef } from "../../src/ports.ts";
-import type { Message } from "../../src/messages/model.ts";
+import { plainOf, type Message } from "../../src/messages/model.ts";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 
-const flat = (m: Message) => m.blocks.map((b) => ("text" in b ? b.text : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
+const flat = (m: Message) => m.blocks.map((b) => ("text" in b ? plainOf(b.text) : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : "")).join("\n");
 
 /** Every text, JSON and text-array column of every table that holds `needle`, as "Table.column". */
 async function whereIs(prisma: PrismaClient, needle: string): Promise<string[]> {
@@ -103,7 +103,9 @@ describeEachDatabase("trust", (db) => {
   });
 
   it("lets a coordinator erase a member who asked by mail", async () => {
-    expect(await cmd("coord", "member erase <@UDINA>")).toMatch(/To go ahead, type `member erase <@UDINA> confirm`/);
+    expect(await cmd("coord", "member erase <@UDINA>")).toMatch(/To go ahead, type `member erase` @UDINA `confirm`/);
+    const confirm = await app.core.command(as("coord"), "member erase <@UDINA>");
+    expect(confirm.blocks[0]).toMatchObject({ type: "text", text: expect.arrayContaining([{ t: "person", id: "UDINA" }]) });
     expect(await db().prisma.person.count({ where: { platformUserId: "UDINA" } })).toBe(1);
     expect(await cmd("UBO", "member erase <@UDINA> confirm")).toMatch(/Only the coordinators/);
     expect(await cmd("coord", "member erase <@UDINA> confirm")).toMatch(/has been erased/);
