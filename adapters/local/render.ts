@@ -1,6 +1,7 @@
 // Renders the neutral message model as HTML for the playground page. Everything is escaped;
 // buttons carry their action id and value for the page to post back.
 import type { Message, Block, Button, RichText } from "../../src/messages/model.ts";
+import { shownBlocks } from "../../src/messages/model.ts";
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -70,5 +71,5 @@ function block(b: Block, messageId: string, names: Record<string, string>): stri
 }
 
 export function renderHtml(message: Message, messageId: string, names: Record<string, string> = {}): string {
-  return `<div class="message" data-message-id="${escapeHtml(messageId)}">${message.blocks.map((b) => block(b, messageId, names)).join("")}</div>`;
+  return `<div class="message" data-message-id="${escapeHtml(messageId)}">${shownBlocks(message).map((b) => block(b, messageId, names)).join("")}</div>`;
 }

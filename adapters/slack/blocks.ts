@@ -9,7 +9,7 @@
 // some SDKs still say 5); 10 fields per section, 2,000 characters each; 10 elements per context.
 import { createHash } from "node:crypto";
 import type { Message, Block, Button, RichText } from "../../src/messages/model.ts";
-import { plainOf } from "../../src/messages/model.ts";
+import { plainOf, shownBlocks } from "../../src/messages/model.ts";
 import { t, type Lang } from "../../src/i18n/i18n.ts";
 
 export const SLACK_LIMITS = {
@@ -269,7 +269,7 @@ export function renderMessage(m: Message, opts: RenderOptions): Rendered {
       blocks.push({ type: "actions", block_id: blockId(kind, i, k, rev), elements: elements.slice(k * SLACK_LIMITS.actionsElements, (k + 1) * SLACK_LIMITS.actionsElements) });
   };
 
-  m.blocks.forEach((b, i) => {
+  shownBlocks(m).forEach((b, i) => {
     switch (b.type) {
       case "header": {
         blocks.push({ type: "header", block_id: blockId("hdr", i, 0, rev), text: { type: "plain_text", text: truncate(b.text, SLACK_LIMITS.headerText), emoji: true } });
@@ -383,8 +383,7 @@ export function fitBlocks(blocks: SlackBlock[], max: number, lang: Lang, rev = "
 
 /** The core's error replies (a warning line and a hint): shown apart, never in place of a card. */
 export function isErrorReply(m: Message): boolean {
-  const first = m.blocks[0];
-  return first?.type === "text" && plainOf(first.text).startsWith("⚠️");
+  return m.error === true;
 }
 
 /** Plain text of a message, for places that take no markup (a modal's error under a field). */

@@ -4,6 +4,7 @@
 // Action.Submit fallback for clients without Universal Actions (the press arrives as a message
 // whose `value` is the submit data). No botbuilder types here: a card is plain JSON.
 import type { Message, Block, Button, RichText } from "../../src/messages/model.ts";
+import { shownBlocks } from "../../src/messages/model.ts";
 import { t, type Lang } from "../../src/i18n/i18n.ts";
 import { DOWNLOAD_TTL_MS } from "../../src/downloads.ts";
 
@@ -288,7 +289,7 @@ export function renderCard(message: Message, options: RenderOptions): AdaptiveCa
   const opts: RenderState = { lang: options.lang, names: options.names ?? new Map<string, string>(), downloads: options.downloads ?? new Map(), inlineBudget: { bytes: FILE_INLINE_BYTES }, mentions: [] };
   const body: CardElement[] = [];
   let separate = false;
-  message.blocks.forEach((b, i) => {
+  shownBlocks(message).forEach((b, i) => {
     if (b.type === "divider") {
       separate = body.length > 0;
       return;

@@ -297,7 +297,7 @@ export class CoreContext {
 
   errorMessage(lang: Lang, text: RichText, usage: string | null): Message {
     const hint = usage ? t(lang, "parse.usage", { usage }) : t(lang, "parse.see-help");
-    const warning: RichText = typeof text === "string" ? `⚠️ ${text}` : [{ t: "text", text: "⚠️ " }, ...text];
-    return message(`${plainOf(text)} ${hint}`, [{ type: "text", text: warning }, { type: "text", text: hint, muted: true }]);
+    // What went wrong is a field of the message; each adapter shows it with its own sign.
+    return message(`${plainOf(text)} ${hint}`, [{ type: "text", text }, { type: "text", text: hint, muted: true }], { error: true });
   }
 }

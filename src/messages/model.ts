@@ -145,6 +145,19 @@ export function textMessage(text: RichText): Message {
   return message(plainOf(text), [{ type: "text", text }]);
 }
 
+/**
+ * The blocks as shown: an error's first text carries the warning sign an adapter chooses (the
+ * core only sets `error`), so no adapter has to recognise an error by its text.
+ */
+export function shownBlocks(m: Message, sign = "⚠️ "): Block[] {
+  if (!m.error) return m.blocks;
+  const i = m.blocks.findIndex((b) => b.type === "text");
+  if (i < 0) return m.blocks;
+  const first = m.blocks[i] as Extract<Block, { type: "text" }>;
+  const text: RichText = typeof first.text === "string" ? `${sign}${first.text}` : [{ t: "text", text: sign }, ...first.text];
+  return m.blocks.map((b, k) => (k === i ? { ...first, text } : b));
+}
+
 /** Lines of text (strings or nodes) as one text, a newline between each. */
 export function joinLines(lines: RichText[]): RichText {
   if (lines.every((l) => typeof l === "string")) return lines.join("\n");

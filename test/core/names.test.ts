@@ -6,10 +6,11 @@ import fc from "fast-check";
 import { describeEachDatabase } from "../support/databases.ts";
 import { Partnerpuls } from "../../src/core.ts";
 import type { Actor, WorkspaceRef } from "../../src/ports.ts";
-import { plainOf, type Message } from "../../src/messages/model.ts";
+import { plainOf, shownBlocks, type Message } from "../../src/messages/model.ts";
 import { nameKey } from "../../src/domain/names.ts";
 
-const textOf = (m: Message) => m.blocks.map((b) => ("text" in b ? plainOf(b.text) : "")).join("\n");
+// An error shows with the sign every adapter gives it (the core sets only `error`).
+const textOf = (m: Message) => shownBlocks(m).map((b) => ("text" in b ? plainOf(b.text) : "")).join("\n");
 
 /** A name as the command syntax needs it: in straight quotes, or in «» when it holds a straight quote. */
 function quoted(name: string): string {

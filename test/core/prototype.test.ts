@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describeEachDatabase } from "../support/databases.ts";
 import { Partnerpuls } from "../../src/core.ts";
 import type { Actor } from "../../src/ports.ts";
-import { plainOf, type Message } from "../../src/messages/model.ts";
+import { plainOf, shownBlocks, type Message } from "../../src/messages/model.ts";
 import { parseCommandUnguarded, parseCommand, Command, USAGE, SECTORS, ROLES } from "../../src/commands/parse.ts";
 import { helpMessage, HELP_TOPICS } from "../../src/commands/help.ts";
 import { t, hasKey, LANGS, type Key } from "../../src/i18n/i18n.ts";
@@ -25,8 +25,9 @@ const VOCAB = [
 /** What text must never show: an object or function leaking through a lookup. */
 const LEAK = /undefined|\[object |function |native code|=>|NaN/;
 
+// An error shows with the sign every adapter gives it (the core sets only `error`).
 const textOf = (m: Message) =>
-  m.blocks
+  shownBlocks(m)
     .map((b) => ("text" in b ? plainOf(b.text) : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : b.type === "buttons" ? b.buttons.map((x) => x.label).join(" ") : ""))
     .join("\n");
 

@@ -178,7 +178,7 @@ describe("the Block Kit renderer", () => {
   });
 
   it("recognises the core's error replies", () => {
-    expect(isErrorReply(message("x", [{ type: "text", text: "⚠️ No." }, { type: "text", text: "See help", muted: true }]))).toBe(true);
+    expect(isErrorReply(message("x", [{ type: "text", text: "No." }, { type: "text", text: "See help", muted: true }], { error: true }))).toBe(true);
     expect(isErrorReply(message("x", [{ type: "text", text: "Fine." }]))).toBe(false);
   });
 });

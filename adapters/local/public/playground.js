@@ -564,7 +564,7 @@
           body.className = "setup-reply";
           body.append(fragment(r.html));
           li.append(body);
-          if (r.message && /^⚠️/.test(r.message.blocks?.[0]?.text ?? "")) li.classList.add("warn");
+          if (r.message?.error) li.classList.add("warn");
         } catch (e) {
           const p = document.createElement("p");
           p.className = "error small";
