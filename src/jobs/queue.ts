@@ -87,6 +87,13 @@ export class JobQueue {
    * ran out (their instance crashed). SKIP LOCKED lets instances claim side by side without waiting.
    * The sub-select reads each row's status before the update, which is how `resumed` is known.
    * Progress an earlier run recorded is in `result` until the job finishes (then the final result).
+   *
+   * Lanes (deliveries: one conversation) go in the order they were enqueued, one job at a time:
+   * a job is claimed only when no pending or running job of its lane was enqueued before it (a
+   * lower seq). So two instances never send one conversation's messages at once or out of order
+   * (two updates of one card: the later never lands first). The order is the enqueueing, not
+   * dueAt, because a retried job's dueAt moves on and it must keep its place. A job alone in its
+   * lane (the common case) costs one index probe (Job_lane_seq_idx).
    */
   async claim(kinds: readonly string[], limit: number): Promise<ClaimedJob[]> {
     const now = this.now();
@@ -95,9 +102,12 @@ export class JobQueue {
       UPDATE "Job" j SET status = 'running', "leasedBy" = ${this.runner}, "leaseUntil" = ${leaseUntil},
         "startedAt" = ${now}, attempts = j.attempts + 1
       FROM (
-        SELECT id, status AS was FROM "Job"
+        SELECT id, status AS was FROM "Job" c
         WHERE kind = ANY(${kinds as string[]}::text[]) AND "dueAt" <= ${now}
           AND (status = 'pending' OR (status = 'running' AND "leaseUntil" < ${now}))
+          AND (c.lane IS NULL OR NOT EXISTS (
+            SELECT 1 FROM "Job" e WHERE e.lane = c.lane AND e.status IN ('pending', 'running')
+              AND e.seq < c.seq))
         ORDER BY "dueAt"
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED) s
@@ -171,11 +181,17 @@ export class JobQueue {
       WHERE id = ${job.id} AND "leasedBy" = ${this.runner} AND status = 'running'`;
   }
 
-  /** When the next job of these kinds is due (null: none pending). */
+  /**
+   * When the next job of these kinds is due (null: none pending). A job waiting behind an earlier
+   * one of its lane (see claim) is not counted: it comes due when that one is done, not before.
+   */
   async nextDue(kinds: readonly string[]): Promise<Date | null> {
     const rows = await this.db.$queryRaw<{ at: Date | null }[]>`
-      SELECT min(CASE WHEN status = 'pending' THEN "dueAt" ELSE "leaseUntil" END) AS at FROM "Job"
-      WHERE kind = ANY(${kinds as string[]}::text[]) AND status IN ('pending', 'running')`;
+      SELECT min(CASE WHEN status = 'pending' THEN "dueAt" ELSE "leaseUntil" END) AS at FROM "Job" c
+      WHERE kind = ANY(${kinds as string[]}::text[]) AND status IN ('pending', 'running')
+        AND (c.lane IS NULL OR NOT EXISTS (
+          SELECT 1 FROM "Job" e WHERE e.lane = c.lane AND e.status IN ('pending', 'running')
+            AND e.seq < c.seq))`;
     return rows[0]?.at ?? null;
   }
 
@@ -186,5 +202,32 @@ export class JobQueue {
       SELECT count(*) AS n FROM "Job"
       WHERE kind = ANY(${kinds as string[]}::text[]) AND (status = 'running' OR (status = 'pending' AND "dueAt" <= ${now}))`;
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Deletes up to `limit` finished jobs (their runs go with them, ON DELETE CASCADE) that are
+   * done or skipped, and were both due and finished more than `retentionMs` ago; returns how many.
+   *
+   * What is safe: a job's row is also its dedupeKey, which keeps the same job from being enqueued
+   * twice. Nothing pending or running is touched (it may still run and enqueue), and failed jobs
+   * stay for whoever looks into them. A finished job can only be enqueued again by what computes
+   * its key, and every key names something that happens once or a moment: an id made once (an
+   * invitation's poll, a round's close, a digest's messages, a meeting's pulse) enqueued in the
+   * transaction that made it, or a job's own id ("remind:<job>", "nudge:<job>"), enqueued in that
+   * job's done-transaction, which never runs again; and the clock's recurring keys name their
+   * moment ("schedule:<id>:<at>", "action:<id>:<due>:overdue:<week>"), always computed forward from
+   * now (the next occurrence after the one that ran, reminders only while their moment is ahead).
+   * So a key due longer ago than the retention (at least a day: far past any lease, retry or
+   * replayed request) cannot come again, and its row protects nothing. Batched, SKIP LOCKED: the
+   * instances prune side by side without waiting on each other or on claims.
+   */
+  async prune(retentionMs: number, limit = 1_000): Promise<number> {
+    const before = new Date(this.now().getTime() - retentionMs);
+    return this.db.$executeRaw`
+      DELETE FROM "Job" WHERE id IN (
+        SELECT id FROM "Job"
+        WHERE status IN ('done', 'skipped') AND "dueAt" < ${before} AND "finishedAt" < ${before}
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)`;
   }
 }

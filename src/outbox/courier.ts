@@ -110,7 +110,7 @@ export class Courier {
   readonly queue: JobQueue;
   readonly stats: CourierStats = { delivered: 0, rateLimited: 0, retried: 0, failed: 0, leaseLost: 0, resumed: 0, recovered: 0, unchecked: 0 };
   private readonly ports = new Map<Platform, ChatPort>();
-  private readonly pacer = new Pacer();
+  private readonly pacer: Pacer;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly pollMs: number;
@@ -126,6 +126,8 @@ export class Courier {
   private reclaiming: Promise<void> | null = null;
   /** in-doubt deliveries that cannot be looked for go one at a time (see `alone`) */
   private blind: Promise<unknown> = Promise.resolve();
+  /** when the pacing table was last pruned (see schedule) */
+  private prunedPaceAt = 0;
 
   constructor(
     db: PrismaClient,
@@ -134,6 +136,7 @@ export class Courier {
   ) {
     for (const p of ports) this.ports.set(p.platform, p);
     this.queue = new JobQueue(db, { runner: options.runner, leaseMs: 60_000 });
+    this.pacer = new Pacer(db);
     this.concurrency = options.concurrency ?? 8;
     this.maxAttempts = options.maxAttempts ?? 8;
     this.pollMs = options.pollMs ?? 2_000;
@@ -194,6 +197,7 @@ export class Courier {
 
   private async schedule(): Promise<void> {
     if (this.stopped) return;
+    await this.prunePace();
     let wait = this.pollMs;
     try {
       const next = await this.queue.nextDue(KINDS);
@@ -205,6 +209,22 @@ export class Courier {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.kick(), wait);
     this.timer.unref();
+  }
+
+  /**
+   * Idle time (between passes), at most once a minute: slots behind the longest window of any
+   * platform's limits go, with the budgets of keys no longer used. One batch; the rest next time.
+   */
+  private async prunePace(): Promise<void> {
+    if (Date.now() - this.prunedPaceAt < 60_000) return;
+    this.prunedPaceAt = Date.now();
+    // At least an hour (Teams' longest window): other instances may run platforms this one does not.
+    const horizon = Math.max(3_600_000, ...[...this.ports.values()].flatMap((p) => [...p.limits.perConversation, ...p.limits.perWorkspace].map((l) => l.perMs)));
+    try {
+      await this.pacer.prune(horizon);
+    } catch (e) {
+      this.log(`could not prune the pacing table: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /**
@@ -259,7 +279,23 @@ export class Courier {
     }
     const wsKey = `${payload.workspace.platform}:${payload.workspace.externalId}`;
     const lane = job.lane ?? laneOf(payload.workspace, payload.to);
-    const wait = this.pacer.reserve(
+    // Began by a run that never heard back: look before sending again (a replacement is the same
+    // however often it is made, so an update is simply made again).
+    const inDoubt = progress !== null && "sending" in progress && payload.to.kind !== "update";
+    // Everything a fresh delivery needs is done before its slot is booked (building the message,
+    // recording it as sending), so that the post follows the slot at once: work between the two
+    // (database round trips on a busy connection) made posts of one window land in the next one.
+    let message: Message | null = null;
+    if (!inDoubt) {
+      message = await this.build(job, payload, wsKey, lane);
+      if (!message) return;
+      if (payload.to.kind !== "update" && !(await this.queue.progress(job, { sending: true } satisfies Progress))) {
+        this.stats.leaseLost++;
+        return;
+      }
+    }
+    // Booked in the database, under the budget every instance shares (see pacer.ts).
+    const wait = await this.pacer.reserve(
       [
         { key: wsKey, limits: port.limits.perWorkspace },
         { key: lane, limits: port.limits.perConversation },
@@ -267,21 +303,19 @@ export class Courier {
       Math.max(0, leaseEnd - Date.now()),
     );
     if (wait === null) {
-      // Not within this lease: hand it back rather than hold it.
-      await this.queue.retryAt(job, new Date(Date.now() + 1_000), "paced", false);
+      // Not within this lease: hand it back rather than hold it (not sent: no longer in doubt).
+      await this.queue.retryAt(job, new Date(Date.now() + 1_000), "paced", false, !inDoubt);
       return;
     }
     if (wait > 0) await this.sleep(wait);
     if (this.stopping) {
       // Shutting down: hand the job back now instead of leaving it claimed until its lease ends.
-      await this.queue.retryAt(job, new Date(), "instance stopped before sending", false);
+      await this.queue.retryAt(job, new Date(), "instance stopped before sending", false, !inDoubt);
       return;
     }
-    // Began by a run that never heard back: look before sending again (a replacement is the same
-    // however often it is made, so an update is simply made again).
-    const inDoubt = progress !== null && "sending" in progress && payload.to.kind !== "update";
     let blind = false;
     if (inDoubt) {
+      // After the slot, as before: the look-up (conversations.history) is paced with the sends.
       const looked = await this.lookFor(port, job, payload);
       if (looked === "retried") return;
       if (looked !== "absent" && looked !== "unknown") {
@@ -290,35 +324,10 @@ export class Courier {
         return;
       }
       blind = looked === "unknown";
+      message = await this.build(job, payload, wsKey, lane);
+      if (!message) return;
     }
-    let message = payload.message ?? null;
-    if (!message && payload.render) {
-      if (!this.options.render) {
-        await this.queue.fail(job, "no renderer for a message built at delivery");
-        this.stats.failed++;
-        return;
-      }
-      try {
-        message = await this.options.render(payload.render);
-      } catch (e) {
-        // The database was away for a moment: the delivery waits and is built again.
-        await this.failed(job, e, wsKey, lane);
-        return;
-      }
-      if (!message) {
-        await this.queue.complete(job, undefined, { status: "skipped", note: "no longer applies" });
-        return;
-      }
-    }
-    if (!message) {
-      await this.queue.fail(job, "delivery without a message");
-      this.stats.failed++;
-      return;
-    }
-    if (payload.to.kind !== "update" && !inDoubt && !(await this.queue.progress(job, { sending: true } satisfies Progress))) {
-      this.stats.leaseLost++;
-      return;
-    }
+    if (!message) return;
     let landed: MessageRef | null = null;
     const delivery: Delivery = {
       workspace: payload.workspace,
@@ -346,6 +355,31 @@ export class Courier {
     }
     crashPoint("deliver:after-send");
     await this.finish(job, payload, ref);
+  }
+
+  /** The delivery's message, built now if it was enqueued as a RenderRef; null: settled here (failed, skipped, retried). */
+  private async build(job: ClaimedJob, payload: DeliveryPayload, wsKey: string, lane: string): Promise<Message | null> {
+    if (payload.message) return payload.message;
+    if (!payload.render) {
+      await this.queue.fail(job, "delivery without a message");
+      this.stats.failed++;
+      return null;
+    }
+    if (!this.options.render) {
+      await this.queue.fail(job, "no renderer for a message built at delivery");
+      this.stats.failed++;
+      return null;
+    }
+    let message: Message | null;
+    try {
+      message = await this.options.render(payload.render);
+    } catch (e) {
+      // The database was away for a moment: the delivery waits and is built again.
+      await this.failed(job, e, wsKey, lane);
+      return null;
+    }
+    if (!message) await this.queue.complete(job, undefined, { status: "skipped", note: "no longer applies" });
+    return message;
   }
 
   /** Marks a delivery done (with what it means, e.g. an invitation sent) while the lease holds. */
@@ -407,9 +441,9 @@ export class Courier {
     const reason = e instanceof Error ? e.message : String(e);
     if (e instanceof RateLimitedError) {
       this.stats.rateLimited++;
-      const until = Date.now() + e.retryAfterMs;
-      this.pacer.pause(e.scope === "conversation" ? lane : wsKey, until);
-      await this.queue.retryAt(job, new Date(until), `429: retry after ${e.retryAfterMs} ms`, false, true);
+      // Recorded for the key, so every instance waits it out, not only this one.
+      await this.pacer.pause(e.scope === "conversation" ? lane : wsKey, e.retryAfterMs);
+      await this.queue.retryAt(job, new Date(Date.now() + e.retryAfterMs), `429: retry after ${e.retryAfterMs} ms`, false, true);
       return;
     }
     if (e instanceof PermanentDeliveryError || job.attempts >= this.maxAttempts) {

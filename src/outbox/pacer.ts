@@ -1,5 +1,11 @@
-// Sliding-window pacing: before each send the courier reserves a slot in every window that
-// applies (the conversation's, the workspace's) and waits until the slot comes. A 429 pauses a key.
+// Sliding-window pacing shared by every instance: before each send the courier books a slot under
+// every window that applies (the conversation's, the workspace's or tenant's) and waits until the
+// slot comes. The budget lives in the database (PaceBudget, PaceSlot), so two instances together
+// send no more than one would; a 429 pauses its key there, so every instance waits it out. One
+// booking is one statement (partnerpuls_pace_reserve, in the pace_budgets migration), timed by
+// the database's clock, so the instances' own clocks need not agree: each instance sleeps until its
+// slot by its own clock, corrected by how far ahead of the database's it has been seen to be.
+import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RateLimit } from "../ports.ts";
 
 export interface PaceKey {
@@ -7,52 +13,70 @@ export interface PaceKey {
   limits: RateLimit[];
 }
 
-export class Pacer {
-  /** reservation times per key, oldest first, trimmed to the largest window */
-  private readonly log = new Map<string, number[]>();
-  private readonly pausedUntil = new Map<string, number>();
+type Db = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+export class Pacer {
+  /** recent (this clock − the database's) samples; their least is the skew plus the least latency */
+  private readonly offsets: number[] = [];
+  private nextOffset = 0;
+
+  constructor(private readonly db: Db) {}
 
   /**
-   * Reserves the earliest instant at which a send fits every window of every key, and returns how
-   * long to wait for it; or null, reserving nothing, if that is more than `maxWaitMs` away.
+   * Books the earliest instant at which a send fits every window of every key, and returns how
+   * long to wait for it; or null, booking nothing, if that is more than `maxWaitMs` away.
    */
-  reserve(keys: PaceKey[], maxWaitMs = Infinity): number | null {
-    const now = this.clock();
-    let at = now;
-    for (const k of keys) at = Math.max(at, this.pausedUntil.get(k.key) ?? 0);
-    // Each window can only push `at` later; repeat until no window moves it.
-    for (let moved = true; moved; ) {
-      moved = false;
-      for (const k of keys) {
-        const times = this.log.get(k.key) ?? [];
-        for (const l of k.limits) {
-          const inWindow = times.filter((t) => t > at - l.perMs);
-          if (inWindow.length >= l.count) {
-            const next = inWindow[inWindow.length - l.count]! + l.perMs;
-            if (next > at) {
-              at = next;
-              moved = true;
-            }
-          }
-        }
+  async reserve(keys: PaceKey[], maxWaitMs = Infinity): Promise<number | null> {
+    const limitKey: number[] = [];
+    const limitCount: number[] = [];
+    const limitMs: number[] = [];
+    keys.forEach((k, i) => {
+      for (const l of k.limits) {
+        limitKey.push(i + 1);
+        limitCount.push(l.count);
+        limitMs.push(l.perMs);
       }
-    }
-    if (at - now > maxWaitMs) return null;
-    for (const k of keys) {
-      const times = this.log.get(k.key) ?? [];
-      times.push(at);
-      times.sort((a, b) => a - b);
-      const horizon = Math.max(...k.limits.map((l) => l.perMs), 0);
-      while (times.length && times[0]! <= now - horizon) times.shift();
-      this.log.set(k.key, times);
-    }
-    return at - now;
+    });
+    const maxWait = Number.isFinite(maxWaitMs) ? Math.max(0, Math.floor(maxWaitMs)) : null;
+    const rows = await this.db.$queryRaw<{ slot: (bigint | number)[] | null }[]>`
+      SELECT partnerpuls_pace_reserve(${keys.map((k) => k.key)}::text[], ${limitKey}::int[], ${limitCount}::int[], ${limitMs}::int[], ${maxWait}::bigint) AS slot`;
+    const slot = rows[0]?.slot ?? null;
+    if (!slot) return null;
+    const [at, dbNow] = slot.map(Number) as [number, number];
+    // The slot is an instant, not a delay: the answer may come back late (a busy connection, a
+    // busy event loop), and a send that goes late by that much crowds the next window. Sleeping
+    // until the instant by this clock keeps sends on their slots.
+    this.offsets[this.nextOffset] = Date.now() - dbNow;
+    this.nextOffset = (this.nextOffset + 1) % 64;
+    return Math.max(0, at + Math.min(...this.offsets) - Date.now());
   }
 
-  /** The platform said 429: nothing under this key goes out before `untilMs`. */
-  pause(key: string, untilMs: number): void {
-    this.pausedUntil.set(key, Math.max(this.pausedUntil.get(key) ?? 0, untilMs));
+  /** The platform said 429: nothing under this key goes out, from any instance, for `ms`. */
+  async pause(key: string, ms: number): Promise<void> {
+    await this.db.$executeRaw`
+      INSERT INTO "PaceBudget" ("key", "pausedUntil")
+      VALUES (${key}, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint + ${Math.ceil(ms)}::bigint)
+      ON CONFLICT ("key") DO UPDATE SET "pausedUntil" = greatest("PaceBudget"."pausedUntil", EXCLUDED."pausedUntil")`;
+  }
+
+  /**
+   * Deletes up to `limit` slots older than `horizonMs` (the longest window of any limit) and the
+   * budgets of keys left with no slot and no pause: what bookings under keys no longer used (a
+   * conversation's) leave behind. Bookings delete their own key's expired slots as they go.
+   */
+  async prune(horizonMs: number, limit = 5_000): Promise<number> {
+    const slots = await this.db.$executeRaw`
+      DELETE FROM "PaceSlot" WHERE id IN (
+        SELECT id FROM "PaceSlot" WHERE "at" < floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint - ${Math.ceil(horizonMs)}::bigint LIMIT ${limit})`;
+    // A budget deleted while another instance books under it is only made again (the pause is
+    // checked on the row as it then stands, so a fresh 429's pause is never lost).
+    const budgets = await this.db.$executeRaw`
+      DELETE FROM "PaceBudget" b WHERE b."key" IN (
+        SELECT p."key" FROM "PaceBudget" p
+        WHERE p."pausedUntil" < floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint
+          AND NOT EXISTS (SELECT 1 FROM "PaceSlot" s WHERE s."key" = p."key")
+        LIMIT ${limit})
+        AND b."pausedUntil" < floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
+    return slots + budgets;
   }
 }
