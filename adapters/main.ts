@@ -112,6 +112,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     leaseMs: config.PARTNERPULS_CLOCK_LEASE_SECONDS * 1000,
     now: options.now,
     onTick: () => courier!.kick(),
+    retentionDays: config.PARTNERPULS_JOB_RETENTION_DAYS,
     log: lineLogger("clock", "auto", log),
   });
   if (options.clock !== false) clock.start(config.PARTNERPULS_CLOCK_TICK);

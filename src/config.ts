@@ -22,6 +22,8 @@ const Env = z.object({
   PARTNERPULS_CLOCK_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
   /** this instance's name in job leases and run records (default: pid and a random suffix) */
   PARTNERPULS_INSTANCE: z.string().regex(/^[\w.\-]{1,60}$/, "letters, digits, . _ - (at most 60)").optional(),
+  /** finished jobs and their runs are pruned this many days after they were due and done (see JobQueue.prune) */
+  PARTNERPULS_JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** pino's level for the JSON log lines on stdout */
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   /** /metrics for a peer that is not this machine: `Authorization: Bearer <token>` (unset: loopback only) */

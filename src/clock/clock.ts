@@ -28,7 +28,13 @@ export interface ClockOptions {
   log?: (line: string) => void;
   /** after each tick that ran something (e.g. to wake the courier for what the jobs enqueued) */
   onTick?: (report: TickReport) => void;
+  /** finished jobs and their runs older than this are pruned by the ticks start() schedules (see JobQueue.prune) */
+  retentionDays?: number;
 }
+
+/** How often an instance prunes finished jobs, and how much at most at a time (batches of 1,000). */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_BATCHES = 10;
 
 export interface TickReport {
   done: number;
@@ -49,6 +55,10 @@ export class Clock {
   private ticking: Promise<TickReport> | null = null;
   /** start(): this instance's previous process's claims, taken back before the first tick claims */
   private reclaiming: Promise<void> | null = null;
+  private pruning: Promise<void> | null = null;
+  private prunedAt = 0;
+  /** the last prune stopped at its cap with more to delete: go on at the next tick */
+  private pruneBehind = false;
 
   constructor(
     db: PrismaClient,
@@ -73,7 +83,8 @@ export class Clock {
       },
       (e: unknown) => this.log(`could not take back earlier claims: ${e instanceof Error ? e.message : String(e)}`),
     );
-    this.task = cron.schedule(expression, () => void this.tick(), { noOverlap: true, name: `partnerpuls-clock-${this.queue.runner}` });
+    // Pruning rides on the scheduled ticks only: a test's own tick() never deletes what it looks at.
+    this.task = cron.schedule(expression, () => void this.tick().then(() => this.prune()), { noOverlap: true, name: `partnerpuls-clock-${this.queue.runner}` });
     void this.tick();
   }
 
@@ -81,6 +92,34 @@ export class Clock {
     await this.task?.stop();
     this.task = null;
     await this.ticking;
+    await this.pruning;
+  }
+
+  /**
+   * Deletes finished jobs past the retention, every ten minutes, a few batches at a time (short
+   * statements, never a long lock); a backlog (the first prune of a large table) goes on tick by tick.
+   */
+  prune(): Promise<void> {
+    const days = this.options.retentionDays;
+    if (!days || this.pruning || (!this.pruneBehind && Date.now() - this.prunedAt < PRUNE_EVERY_MS)) return this.pruning ?? Promise.resolve();
+    this.prunedAt = Date.now();
+    this.pruning = (async () => {
+      let deleted = 0;
+      let full = false;
+      try {
+        for (let i = 0; i < PRUNE_BATCHES; i++) {
+          const n = await this.queue.prune(days * 86_400_000, 1_000);
+          deleted += n;
+          full = n === 1_000;
+          if (!full) break;
+        }
+      } catch (e) {
+        this.log(`could not prune finished jobs: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      this.pruneBehind = full;
+      if (deleted > 0) this.log(`pruned ${deleted} jobs finished more than ${days} days ago`);
+    })().finally(() => (this.pruning = null));
+    return this.pruning;
   }
 
   /** Runs every job that is due now, batch after batch. A tick already running is joined. */
