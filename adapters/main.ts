@@ -170,8 +170,12 @@ if (isEntry) {
     .then(({ server, db, playgroundToken, shutdown, adapters, config }) => {
       const log = processLogger();
       const platforms = Object.keys(adapters);
-      log.info({ url: server.url, database: db.kind, platforms }, `Partnerpuls is running on ${server.url} (database: ${db.kind}${platforms.length ? `; ${platforms.join(", ")}` : ""}).`);
-      if (playgroundToken) log.info(`Playground: open ${server.url.replace("127.0.0.1", "localhost")}/ in your browser.`);
+      const running = `Partnerpuls is running on ${server.url} (database: ${db.kind}${platforms.length ? `; ${platforms.join(", ")}` : ""}).`;
+      const open = playgroundToken ? `Playground: open ${server.url.replace("127.0.0.1", "localhost")}/ in your browser.` : null;
+      // A person at a terminal reads sentences; a log collector reads JSON lines.
+      if (process.stdout.isTTY) process.stdout.write(`${running}\n${open ? `${open}\n` : ""}`);
+      log.info({ url: server.url, database: db.kind, platforms }, running);
+      if (open) log.info(open);
       let stopping = false;
       for (const sig of ["SIGINT", "SIGTERM"] as const)
         process.on(sig, () => {

@@ -3,7 +3,7 @@ import { loadConfig, ConfigError } from "../../src/config.ts";
 
 describe("configuration", () => {
   it("has working defaults", () => {
-    expect(loadConfig({})).toEqual({ PORT: 3978, HOST: "127.0.0.1", DATABASE_URL: "./data", PARTNERPULS_LANGUAGE: "en", PARTNERPULS_TIMEZONE: "Europe/Copenhagen", PARTNERPULS_PLAYGROUND: "on", PARTNERPULS_CLOCK_TICK: "*/30 * * * * *", PARTNERPULS_CLOCK_LEASE_SECONDS: 120 });
+    expect(loadConfig({})).toEqual({ PORT: 3978, HOST: "127.0.0.1", DATABASE_URL: "./data", PARTNERPULS_LANGUAGE: "en", PARTNERPULS_TIMEZONE: "Europe/Copenhagen", PARTNERPULS_PLAYGROUND: "on", PARTNERPULS_CLOCK_TICK: "*/30 * * * * *", PARTNERPULS_CLOCK_LEASE_SECONDS: 120, PARTNERPULS_JOB_RETENTION_DAYS: 30, LOG_LEVEL: "info", PARTNERPULS_SHUTDOWN_SECONDS: 20 });
   });
 
   it("refuses a clock tick that is not a cron expression, and a lease too short to finish a job", () => {
