@@ -230,7 +230,9 @@ function progressBar(current: number, total: number): string {
   return "▰".repeat(filled) + "▱".repeat(width - filled);
 }
 
-export function renderMessage(m: Message, opts: RenderOptions): Rendered {
+export function renderMessage(m: Message, options: RenderOptions): Rendered {
+  // The adapter's own words follow the language the core chose for the recipient, when it says.
+  const opts = { ...options, lang: m.lang ?? options.lang };
   const surface = opts.surface ?? "message";
   const fileMode = opts.files ?? "upload";
   const rev = createHash("sha1").update(JSON.stringify(m)).digest("hex").slice(0, 8);

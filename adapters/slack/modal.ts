@@ -102,7 +102,8 @@ export function errorsFromReply(reply: Message, ownerId: string | undefined): Re
 }
 
 /** After a successful submission the modal shows what the core said, with a Close button. */
-export function resultModal(lang: Lang, reply: Message) {
+export function resultModal(asked: Lang, reply: Message) {
+  const lang = reply.lang ?? asked;
   const { blocks } = renderMessage(reply, { lang, surface: "modal", files: "inline" });
   return {
     type: "modal" as const,

@@ -286,7 +286,8 @@ function fileBlock(b: Extract<Block, { type: "file" }>, index: number, opts: Ren
 
 /** The card for a message. Dividers become separators on the element that follows them. */
 export function renderCard(message: Message, options: RenderOptions): AdaptiveCard {
-  const opts: RenderState = { lang: options.lang, names: options.names ?? new Map<string, string>(), downloads: options.downloads ?? new Map(), inlineBudget: { bytes: FILE_INLINE_BYTES }, mentions: [] };
+  // The renderer's own words follow the language the core chose for the recipient, when it says.
+  const opts: RenderState = { lang: message.lang ?? options.lang, names: options.names ?? new Map<string, string>(), downloads: options.downloads ?? new Map(), inlineBudget: { bytes: FILE_INLINE_BYTES }, mentions: [] };
   const body: CardElement[] = [];
   let separate = false;
   shownBlocks(message).forEach((b, i) => {

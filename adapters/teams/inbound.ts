@@ -288,7 +288,7 @@ export class Inbound {
       await retryOn429(() => context.sendActivity(cardActivity(card)));
       return;
     }
-    await this.replyPrivately(context, a, tenantId, lang, card);
+    await this.replyPrivately(context, a, tenantId, reply.lang ?? lang, card);
   }
 
   /** In a channel or group chat: the answer in the person's 1:1 chat, a line in the thread. */
@@ -336,6 +336,8 @@ export class Inbound {
       return;
     }
     const result = await this.o.core.action(actor, actionId, value);
+    // "Answered privately" and the like in the language the core chose for this person.
+    lang = result.lang ?? lang;
     const card = await this.card(tenantId, result, lang, actor.userId);
     // The result belongs to the person who pressed: in a shared conversation it goes to them privately.
     if (scopeOf(a) !== "personal") {

@@ -9,6 +9,14 @@ import { listMessage } from "../messages/build.ts";
 import { helpMessage } from "../commands/help.ts";
 import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, PostponePayload, type Context, type CoreContext, type PartnershipRow, type MembershipRow } from "./context.ts";
 
+/**
+ * A reply says the language the core chose for its recipient, so an adapter's own words match it.
+ * Builders that chose another (a poll in the partnership's language, `language da`) set it themselves.
+ */
+function inLang(reply: Message, ctx: Context): Message {
+  return reply.lang ? reply : { ...reply, lang: ctx.lang };
+}
+
 export class Commands {
   constructor(readonly c: CoreContext) {}
 
@@ -18,16 +26,16 @@ export class Commands {
     const parsed = parseCommand(text);
     if (!parsed.ok) {
       this.c.onEvent({ kind: "command", name: "unknown", outcome: "malformed" });
-      return this.c.parseErrorMessage(ctx.lang, parsed);
+      return inLang(this.c.parseErrorMessage(ctx.lang, parsed), ctx);
     }
     try {
       const reply = await this.run(ctx, parsed.command);
       this.c.onEvent({ kind: "command", name: parsed.command.name, outcome: "ok" });
-      return reply;
+      return inLang(reply, ctx);
     } catch (e) {
       if (e instanceof UserError) {
         this.c.onEvent({ kind: "command", name: parsed.command.name, outcome: "refused" });
-        return this.c.userErrorMessage(ctx.lang, e);
+        return inLang(this.c.userErrorMessage(ctx.lang, e), ctx);
       }
       throw e;
     }
@@ -40,11 +48,11 @@ export class Commands {
     try {
       const reply = await this.press(ctx, actionId, value);
       this.c.onEvent({ kind: "press", actionId, outcome: "ok" });
-      return reply;
+      return inLang(reply, ctx);
     } catch (e) {
       if (e instanceof UserError) {
         this.c.onEvent({ kind: "press", actionId, outcome: "refused" });
-        return this.c.userErrorMessage(ctx.lang, e);
+        return inLang(this.c.userErrorMessage(ctx.lang, e), ctx);
       }
       throw e;
     }
@@ -148,7 +156,7 @@ export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: 
   language: mine("language", async (c, ctx, cmd) => {
     await c.store(ctx);
     await c.db.person.update({ where: { id: ctx.person.id }, data: { language: cmd.value } });
-    return textMessage(t(cmd.value, "ok.language", { lang: t(cmd.value, `lang.${cmd.value}`) }));
+    return { ...textMessage(t(cmd.value, "ok.language", { lang: t(cmd.value, `lang.${cmd.value}`) })), lang: cmd.value };
   }),
   "mydata.export": mine("mydata", (c, ctx) => c.dataRights.exportMyData(ctx)),
   "mydata.erase": mine("mydata", (c, ctx, cmd) => c.dataRights.eraseMyData(ctx, cmd.confirmed)),

@@ -46,7 +46,7 @@ export class Home {
       blocks.push({ type: "text", text: joinNodes({ t: "strong", text: m.partnership.name }, ` (${roles})\n`, lines.length ? joinLines(lines) : t(ctx.lang, "home.nothing-open")) });
       if (buttons.length) blocks.push({ type: "buttons", buttons });
     }
-    return message(t(ctx.lang, "home.title"), blocks);
+    return message(t(ctx.lang, "home.title"), blocks, { lang: ctx.lang });
   }
 
 }

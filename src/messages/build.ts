@@ -54,7 +54,7 @@ export function pollMessage(v: PollView): Message {
   const deadline = formatDate(lang, v.closesAt, v.timeZone);
   if (!v.open) {
     blocks.push({ type: "text", text: t(lang, "poll.closed", { date: deadline }) });
-    return message(`${title}: ${t(lang, "poll.closed", { date: deadline })}`, blocks);
+    return message(`${title}: ${t(lang, "poll.closed", { date: deadline })}`, blocks, { lang });
   }
   const answeredCount = (sid: string) => snapshot.sections.find((s) => s.id === sid)!.items.filter((i) => v.answers.has(i.id)).length;
   if (v.sectionId === null) {
@@ -62,7 +62,7 @@ export function pollMessage(v: PollView): Message {
     blocks.push({ type: "text", text: t(lang, "poll.thanks", { date: deadline }) });
     blocks.push({ type: "buttons", buttons: [{ label: t(lang, "poll.review"), actionId: "poll.section", value: JSON.stringify({ r: v.roundId, s: v.sectionIds[0] }) }] });
     blocks.push({ type: "text", text: snapshot.credit[lang], muted: true });
-    return message(`${title}: ${t(lang, "poll.thanks", { date: deadline })}`, blocks);
+    return message(`${title}: ${t(lang, "poll.thanks", { date: deadline })}`, blocks, { lang });
   }
   const index = v.sectionIds.indexOf(v.sectionId);
   const section = snapshot.sections.find((s) => s.id === v.sectionId)!;
@@ -107,7 +107,7 @@ export function pollMessage(v: PollView): Message {
   if (nav.length) blocks.push({ type: "buttons", buttons: nav });
   blocks.push({ type: "text", text: `${t(lang, "poll.deadline", { date: deadline })} · ${snapshot.credit[lang]}`, muted: true });
   const fallback = `${title} — ${t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] })} (${answeredCount(section.id)}/${section.items.length})`;
-  return message(fallback, blocks);
+  return message(fallback, blocks, { lang });
 }
 
 // ---- digest ------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ export function digestMessage(v: DigestView): Message {
   const fallback = score.total
     ? `${title}: ${formatDecimal(lang, score.total.mean)} / ${score.total.max}, ${t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate })}`
     : `${title}: ${t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate })}`;
-  return message(fallback, blocks);
+  return message(fallback, blocks, { lang });
 }
 
 export function listMessage(title: string, lines: RichText[], empty: string): Message {

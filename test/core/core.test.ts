@@ -67,6 +67,18 @@ describeEachDatabase("the core", (db) => {
     expect(orgs).toBeGreaterThanOrEqual(4);
   });
 
+  it("says in every reply which language it chose for the person, and flags errors", async () => {
+    const who = h.as("lang-probe", { locale: "da-DK" });
+    const help = await h.core().command(who, "help");
+    expect(help.lang).toBe("da");
+    const wrong = await h.core().command(who, "checkin sart");
+    expect(wrong).toMatchObject({ lang: "da", error: true });
+    expect((await h.core().command(who, "language en")).lang).toBe("en");
+    expect((await h.core().command(who, "partnership list")).lang).toBe("en");
+    expect((await h.core().action(who, "poll.open", "not json")).lang).toBe("en");
+    expect((await h.core().home(who)).lang).toBe("en");
+  });
+
   it("keeps workspaces apart: the same names in another workspace see nothing of this one", async () => {
     const other = new Partnerpuls(db().prisma);
     const t2: Actor = { workspace: { platform: "slack", externalId: "T2" }, userId: "coord" };

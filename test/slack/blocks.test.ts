@@ -190,3 +190,15 @@ describe("inline nodes", () => {
     expect(r.blocks[0]).toMatchObject({ type: "section", text: { type: "mrkdwn", text: "Not yet: a&lt;b <@carl> in <#C1> — *Overdue &amp; late*" } });
   });
 });
+
+describe("the adapter's own words", () => {
+  it("follow the language the core chose for the recipient, over the platform's", () => {
+    const m = message("x", [{ type: "file", filename: "a.csv", mimeType: "text/csv", content: "a" }], { lang: "da" });
+    const en = renderMessage({ ...m, lang: undefined }, { lang: "en", files: "upload" });
+    const da = renderMessage(m, { lang: "en", files: "upload" });
+    // block ids carry a hash of the message, so compare what is shown
+    const shown = (r: ReturnType<typeof renderMessage>) => r.blocks.map((b) => (b.type === "context" ? b.elements.map((e) => e.text) : b.type));
+    expect(shown(da)).not.toEqual(shown(en));
+    expect(shown(da)).toEqual(shown(renderMessage({ ...m, lang: undefined }, { lang: "da", files: "upload" })));
+  });
+});
