@@ -77,8 +77,11 @@ export class DataRights {
       if (openIds.length) await tx.answer.deleteMany({ where: { workspaceId, roundId: { in: openIds }, membershipId: { in: ids } } });
       await tx.answer.updateMany({ where: { workspaceId, membershipId: { in: ids } }, data: { membershipId: null } });
       // Jobs: pending ones that concern them are dropped; finished ones keep their key, not their content.
-      const invitationIds = (await tx.invitation.findMany({ where: { workspaceId, membershipId: { in: ids } }, select: { id: true } })).map((i) => i.id);
-      const needles = [userId, ...(name.length >= 2 ? [name] : []), ...ids, ...invitationIds];
+      const invitations = await tx.invitation.findMany({ where: { workspaceId, membershipId: { in: ids } }, select: { id: true, pollRef: true } });
+      const invitationIds = invitations.map((i) => i.id);
+      // Their direct conversations with the bot, where their polls landed: platform ids of them too.
+      const conversations = [...new Set(invitations.map((i) => (i.pollRef as { conversationId?: unknown } | null)?.conversationId).filter((c): c is string => typeof c === "string" && c.length > 0))];
+      const needles = [userId, ...(name.length >= 2 ? [name] : []), ...ids, ...invitationIds, ...conversations];
       for (const needle of needles) {
         await tx.$executeRaw`
           UPDATE "Job" SET payload = '{}'::jsonb, result = NULL, lane = NULL, outcome = 'erased',
@@ -91,6 +94,11 @@ export class DataRights {
       await tx.$executeRaw`UPDATE "Action" SET text = replace(text, ${mention}, '–'), "sourceMeeting" = replace("sourceMeeting", ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND (strpos(text, ${mention}) > 0 OR strpos(coalesce("sourceMeeting", ''), ${mention}) > 0)`;
       await tx.$executeRaw`UPDATE "Meeting" SET title = replace(title, ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND strpos(title, ${mention}) > 0`;
       for (const id of ids) await tx.$executeRaw`UPDATE "Meeting" SET "participantIds" = array_remove("participantIds", ${id}) WHERE "workspaceId" = ${workspaceId}`;
+      // The outbox's pacing of their direct conversation is keyed by it: that state goes (it only
+      // spaces out messages, and none is left to send them).
+      const lanes = [`user:${userId}`, ...conversations.map((c) => `conversation:${c}`)].map((c) => `${workspace.platform}:${workspace.externalId}:${c}`);
+      await tx.$executeRaw`DELETE FROM "PaceSlot" WHERE key = ANY(${lanes}::text[])`;
+      await tx.$executeRaw`DELETE FROM "PaceBudget" WHERE key = ANY(${lanes}::text[])`;
       // Platform stores: a Teams conversation with them goes; references to channels forget who
       // last wrote there; a Slack installation they made forgets its installer.
       if (workspace.platform === "teams") {
