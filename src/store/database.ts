@@ -133,7 +133,9 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Data
     const poolLimits = { ...POOL_LIMITS, ...opts.pool };
     const pool = new pg.Pool({ connectionString: location.url, max: poolLimits.max, connectionTimeoutMillis: poolLimits.connectionTimeoutMs });
     pool.on("error", (err) => {
-      logger().warn({ component: "database", err }, "idle PostgreSQL connection failed");
+      // The message and code only: pg attaches its whole client (connection settings) to the error.
+      const { message, code } = err as Error & { code?: string };
+      logger().warn({ component: "database", code, reason: message }, "idle PostgreSQL connection failed");
     });
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions });
     retryTransactions(prisma, opts.retry);
