@@ -5,7 +5,7 @@ import type { PrismaClient } from "./generated/prisma/client.ts";
 import type { Actor, MessageRef, WorkspaceRef } from "./ports.ts";
 import type { Message } from "./messages/model.ts";
 import type { Lang } from "./i18n/i18n.ts";
-import type { AfterDelivery, RenderRef } from "./outbox/courier.ts";
+import type { AfterDelivery, RenderRef } from "./outbox/outbox.ts";
 import type { Tx as QueueTx } from "./jobs/queue.ts";
 import type { JobHandler } from "./clock/clock.ts";
 import { CoreContext, type CoreOptions, type DigestTarget, type DigestTrigger, type PartnershipRow } from "./core/context.ts";

@@ -6,7 +6,7 @@ import { t, tn, formatDate, type Lang } from "../i18n/i18n.ts";
 import { dueDateFrom, isOverdue, todayIn, zonedTimeToUtc } from "../domain/rounds.ts";
 import { mayChangeAction } from "../policy.ts";
 import { z } from "zod";
-import { enqueueDeliveries } from "../outbox/courier.ts";
+import { enqueueDeliveries } from "../outbox/outbox.ts";
 import { JobQueue, type NewJob } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";

@@ -66,48 +66,47 @@ export class Commands {
     } catch {
       throw new UserError("err.bad-button");
     }
+    // A malformed or forged value: that button no longer works, and nothing changes.
+    const button = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, v: unknown): T => {
+      const r = schema.safeParse(v);
+      if (!r.success) throw new UserError("err.bad-button");
+      return r.data;
+    };
     switch (actionId) {
       case "poll.answer": {
-        const p = AnswerPayload.safeParse(json);
-        if (!p.success) throw new UserError("err.bad-button");
-        const reply = await this.c.polls.answer(ctx, p.data);
+        const d = button(AnswerPayload, json);
+        const reply = await this.c.polls.answer(ctx, d);
         this.c.onEvent({ kind: "vote" });
         return reply;
       }
       case "poll.section": {
-        const p = SectionPayload.safeParse(json);
-        if (!p.success) throw new UserError("err.bad-button");
-        return await this.c.polls.pollFor(ctx, p.data.r, p.data.s);
+        const d = button(SectionPayload, json);
+        return await this.c.polls.pollFor(ctx, d.r, d.s);
       }
       case "poll.open": {
-        const p = RoundPayload.safeParse(json);
-        if (!p.success) throw new UserError("err.bad-button");
-        return await this.c.polls.pollFor(ctx, p.data.r, undefined);
+        const d = button(RoundPayload, json);
+        return await this.c.polls.pollFor(ctx, d.r, undefined);
       }
       case "action.done": {
-        const p = ActionPayload.safeParse(json);
-        if (!p.success) throw new UserError("err.bad-button");
-        const action = await this.c.db.action.findFirst({ where: { id: p.data.a, workspaceId: ctx.workspaceId } });
+        const d = button(ActionPayload, json);
+        const action = await this.c.db.action.findFirst({ where: { id: d.a, workspaceId: ctx.workspaceId } });
         if (!action) throw new UserError("err.bad-button");
         const partnership = await this.c.partnershipById(ctx, action.partnershipId);
         return await this.c.actions.completeAction(ctx, partnership, action.number);
       }
       case "action.postpone": {
-        const p = PostponePayload.safeParse(json);
-        if (!p.success) throw new UserError("err.bad-button");
-        return await this.c.actions.postponeAction(ctx, p.data.a, p.data.d);
+        const d = button(PostponePayload, json);
+        return await this.c.actions.postponeAction(ctx, d.a, d.d);
       }
       case "poll.snooze": {
-        const p = RoundPayload.safeParse(json);
-        if (!p.success) throw new UserError("err.bad-button");
-        return await this.c.polls.snooze(ctx, p.data.r);
+        const d = button(RoundPayload, json);
+        return await this.c.polls.snooze(ctx, d.r);
       }
       case "nudge.optout": {
-        const p = RoundPayload.safeParse(json);
-        if (!p.success) throw new UserError("err.bad-button");
-        await this.c.polls.invitedMembership(ctx, p.data.r); // a removed member's press changes nothing
+        const d = button(RoundPayload, json);
+        await this.c.polls.invitedMembership(ctx, d.r); // a removed member's press changes nothing
         await this.c.polls.setNudges(ctx, false);
-        return await this.c.polls.pollFor(ctx, p.data.r, undefined, t(ctx.lang, "ok.nudges-off"));
+        return await this.c.polls.pollFor(ctx, d.r, undefined, t(ctx.lang, "ok.nudges-off"));
       }
       case "help.topic":
         return helpMessage(ctx.lang, typeof json === "object" && json && "topic" in json ? String((json as { topic: unknown }).topic) : undefined);

@@ -7,7 +7,7 @@ import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
 import { resultsCsv, resultsJson, type ExportRow } from "../exports/results.ts";
 import { randomUUID } from "node:crypto";
-import { enqueueDeliveries, type OutboxItem } from "../outbox/courier.ts";
+import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
 import { UserError, type Tx, type PartnershipRow, type Context, type DigestTrigger, type DigestTarget, type CoreContext } from "./context.ts";
 
 export class Digests {

@@ -7,7 +7,7 @@ import { plainOf } from "../messages/model.ts";
 import { zonedTimeToUtc } from "../domain/rounds.ts";
 import { listMessage } from "../messages/build.ts";
 import { z } from "zod";
-import { enqueueDeliveries } from "../outbox/courier.ts";
+import { enqueueDeliveries } from "../outbox/outbox.ts";
 import { JobQueue } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";

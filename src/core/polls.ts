@@ -8,7 +8,7 @@ import { todayIn } from "../domain/rounds.ts";
 import { mayUsePoll } from "../policy.ts";
 import { pollMessage, nextOpenSection } from "../messages/build.ts";
 import { z } from "zod";
-import { enqueueDeliveries, type AfterDelivery, type RenderRef } from "../outbox/courier.ts";
+import { enqueueDeliveries, type AfterDelivery, type RenderRef } from "../outbox/outbox.ts";
 import { JobQueue, type Tx as QueueTx } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";

@@ -12,7 +12,7 @@ import { effectiveMinimumN } from "../results/release.ts";
 import { crashPoint } from "../crashpoints.ts";
 import { listMessage } from "../messages/build.ts";
 import { z } from "zod";
-import { enqueueDeliveries, type OutboxItem } from "../outbox/courier.ts";
+import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
 import { JobQueue, type NewJob } from "../jobs/queue.ts";
 import { nextAllowed } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";

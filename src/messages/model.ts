@@ -25,8 +25,8 @@ export const Button = z.object({
 export type Button = z.infer<typeof Button>;
 
 /**
- * Inline nodes: what a text says, typed, so each adapter writes its own markup (Slack <@U1>,
- * Teams <at>…</at>, escaped HTML) and nobody parses markup back out of text.
+ * Inline nodes: what a text says, typed, so each adapter writes its own markup (a mention, a
+ * channel link, escaped HTML) and nobody parses markup back out of text.
  */
 export const Inline = z.discriminatedUnion("t", [
   z.object({ t: z.literal("text"), text: z.string() }),

@@ -1,7 +1,7 @@
-// The outbox: every message the bot sends on its own (polls, nudges, reminders, digests, card
-// updates) is first a "deliver" job, written in the same transaction as the change that caused it.
-// The courier claims due deliveries, paces them under each platform's limits, delivers through the
-// platform's ChatPort, and records where each landed. A crash mid-send resumes from the table:
+// The courier delivers the outbox (outbox.ts: every message the bot sends on its own is first a
+// "deliver" job, written in the same transaction as the change that caused it). It claims due
+// deliveries, paces them under each platform's limits, delivers through the platform's ChatPort,
+// and records where each landed. A crash mid-send resumes from the table:
 // nobody is lost, and nobody already marked sent is sent again. A delivery a crashed run began
 // sending is "in doubt": it is recorded as sending before the platform is called, and where it
 // landed as soon as the platform answers (each in a commit of its own); after a restart one that
@@ -9,68 +9,15 @@
 // (ChatPort.findDelivered) before it is sent again. Only one that cannot be looked for is sent
 // blind, and those one at a time: a crash then repeats at most the one in flight.
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import type { ChatPort, Delivery, Destination, MessageRef, Platform, WorkspaceRef } from "../ports.ts";
+import type { ChatPort, Delivery, MessageRef, Platform } from "../ports.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
 import { JobQueue, LeaseLostError, type ClaimedJob, type Tx } from "../jobs/queue.ts";
 import { crashPoint } from "../crashpoints.ts";
 import { Pacer } from "./pacer.ts";
+import { DELIVER, laneOf, type AfterDelivery, type DeliveryPayload, type RenderRef } from "./outbox.ts";
 
-export const DELIVER = "deliver";
 const KINDS = [DELIVER] as const;
-
-/** What else to record once a delivery has landed (in the same transaction as "done"). */
-export type AfterDelivery = { type: "invitation.sent"; invitationId: string } | { type: "none" };
-
-/**
- * A message the core builds when it is delivered rather than when it is enqueued: a round's polls
- * and closed cards. That keeps a large round's start and close short and linear (no message is
- * built inside their transactions), and a poll for a round that has closed meanwhile is not sent.
- */
-export type RenderRef =
-  | { kind: "poll"; roundId: string; invitationId: string; reminder?: boolean; withSnooze?: boolean }
-  | { kind: "poll.closed"; roundId: string; invitationId: string };
-
-export interface DeliveryPayload {
-  workspace: WorkspaceRef;
-  to: Destination;
-  /** built when enqueued; or */
-  message?: Message;
-  /** built by CourierOptions.render when delivered */
-  render?: RenderRef;
-  after?: AfterDelivery;
-}
-
-export interface OutboxItem extends DeliveryPayload {
-  workspaceId: string;
-  dedupeKey: string;
-  /** not before (default: now) */
-  dueAt?: Date;
-}
-
-/** The conversation a delivery paces against. */
-export function laneOf(workspace: WorkspaceRef, to: Destination): string {
-  const conversation = to.kind === "user" ? `user:${to.userId}` : to.kind === "channel" ? `channel:${to.channelId}` : `conversation:${to.ref.conversationId}`;
-  return `${workspace.platform}:${workspace.externalId}:${conversation}`;
-}
-
-/** Writes deliveries into the outbox (inside the caller's transaction when given one). */
-export async function enqueueDeliveries(db: Pick<PrismaClient, "job"> | Tx, items: OutboxItem[]): Promise<number> {
-  const now = new Date();
-  return JobQueue.enqueue(
-    db,
-    items.map((i) => ({
-      workspaceId: i.workspaceId,
-      kind: DELIVER,
-      // Deliveries run on real time even when the core runs on a test clock.
-      dueAt: i.dueAt ?? now,
-      // Deliveries share the Job table's unique keys with the clock's jobs: keep them apart.
-      dedupeKey: `deliver:${i.dedupeKey}`,
-      lane: laneOf(i.workspace, i.to),
-      payload: { workspace: i.workspace, to: i.to, ...(i.message ? { message: i.message } : {}), ...(i.render ? { render: i.render } : {}), after: i.after ?? { type: "none" } } satisfies DeliveryPayload,
-    })),
-  );
-}
 
 export interface CourierOptions {
   /** builds a message enqueued as a RenderRef; null: it no longer applies (its round closed), skip it */

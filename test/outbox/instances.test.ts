@@ -5,7 +5,8 @@
 // real port (the SDK's WebClient); everything else is the real courier and queue.
 import { it, expect, beforeAll, afterAll, describe } from "vitest";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { Courier, enqueueDeliveries, type OutboxItem } from "../../src/outbox/courier.ts";
+import { Courier } from "../../src/outbox/courier.ts";
+import { enqueueDeliveries, type OutboxItem } from "../../src/outbox/outbox.ts";
 import { SlackChatPort } from "../../adapters/slack/port.ts";
 import type { Destination, PlatformLimits } from "../../src/ports.ts";
 import { textMessage } from "../../src/messages/model.ts";
