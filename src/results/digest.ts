@@ -99,13 +99,11 @@ export class RoundResults {
     if (stored) return { release: stored, released: true };
     if (round.closedAt) {
       const release = await this.computeReleaseOf(db, round, round.closedAt);
-      const r = await db.round.updateMany({ where: { id: round.id, release: { equals: Prisma.DbNull } }, data: { release: release as object } }).catch(() => null);
-      if (r && r.count === 0) {
-        const again = await db.round.findFirst({ where: { id: round.id }, select: { release: true } });
-        const first = parseRelease(again?.release);
-        if (first) return { release: first, released: true };
-      }
-      return { release, released: true };
+      // Stored only if no other reader stored one first; then theirs is the release.
+      const r = await db.round.updateMany({ where: { id: round.id, release: { equals: Prisma.DbNull } }, data: { release: release as object } });
+      if (r.count === 1) return { release, released: true };
+      const first = parseRelease((await db.round.findFirst({ where: { id: round.id }, select: { release: true } }))?.release);
+      return { release: first ?? release, released: true };
     }
     const [invited, complete] = await Promise.all([
       db.invitation.count({ where: { workspaceId: round.workspaceId, roundId: round.id } }),
