@@ -2,7 +2,8 @@
 // only translates (text, owner, due date, meeting → the command line); whether the owner is a
 // member, or the date makes sense, is the core's to say, and its answer comes back into the modal.
 import type { Message } from "../../src/messages/model.ts";
-import { t, type Lang } from "../../src/i18n/i18n.ts";
+import type { Lang } from "../../src/i18n/i18n.ts";
+import { slackText } from "./words.ts";
 import { renderMessage, plainText, truncate, type SlackBlock } from "./blocks.ts";
 
 export const ACTION_MODAL_ID = "partnerpuls.action.add";
@@ -33,23 +34,23 @@ export function actionModal(meta: ModalMeta) {
     type: "modal" as const,
     callback_id: ACTION_MODAL_ID,
     private_metadata: JSON.stringify(meta).slice(0, MODAL_LIMITS.privateMetadata),
-    title: plain(t(lang, "slack.modal.title"), MODAL_LIMITS.title),
-    submit: plain(t(lang, "slack.modal.submit"), MODAL_LIMITS.button),
-    close: plain(t(lang, "slack.modal.close"), MODAL_LIMITS.button),
+    title: plain(slackText(lang, "modal.title"), MODAL_LIMITS.title),
+    submit: plain(slackText(lang, "modal.submit"), MODAL_LIMITS.button),
+    close: plain(slackText(lang, "modal.close"), MODAL_LIMITS.button),
     blocks: [
       {
         type: "input",
         block_id: MODAL_BLOCKS.text,
-        label: plain(t(lang, "slack.modal.text"), 2000),
+        label: plain(slackText(lang, "modal.text"), 2000),
         element: { type: "plain_text_input", action_id: INPUT, max_length: MODAL_LIMITS.inputLength },
       },
-      { type: "input", block_id: MODAL_BLOCKS.owner, label: plain(t(lang, "slack.modal.owner"), 2000), element: { type: "users_select", action_id: INPUT } },
-      { type: "input", block_id: MODAL_BLOCKS.due, label: plain(t(lang, "slack.modal.due"), 2000), element: { type: "datepicker", action_id: INPUT } },
+      { type: "input", block_id: MODAL_BLOCKS.owner, label: plain(slackText(lang, "modal.owner"), 2000), element: { type: "users_select", action_id: INPUT } },
+      { type: "input", block_id: MODAL_BLOCKS.due, label: plain(slackText(lang, "modal.due"), 2000), element: { type: "datepicker", action_id: INPUT } },
       {
         type: "input",
         block_id: MODAL_BLOCKS.meeting,
         optional: true,
-        label: plain(t(lang, "slack.modal.meeting"), 2000),
+        label: plain(slackText(lang, "modal.meeting"), 2000),
         element: { type: "plain_text_input", action_id: INPUT, max_length: 120 },
       },
     ],
@@ -83,12 +84,12 @@ export function commandFromSubmission(values: StateValues, lang: Lang): { ok: tr
   const meeting = (get(MODAL_BLOCKS.meeting)?.value ?? "").replace(/\s+/g, " ").trim();
   const errors: Record<string, string> = {};
   const q = quoted(text);
-  if (!text) errors[MODAL_BLOCKS.text] = t(lang, "slack.modal.required");
-  else if (!q) errors[MODAL_BLOCKS.text] = t(lang, "slack.modal.quotes");
-  if (!/^[UW][A-Z0-9]+$/.test(owner)) errors[MODAL_BLOCKS.owner] = t(lang, "slack.modal.required");
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) errors[MODAL_BLOCKS.due] = t(lang, "slack.modal.required");
+  if (!text) errors[MODAL_BLOCKS.text] = slackText(lang, "modal.required");
+  else if (!q) errors[MODAL_BLOCKS.text] = slackText(lang, "modal.quotes");
+  if (!/^[UW][A-Z0-9]+$/.test(owner)) errors[MODAL_BLOCKS.owner] = slackText(lang, "modal.required");
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) errors[MODAL_BLOCKS.due] = slackText(lang, "modal.required");
   const m = meeting ? quoted(meeting) : "";
-  if (m === null) errors[MODAL_BLOCKS.meeting] = t(lang, "slack.modal.quotes");
+  if (m === null) errors[MODAL_BLOCKS.meeting] = slackText(lang, "modal.quotes");
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, command: `action add ${q} owner=<@${owner}> due=${due}${m ? ` meeting=${m}` : ""}` };
 }
@@ -108,8 +109,8 @@ export function resultModal(asked: Lang, reply: Message) {
   return {
     type: "modal" as const,
     callback_id: `${ACTION_MODAL_ID}.done`,
-    title: plain(t(lang, "slack.modal.title"), MODAL_LIMITS.title),
-    close: plain(t(lang, "slack.modal.done"), MODAL_LIMITS.button),
+    title: plain(slackText(lang, "modal.title"), MODAL_LIMITS.title),
+    close: plain(slackText(lang, "modal.done"), MODAL_LIMITS.button),
     blocks: blocks as SlackBlock[],
   };
 }

@@ -5,7 +5,8 @@
 // whose `value` is the submit data). No botbuilder types here: a card is plain JSON.
 import type { Message, Block, Button, RichText } from "../../src/messages/model.ts";
 import { shownBlocks } from "../../src/messages/model.ts";
-import { t, type Lang } from "../../src/i18n/i18n.ts";
+import type { Lang } from "../../src/i18n/i18n.ts";
+import { teamsText } from "./words.ts";
 import { DOWNLOAD_TTL_MS } from "../../src/downloads.ts";
 
 export const CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive";
@@ -233,7 +234,7 @@ function block(b: Block, index: number, opts: RenderState): CardElement[] {
 function fileBlock(b: Extract<Block, { type: "file" }>, index: number, opts: RenderState): CardElement[] {
   const { lang } = opts;
   const bytes = Buffer.byteLength(b.content, "utf8");
-  const title: CardElement = { type: "TextBlock", text: t(lang, "teams.file", { filename: b.filename, size: formatSize(lang, bytes) }), wrap: true, weight: "Bolder" };
+  const title: CardElement = { type: "TextBlock", text: teamsText(lang, "file", { filename: b.filename, size: formatSize(lang, bytes) }), wrap: true, weight: "Bolder" };
   const url = opts.downloads.get(index);
   if (url) {
     const hours = Math.round(DOWNLOAD_TTL_MS / 3_600_000);
@@ -244,8 +245,8 @@ function fileBlock(b: Extract<Block, { type: "file" }>, index: number, opts: Ren
         style: "emphasis",
         items: [
           title,
-          { type: "TextBlock", text: t(lang, "teams.file-link-note", { n: hours }), wrap: true, isSubtle: true, size: "Small", spacing: "None" },
-          { type: "ActionSet", actions: [{ type: "Action.OpenUrl", title: t(lang, "teams.file-download", { filename: b.filename }), url, style: "positive" }] },
+          { type: "TextBlock", text: teamsText(lang, "file-link-note", { n: hours }), wrap: true, isSubtle: true, size: "Small", spacing: "None" },
+          { type: "ActionSet", actions: [{ type: "Action.OpenUrl", title: teamsText(lang, "file-download", { filename: b.filename }), url, style: "positive" }] },
         ],
       },
     ];
@@ -278,8 +279,8 @@ function fileBlock(b: Extract<Block, { type: "file" }>, index: number, opts: Ren
   }
   budget.bytes -= used;
   const notes: CardElement[] = [
-    { type: "TextBlock", text: t(lang, "teams.file-truncated", { shown: n, n: lines.length }), wrap: true, isSubtle: true },
-    { type: "TextBlock", text: url === null ? t(lang, "teams.file-link-failed", { filename: b.filename }) : t(lang, "teams.file-no-link"), wrap: true, isSubtle: true, spacing: "None" },
+    { type: "TextBlock", text: teamsText(lang, "file-truncated", { shown: n, n: lines.length }), wrap: true, isSubtle: true },
+    { type: "TextBlock", text: url === null ? teamsText(lang, "file-link-failed", { filename: b.filename }) : teamsText(lang, "file-no-link"), wrap: true, isSubtle: true, spacing: "None" },
   ];
   return [{ type: "Container", id: `file-${index}`, style: "emphasis", items: [title, ...all.slice(0, n), ...notes] }];
 }

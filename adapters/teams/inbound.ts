@@ -11,7 +11,8 @@ import type { Partnerpuls } from "../../src/core.ts";
 import type { Actor, WorkspaceRef } from "../../src/ports.ts";
 import type { Message } from "../../src/messages/model.ts";
 import { textMessage } from "../../src/messages/model.ts";
-import { t, langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
+import { langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
+import { teamsText } from "./words.ts";
 import { renderCard, cardActivity, cardInvokeResponse, mentionedIds, type AdaptiveCard, type FileLinks } from "./cards.ts";
 import type { ConversationStore, StoredReference } from "./store.ts";
 import { connectorOf, retryOn429, describeFailure, type Sender } from "./send.ts";
@@ -188,9 +189,9 @@ export class Inbound {
     } catch (e) {
       this.o.log(`turn failed (${a.type}${a.name ? ` ${a.name}` : ""}): ${describeFailure(e)}`);
       if (a.type === "invoke") {
-        await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 500, type: "application/vnd.microsoft.error", value: { code: "InternalError", message: t(lang, "teams.error") } } } });
+        await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 500, type: "application/vnd.microsoft.error", value: { code: "InternalError", message: teamsText(lang, "error") } } } });
       } else if (a.type === "message") {
-        await context.sendActivity(t(lang, "teams.error")).catch(() => undefined);
+        await context.sendActivity(teamsText(lang, "error")).catch(() => undefined);
       }
     }
   }
@@ -279,9 +280,9 @@ export class Inbound {
     if (!actor) return; // no Entra ID user behind it (another bot, a connector): nothing to do
     const translated = await translateText(a, this.resolver(context, a, tenantId));
     let reply: Message;
-    if (!translated.ok) reply = textMessage(t(lang, "teams.unknown-mention", { name: translated.unknown }));
+    if (!translated.ok) reply = textMessage(teamsText(lang, "unknown-mention", { name: translated.unknown }));
     else if (!channelOf(a) && /(^|\s)(channel|kanal)=(here|her)(\s|$)|^(set|sæt|saet|indstil)\s+(channel|kanal)\s+(here|her)\b/i.test(translated.text))
-      reply = textMessage(t(lang, "teams.here-needs-channel"));
+      reply = textMessage(teamsText(lang, "here-needs-channel"));
     else reply = await this.o.core.command(actor, translated.text || "help");
     const card = await this.card(tenantId, reply, lang, actor.userId);
     if (scopeOf(a) === "personal") {
@@ -311,7 +312,7 @@ export class Inbound {
     } catch (e) {
       this.o.log(`could not answer ${a.from.id} privately: ${describeFailure(e)}`);
     }
-    if (a.type === "message") await retryOn429(() => context.sendActivity(t(lang, sent ? "teams.answered-privately" : "teams.private-failed", { name })));
+    if (a.type === "message") await retryOn429(() => context.sendActivity(teamsText(lang, sent ? "answered-privately" : "private-failed", { name })));
     return sent;
   }
 
@@ -345,7 +346,7 @@ export class Inbound {
       if (isInvoke)
         await context.sendActivity({
           type: "invokeResponse",
-          value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: t(lang, sent ? "teams.answered-privately" : "teams.private-failed", { name: a.from.name ?? "" }) } },
+          value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: teamsText(lang, sent ? "answered-privately" : "private-failed", { name: a.from.name ?? "" }) } },
         });
       return;
     }
@@ -372,7 +373,7 @@ export class Inbound {
   private async welcome(context: TurnContext, a: TeamsActivity, lang: Lang): Promise<void> {
     if (scopeOf(a) === "personal") return; // 1:1: Teams shows the app's description and command menu
     if (a.type !== "installationUpdate" || a.action !== "add") return;
-    const card = renderCard(textMessage(t(lang, "teams.welcome")), { lang });
+    const card = renderCard(textMessage(teamsText(lang, "welcome")), { lang });
     // A new post, not a reply to the install event (which is no message).
     await retryOn429(() => connectorOf(this.o.adapter, context).conversations.sendToConversation(baseConversationId(a.conversation.id), { ...cardActivity(card), from: a.recipient }));
   }

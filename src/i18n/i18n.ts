@@ -37,6 +37,15 @@ export function t(asked: Lang, key: Key, params: Params = {}): string {
   const catalogue = catalogues[lang];
   const entry: Entry | undefined = Object.hasOwn(catalogue, key) ? catalogue[key] : Object.hasOwn(catalogues.en, key) ? catalogues.en[key] : undefined;
   if (entry === undefined) return String(key);
+  return format(lang, entry, params);
+}
+
+/**
+ * One entry of any catalogue (this one, or an adapter's own words) as text: the plural form
+ * the count {n} asks for, then each {placeholder} filled; one left unfilled stays as {name}.
+ */
+export function format(asked: Lang, entry: Entry, params: Params = {}): string {
+  const lang: Lang = isLang(asked) ? asked : "en";
   let template: string;
   if (typeof entry === "string") template = entry;
   else {

@@ -1,8 +1,10 @@
 import { describe, it, expect } from "vitest";
 import { en } from "../../src/i18n/en.ts";
 import { da } from "../../src/i18n/da.ts";
-import { t, formatDecimal, formatClock, weekdayName, monthName, langFromLocale, type Entry } from "../../src/i18n/i18n.ts";
+import { t, format, formatDecimal, formatClock, weekdayName, monthName, langFromLocale, type Entry, type Lang } from "../../src/i18n/i18n.ts";
 import { helpMessage } from "../../src/commands/help.ts";
+import { slackWords, slackText } from "../../adapters/slack/words.ts";
+import { teamsWords, teamsText } from "../../adapters/teams/words.ts";
 
 const placeholders = (e: Entry) => [...new Set([...(typeof e === "string" ? e : `${e.one} ${e.other}`).matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
 
@@ -73,5 +75,46 @@ describe("the catalogues", () => {
       expect(JSON.stringify(m)).toContain("checkin start");
     }
     expect(JSON.stringify(helpMessage("da", "runde"))).toContain("Send tjeklisten");
+  });
+});
+
+// Each adapter's own words (adapters/*/words.ts) are held to the core catalogue's checks.
+const ADAPTER_WORDS: [string, Record<Lang, Record<string, Entry>>][] = [
+  ["Slack", slackWords],
+  ["Teams", teamsWords],
+];
+
+describe.each(ADAPTER_WORDS)("%s's own words", (_, words) => {
+  const keys = Object.keys(words.en);
+
+  it("have the same keys in English and Danish", () => {
+    expect(keys.length).toBeGreaterThan(0);
+    expect(Object.keys(words.da).sort()).toEqual([...keys].sort());
+  });
+
+  it("use the same placeholders in both languages, and plurals count with {n}", () => {
+    for (const key of keys) {
+      expect(placeholders(words.da[key]!), key).toEqual(placeholders(words.en[key]!));
+      for (const e of [words.en[key]!, words.da[key]!]) if (typeof e !== "string") expect(`${e.one}${e.other}`, key).toMatch(/\{n\}/);
+    }
+  });
+
+  it("have no empty string, and Danish differs from English", () => {
+    for (const key of keys) {
+      const d = words.da[key]!;
+      expect(typeof d === "string" ? d : d.one + d.other, key).not.toBe("");
+      expect(JSON.stringify(d), key).not.toBe(JSON.stringify(words.en[key]));
+    }
+  });
+});
+
+describe("an adapter's lookup", () => {
+  it("formats by the core's rules: plural forms, placeholders, decimals", () => {
+    expect(slackText("en", "truncated", { n: 1 })).toBe("… and 1 more part that does not fit in one Slack message.");
+    expect(slackText("da", "truncated", { n: 3 })).toBe("… og 3 dele mere, der ikke kan være i én Slack-besked.");
+    expect(teamsText("da", "file-link-note", { n: 1 })).toMatch(/^Linket virker i 1 time\./);
+    expect(teamsText("en", "file-download", { filename: "results.csv" })).toBe("Download results.csv");
+    expect(format("da", "{x} point", { x: 3.5 })).toBe("3,5 point");
+    expect(format("en", { one: "{n} thing", other: "{n} things" }, { n: 2 })).toBe("2 things");
   });
 });

@@ -12,7 +12,8 @@ import { startSlackDriver, SLACK_PEOPLE, STEERING_CHANNEL, type SlackDriverHandl
 import { Worker } from "node:worker_threads";
 import { postSigned, slashCommand, SIGNING_SECRET, type Who } from "./payloads.ts";
 import { findBuiltIn, CHECKLIST_KEY } from "../../src/instruments/catalogue.ts";
-import { t, LANGS } from "../../src/i18n/i18n.ts";
+import { LANGS } from "../../src/i18n/i18n.ts";
+import { slackText } from "../../adapters/slack/words.ts";
 
 const COORD = SLACK_PEOPLE[0].id;
 /** The behaviour suite's three partners and 37 more: digests and exports with something to add up. */
@@ -22,7 +23,7 @@ const ACTIONS = 50;
 const BURST = 200;
 
 /** Replies that mean the command did not happen. */
-const FAILURE_TEXTS = LANGS.flatMap((l) => [t(l, "slack.error"), t(l, "slack.busy")]);
+const FAILURE_TEXTS = LANGS.flatMap((l) => [slackText(l, "error"), slackText(l, "busy")]);
 
 interface Sent {
   userId: string;
@@ -306,7 +307,7 @@ describeEachDatabase("a command the database keeps refusing", (db) => {
     await p.$executeRawUnsafe(`CREATE TRIGGER refuse_action BEFORE INSERT ON "Action" FOR EACH ROW EXECUTE FUNCTION refuse_action()`);
     try {
       const busy = await h.driver.command(coordinator, agreement);
-      expect(busy.text).toBe(t("da", "slack.busy"));
+      expect(busy.text).toBe(slackText("da", "busy"));
       // A sequence is not rolled back with its transaction: it counts every attempt.
       const [counted] = await p.$queryRawUnsafe<{ attempts: bigint }[]>(`SELECT last_value AS attempts FROM refused_attempts`);
       expect(Number(counted!.attempts)).toBe(4);
