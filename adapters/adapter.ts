@@ -14,6 +14,8 @@ export interface AdapterDeps {
 export interface PlatformAdapter {
   readonly platform: Platform;
   readonly mounts: Mount[];
+  /** the paths its mounts serve (for metrics' route names) */
+  readonly routes: readonly string[];
   readonly port: ChatPort;
   /** connects what needs connecting (Socket Mode); called after the HTTP server listens */
   start(): Promise<void>;

@@ -92,6 +92,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     port: config.PORT,
     host: config.HOST,
     mounts,
+    routes: adapters.flatMap((a) => a.routes),
     health: async () => {
       await db.prisma.$queryRaw`SELECT 1`;
       const platforms = Object.fromEntries(adapters.map((a) => [a.platform, a.health()]));

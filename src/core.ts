@@ -2,9 +2,11 @@
 // adapter authenticates the request, builds an Actor and renders what comes back. The work is
 // done in rooms, one per part of the domain (src/core/), over one shared context.
 import type { PrismaClient } from "./generated/prisma/client.ts";
-import type { Actor, MessageRef, WorkspaceRef } from "./ports.ts";
+import type { Actor, MessageRef, Platform, PlatformStore, WorkspaceRef } from "./ports.ts";
 import type { Message } from "./messages/model.ts";
 import type { Lang } from "./i18n/i18n.ts";
+import type { AgreementForm } from "./domain/agreements.ts";
+import type { AgreementResult } from "./core/commands.ts";
 import type { AfterDelivery, RenderRef } from "./outbox/outbox.ts";
 import type { Tx as QueueTx } from "./jobs/queue.ts";
 import type { JobHandler } from "./clock/clock.ts";
@@ -12,6 +14,8 @@ import { CoreContext, type CoreOptions, type DigestTarget, type DigestTrigger, t
 import { Actions, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Rounds, Schedules } from "./core/rooms.ts";
 
 export type { CoreOptions, DigestTarget, DigestTrigger } from "./core/context.ts";
+export type { AgreementResult } from "./core/commands.ts";
+export type { AgreementForm, AgreementField } from "./domain/agreements.ts";
 
 export class Partnerpuls {
   private readonly c: CoreContext;
@@ -32,9 +36,19 @@ export class Partnerpuls {
     this.c = c;
   }
 
+  /** An adapter's own tables about people: erasing a person of that platform makes them forget too. */
+  addPlatformStore(platform: Platform, store: PlatformStore): void {
+    this.c.platformStores.set(platform, [...(this.c.platformStores.get(platform) ?? []), store]);
+  }
+
   /** A command typed by a person. The reply is for them alone (ephemeral where the platform can). */
   command(actor: Actor, text: string): Promise<Message> {
     return this.c.commands.command(actor, text);
+  }
+
+  /** An agreement from a form (a modal): `action add` by the form's rules; what is wrong comes back by field. */
+  agreement(actor: Actor, form: AgreementForm): Promise<AgreementResult> {
+    return this.c.commands.agreement(actor, form);
   }
 
   /** A button press. Returns the message that replaces the one pressed, or a short reply. */

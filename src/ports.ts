@@ -1,8 +1,10 @@
 // What the core asks of a chat platform. Adapters implement this; the core knows nothing else
 // about Slack, Teams or the playground.
 import type { Message } from "./messages/model.ts";
+import type { Tx } from "./jobs/queue.ts";
 
-export type Platform = "local" | "slack" | "teams";
+/** An adapter's name for its platform, as stored with each workspace. The core compares, never interprets it. */
+export type Platform = string;
 
 /** Which workspace a request came from: a Slack team, a Teams tenant, the playground. */
 export interface WorkspaceRef {
@@ -81,6 +83,15 @@ export interface ChatPort {
    * that cannot look leave this out.
    */
   findDelivered?(delivery: Pick<Delivery, "workspace" | "to">, deliveryId: string): Promise<MessageRef | null>;
+}
+
+/**
+ * What an adapter keeps about people in tables of its own (conversation references, who installed
+ * the app). Erasing a person asks each store of their workspace's platform to forget them, in the
+ * erasure's own transaction, so nothing of them is left behind when it commits.
+ */
+export interface PlatformStore {
+  forgetPerson(tx: Tx, workspaceExternalId: string, userId: string): Promise<void>;
 }
 
 /** The platform said "too many requests": wait at least this long before the next try. */

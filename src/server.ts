@@ -14,6 +14,8 @@ export interface ServerOptions {
   port: number;
   host: string;
   mounts: Mount[];
+  /** the paths the mounts serve, named as themselves in metrics and logs (any other path is "other") */
+  routes?: readonly string[];
   health: () => Promise<Record<string, unknown>>;
   /** GET /readyz: whether this instance should be sent traffic (503 while starting or stopping) */
   ready?: () => Promise<{ ready: boolean } & Record<string, unknown>>;
@@ -37,9 +39,9 @@ export interface Server {
  * A low-cardinality name for a path, for metrics and logs: never the path itself (ids, OAuth
  * codes) and never a query string.
  */
-export function routeOf(pathname: string): string {
-  const exact = ["/", "/playground", "/healthz", "/readyz", "/metrics", "/slack/events", "/slack/install", "/slack/oauth_redirect", "/api/messages"];
-  if (exact.includes(pathname)) return pathname;
+export function routeOf(pathname: string, routes: readonly string[] = []): string {
+  const exact = ["/", "/playground", "/healthz", "/readyz", "/metrics"];
+  if (exact.includes(pathname) || routes.includes(pathname)) return pathname;
   for (const [prefix, route] of [
     ["/downloads/", "/downloads/:id"],
     ["/playground/", "/playground/*"],
@@ -156,7 +158,7 @@ export async function startServer(opts: ServerOptions): Promise<Server> {
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const route = routeOf(url.pathname);
+    const route = routeOf(url.pathname, opts.routes);
     const ctx: RequestContext = { requestId: requestIdFrom(req.headers["x-request-id"]) };
     const started = process.hrtime.bigint();
     inflight++;

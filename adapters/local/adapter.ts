@@ -2,6 +2,7 @@
 // a web page instead of a chat client. It delivers messages into per-person inboxes and a
 // channel, renders them as HTML, and turns button presses and typed commands into core calls.
 import http from "node:http";
+import { personToken } from "../../src/commands/mentions.ts";
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
@@ -104,10 +105,15 @@ export function pageWords(): string {
   return JSON.stringify(Object.fromEntries(LANGS.map((lang) => [lang, of(lang)]))).replace(/</g, "\\u003c");
 }
 
+/** What a person typed on the page, as the core reads it: `@mette` (the page's people are named by their ids) becomes the core's token for her. */
+export function typedText(text: string): string {
+  return text.replace(/(^|[\s,=(])@([\w.\-]+)/g, (_m, before: string, id: string) => `${before}${personToken(id)}`);
+}
+
 export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token: string } {
   const token = opts.token ?? randomBytes(18).toString("base64url");
-  // Without a prototype: the renderer looks up every <@id> a message mentions, and a typed
-  // "<@constructor>" must find no name rather than Object's constructor.
+  // Without a prototype: the renderer looks up every person a message mentions, and a typed
+  // "@constructor" must find no name rather than Object's constructor.
   const names: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(PLAYGROUND_PEOPLE.map((p) => [p.id, p.name])));
   const actorFor = (id: string, channelId?: string): Actor => {
     const p = PLAYGROUND_PEOPLE.find((x) => x.id === id)!;
@@ -171,7 +177,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
       case "POST /command": {
         const body = CommandBody.safeParse(await json(req));
         if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
-        const reply = await opts.core.command(actorFor(body.data.as, body.data.channel), body.data.text);
+        const reply = await opts.core.command(actorFor(body.data.as, body.data.channel), typedText(body.data.text));
         sendJson(res, 200, { reply: view({ id: randomUUID(), at: new Date().toISOString(), message: reply }) });
         return true;
       }

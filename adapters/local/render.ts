@@ -7,11 +7,9 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-/** The light markup the core writes: *bold*, `code`, <@user> and <#channel> mentions, newlines. */
-export function inline(text: string, names: Record<string, string> = {}): string {
+/** A plain text of the core as HTML: escaped, with its light markup (*bold*, `code`, newlines). People and channels come as nodes. */
+export function inline(text: string): string {
   return escapeHtml(text)
-    .replace(/&lt;@([\w.\-]+)(?:\|[^&]*)?&gt;/g, (_m, id: string) => `<span class="mention">@${escapeHtml(names[id] ?? id)}</span>`)
-    .replace(/&lt;#([\w.\-æøå]+)(?:\|[^&]*)?&gt;/g, (_m, id: string) => `<span class="mention">#${id}</span>`)
     .replace(/`([^`]+)`/g, "<code>$1</code>")
     .replace(/\*([^*\n]+)\*/g, "<strong>$1</strong>")
     .replace(/\n/g, "<br>");
@@ -19,7 +17,7 @@ export function inline(text: string, names: Record<string, string> = {}): string
 
 /** A text of the core as HTML: a string through inline(); nodes escaped one by one, never parsed. */
 export function richHtml(text: RichText, names: Record<string, string> = {}): string {
-  if (typeof text === "string") return inline(text, names);
+  if (typeof text === "string") return inline(text);
   return text
     .map((n) => {
       switch (n.t) {
@@ -45,13 +43,13 @@ function button(b: Button, messageId: string): string {
 function block(b: Block, messageId: string, names: Record<string, string>): string {
   switch (b.type) {
     case "header":
-      return `<h3>${inline(b.text, names)}</h3>`;
+      return `<h3>${inline(b.text)}</h3>`;
     case "text":
       return `<p class="${b.muted ? "muted" : ""}">${richHtml(b.text, names)}</p>`;
     case "fields":
-      return `<dl class="fields">${b.fields.map((f) => `<div><dt>${inline(f.label, names)}</dt><dd>${inline(f.value, names)}</dd></div>`).join("")}</dl>`;
+      return `<dl class="fields">${b.fields.map((f) => `<div><dt>${inline(f.label)}</dt><dd>${inline(f.value)}</dd></div>`).join("")}</dl>`;
     case "question":
-      return `<div class="question" data-item-id="${escapeHtml(b.itemId)}"><p>${inline(b.prompt, names)}</p><div class="options">${b.options.map((o) => button(o, messageId)).join("")}</div>${b.scaleHint ? `<p class="muted hint">${escapeHtml(b.scaleHint)}</p>` : ""}</div>`;
+      return `<div class="question" data-item-id="${escapeHtml(b.itemId)}"><p>${inline(b.prompt)}</p><div class="options">${b.options.map((o) => button(o, messageId)).join("")}</div>${b.scaleHint ? `<p class="muted hint">${escapeHtml(b.scaleHint)}</p>` : ""}</div>`;
     case "buttons":
       return `<div class="buttons">${b.buttons.map((x) => button(x, messageId)).join("")}</div>`;
     case "progress":

@@ -11,18 +11,20 @@ import type { Message } from "../../src/messages/model.ts";
 import { textMessage } from "../../src/messages/model.ts";
 import { ConfigError } from "../../src/config.ts";
 import { isDatabaseBusy } from "../../src/store/retry.ts";
-import { t, langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
+import { langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
 import type { Mount } from "../../src/server.ts";
 import { SLACK_API_TIMEOUT_MS, type SlackConfig } from "./config.ts";
 import { SLACK_BOT_SCOPES } from "./scopes.ts";
-import { renderMessage, decodeActionId, isErrorReply } from "./blocks.ts";
+import { slackText } from "./words.ts";
+import { renderMessage, decodeActionId, isErrorReply, fromSlackText, plainText } from "./blocks.ts";
+import type { AgreementResult } from "../../src/core.ts";
 import { SlackChatPort, slackLimits, type SlackTokens } from "./port.ts";
-import { PrismaInstallationStore } from "./installations.ts";
-import { SlackReceiver, InboundSeenTable } from "./receiver.ts";
+import { PrismaInstallationStore, SLACK_PEOPLE } from "./installations.ts";
+import { SlackReceiver, InboundSeenTable, SLACK_EVENTS_PATH } from "./receiver.ts";
 import { SlackPeople } from "./people.ts";
 import { BoltPinoLogger } from "./logger.ts";
 import { lineLogger } from "../../src/observability/log.ts";
-import { ACTION_MODAL_ID, actionModal, commandFromSubmission, errorsFromReply, isActionModalRequest, modalMeta, resultModal } from "./modal.ts";
+import { ACTION_MODAL_ID, actionModal, agreementFromSubmission, modalErrors, isActionModalRequest, modalMeta, resultModal } from "./modal.ts";
 
 export const SLACK_INSTALL_PATH = "/slack/install";
 export const SLACK_REDIRECT_PATH = "/slack/oauth_redirect";
@@ -142,7 +144,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
   const failed = (actor: Actor, what: string, e: unknown): Message => {
     log(`${what} failed for ${actor.workspace.externalId}/${actor.userId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     // The database too busy even after retries: nothing was kept, and saying so is the truth.
-    return textMessage(t(langOf(actor), isDatabaseBusy(e) ? "slack.busy" : "slack.error"));
+    return textMessage(slackText(langOf(actor), isDatabaseBusy(e) ? "busy" : "error"));
   };
 
   /**
@@ -174,7 +176,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
   app.command(config.command, async ({ command, ack, respond, client }) => {
     await ack(); // within Slack's 3 seconds, before any database work; the answer follows via response_url
     const actor = await actorFor(client, command.team_id, command.team_domain, command.user_id, command.user_name, command.channel_id);
-    const text = command.text.trim();
+    const text = fromSlackText(command.text).trim();
     if (isActionModalRequest(text)) {
       await client.views.open({ trigger_id: command.trigger_id, view: actionModal({ lang: langOf(actor), channelId: command.channel_id }) });
       return;
@@ -258,25 +260,20 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
   // ---- the agreement modal ---------------------------------------------------------------------
   app.view(ACTION_MODAL_ID, async ({ ack, body, view, client }) => {
     const meta = modalMeta(view.private_metadata, config.defaultLanguage);
-    const translated = commandFromSubmission(view.state.values, meta.lang);
-    if (!translated.ok) {
-      await ack({ response_action: "errors", errors: translated.errors });
-      return;
-    }
     const teamId = body.team?.id ?? body.user.team_id ?? "";
     const actor = await actorFor(client, teamId, body.team?.domain, body.user.id, body.user.name, meta.channelId);
-    let reply: Message;
+    let result: AgreementResult;
     try {
-      reply = await core.command(actor, translated.command);
+      result = await core.agreement(actor, agreementFromSubmission(view.state.values));
     } catch (e) {
-      reply = failed(actor, "the agreement modal", e);
+      const r = failed(actor, "the agreement modal", e);
+      result = { ok: false, errors: { text: plainText(r, 300) }, lang: meta.lang };
     }
-    if (isErrorReply(reply)) {
-      const owner = view.state.values.owner?.value?.selected_user ?? undefined;
-      await ack({ response_action: "errors", errors: errorsFromReply(reply, owner) });
+    if (!result.ok) {
+      await ack({ response_action: "errors", errors: modalErrors(result.errors) });
       return;
     }
-    await ack({ response_action: "update", view: resultModal(meta.lang, reply) });
+    await ack({ response_action: "update", view: resultModal(meta.lang, result.reply) });
   });
 
   // ---- App Home --------------------------------------------------------------------------------
@@ -286,9 +283,12 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
     await publishHome(client, actor);
   });
 
+  core.addPlatformStore("slack", SLACK_PEOPLE);
+
   return {
     platform: "slack",
     mounts,
+    routes: [SLACK_EVENTS_PATH, SLACK_INSTALL_PATH, SLACK_REDIRECT_PATH],
     port,
     app,
     receiver,

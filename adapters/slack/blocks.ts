@@ -10,7 +10,9 @@
 import { createHash } from "node:crypto";
 import type { Message, Block, Button, RichText } from "../../src/messages/model.ts";
 import { plainOf, shownBlocks } from "../../src/messages/model.ts";
-import { t, type Lang } from "../../src/i18n/i18n.ts";
+import { personToken, channelToken } from "../../src/commands/mentions.ts";
+import type { Lang } from "../../src/i18n/i18n.ts";
+import { slackText } from "./words.ts";
 
 export const SLACK_LIMITS = {
   messageBlocks: 50,
@@ -78,24 +80,34 @@ export interface Rendered {
 
 // ---- text ----------------------------------------------------------------------------------------
 
-// Slack's own markup inside text: mentions, channel links, special mentions, links. Kept as is.
-const SLACK_TOKEN = /<(?:[@#!][^<>\s|]+|(?:https?|mailto):[^<>\s|]+)(?:\|[^<>]*)?>/g;
-
 const escapeEntities = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /**
- * The core writes Slack-style text already (*bold*, `code`, <@U1> mentions); what is left is to
- * escape &, < and > everywhere but in Slack's own tokens, and to turn a stray **bold** into *bold*.
+ * A plain text of the core as mrkdwn: every &, < and > escaped, so nothing in it (a name someone
+ * chose, an echoed word) becomes a Slack mention or link; a stray **bold** becomes *bold*.
+ * People and channels arrive as nodes (richToMrkdwn).
  */
 export function toMrkdwn(text: string): string {
-  let out = "";
-  let last = 0;
-  for (const m of text.matchAll(SLACK_TOKEN)) {
-    out += escapeEntities(text.slice(last, m.index)) + m[0];
-    last = m.index + m[0].length;
-  }
-  out += escapeEntities(text.slice(last));
-  return out.replace(/\*\*(\S(?:[^*]*\S)?)\*\*/g, "*$1*");
+  return escapeEntities(text).replace(/\*\*(\S(?:[^*]*\S)?)\*\*/g, "*$1*");
+}
+
+/** Slack's tokens in what a person typed: mentions, channel links, special mentions, links. */
+const TYPED_TOKEN = /<([@#!])([^<>|\s]+)(?:\|([^<>]*))?>|<((?:https?|mailto):[^<>|\s]+)(?:\|[^<>]*)?>/g;
+
+/**
+ * What a person typed in Slack, as the core reads it: mentions and channel links become the core's
+ * neutral tokens, special mentions (@here, a user group, a date) and links their plain text, and
+ * Slack's entities are unescaped.
+ */
+export function fromSlackText(text: string): string {
+  return fromMrkdwn(
+    text.replace(TYPED_TOKEN, (_m, sigil?: string, id?: string, label?: string, url?: string) => {
+      if (url) return url;
+      if (sigil === "@") return personToken(id!);
+      if (sigil === "#") return channelToken(id!);
+      return label ?? `@${id!.split("^")[0]}`;
+    }),
+  );
 }
 
 /** A text of the core as mrkdwn: a string as above; nodes become Slack's own tokens and *bold*. */
@@ -334,15 +346,15 @@ export function renderMessage(m: Message, options: RenderOptions): Rendered {
       case "file": {
         if (fileMode === "upload" || fileMode === "dm") {
           files.push(b);
-          contexts("file", i, toMrkdwn(t(opts.lang, fileMode === "dm" ? "slack.file-sent-dm" : "slack.file-attached", { filename: b.filename })));
+          contexts("file", i, toMrkdwn(slackText(opts.lang, fileMode === "dm" ? "file-sent-dm" : "file-attached", { filename: b.filename })));
           break;
         }
-        const label = toMrkdwn(t(opts.lang, "slack.file-inline", { filename: b.filename }));
+        const label = toMrkdwn(slackText(opts.lang, "file-inline", { filename: b.filename }));
         // A code block cannot contain its own fence; a zero-width space breaks one up.
         const body = toMrkdwn(b.content.replace(/```/g, "``\u200b`")).replace(/\n+$/, "");
         const inline = `${label}\n\`\`\`\n${body}\n\`\`\``;
         if (inline.length <= SLACK_LIMITS.sectionText) sections("file", i, inline);
-        else sections("file", i, toMrkdwn(t(opts.lang, "slack.file-too-large", { filename: b.filename, size: b.content.length })));
+        else sections("file", i, toMrkdwn(slackText(opts.lang, "file-too-large", { filename: b.filename, size: b.content.length })));
         break;
       }
     }
@@ -379,7 +391,7 @@ export function fitBlocks(blocks: SlackBlock[], max: number, lang: Lang, rev = "
   if (merged.length <= max) return merged;
   const kept = merged.slice(0, max - 1);
   const dropped = merged.length - kept.length;
-  kept.push({ type: "context", block_id: `more:0:${rev}`, elements: [{ type: "mrkdwn", text: toMrkdwn(t(lang, "slack.truncated", { n: dropped })) }] });
+  kept.push({ type: "context", block_id: `more:0:${rev}`, elements: [{ type: "mrkdwn", text: toMrkdwn(slackText(lang, "truncated", { n: dropped })) }] });
   return kept;
 }
 
@@ -395,8 +407,6 @@ export function plainText(m: Message, max: number): string {
     .filter(Boolean)
     .join(" ")
     .replace(/^⚠️\s*/, "")
-    .replace(/<@([^>|]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => `@${name ?? id}`)
-    .replace(/<#([^>|]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => `#${name ?? id}`)
     .replace(/[*`]/g, "");
   return truncate(text || m.fallback, max);
 }

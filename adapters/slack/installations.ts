@@ -2,6 +2,7 @@
 // table so every instance sharing the database can act for every workspace. Implements Bolt's
 // InstallationStore; the delivery port reads bot tokens from it too.
 import type { Installation, InstallationQuery, InstallationStore } from "@slack/bolt";
+import type { PlatformStore } from "../../src/ports.ts";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 import type { SlackTokens } from "./port.ts";
 
@@ -11,6 +12,13 @@ export function installationKey(enterpriseId: string | undefined | null, teamId:
 }
 
 const CACHE_MS = 60_000;
+
+/** Erasing a person: an installation they made forgets its installer. */
+export const SLACK_PEOPLE: PlatformStore = {
+  async forgetPerson(tx, teamId, userId) {
+    await tx.$executeRaw`UPDATE "SlackInstallation" SET installation = jsonb_set(installation, '{user}', '{"id": "erased"}'::jsonb) WHERE "teamId" = ${teamId} AND strpos(installation->'user'->>'id', ${userId}) > 0`;
+  },
+};
 
 export class PrismaInstallationStore implements InstallationStore, SlackTokens {
   /** Bot tokens by team, briefly: every button press asks, and the answer rarely changes. */

@@ -1,9 +1,11 @@
-// "Record an agreement": a modal that writes the `action add` command for the person. The adapter
-// only translates (text, owner, due date, meeting → the command line); whether the owner is a
-// member, or the date makes sense, is the core's to say, and its answer comes back into the modal.
+// "Record an agreement": a modal for `action add`. The adapter only translates: the fields go to
+// the core as its agreement form (Partnerpuls.agreement), and what the core finds wrong with
+// them comes back under the fields, in the person's language.
 import type { Message } from "../../src/messages/model.ts";
 import type { Lang } from "../../src/i18n/i18n.ts";
 import { slackText } from "./words.ts";
+import { commandWord } from "../../src/commands/vocabulary.ts";
+import { AGREEMENT_LIMITS, type AgreementField, type AgreementForm } from "../../src/domain/agreements.ts";
 import { renderMessage, plainText, truncate, type SlackBlock } from "./blocks.ts";
 
 export const ACTION_MODAL_ID = "partnerpuls.action.add";
@@ -13,11 +15,12 @@ export const MODAL_BLOCKS = { text: "text", owner: "owner", due: "due", meeting:
 const INPUT = "value";
 
 /** Slack's limits for modals: title, submit and close 24 characters; private_metadata 3,000. */
-export const MODAL_LIMITS = { title: 24, button: 24, privateMetadata: 3000, inputLength: 500 } as const;
+export const MODAL_LIMITS = { title: 24, button: 24, privateMetadata: 3000, inputLength: AGREEMENT_LIMITS.text } as const;
 
 /** `/puls action` (or `aftale`, `action add` …) with nothing after it opens the modal. */
 export function isActionModalRequest(text: string): boolean {
-  return /^(action|actions|aftale|aftaler|opfølgning)(\s+(add|tilføj|tilfoej))?$/iu.test(text.trim());
+  const [first, second, ...rest] = text.trim().split(/\s+/);
+  return commandWord(first) === "action" && (second === undefined || commandWord(second) === "add") && rest.length === 0;
 }
 
 export interface ModalMeta {
@@ -51,7 +54,7 @@ export function actionModal(meta: ModalMeta) {
         block_id: MODAL_BLOCKS.meeting,
         optional: true,
         label: plain(slackText(lang, "modal.meeting"), 2000),
-        element: { type: "plain_text_input", action_id: INPUT, max_length: 120 },
+        element: { type: "plain_text_input", action_id: INPUT, max_length: AGREEMENT_LIMITS.meeting },
       },
     ],
   };
@@ -68,38 +71,22 @@ export function modalMeta(privateMetadata: string | undefined, fallback: Lang): 
 
 type StateValues = Record<string, Record<string, { value?: string | null; selected_user?: string | null; selected_date?: string | null }>>;
 
-/** Quotes a value for the command line with a quote character it does not contain. */
-function quoted(text: string): string | null {
-  if (!text.includes('"')) return `"${text}"`;
-  if (!text.includes("»")) return `«${text}»`;
-  return null;
-}
-
-/** The command line a submitted modal stands for, or the errors to show under its fields. */
-export function commandFromSubmission(values: StateValues, lang: Lang): { ok: true; command: string } | { ok: false; errors: Record<string, string> } {
+/** The submitted fields as the core's agreement form, as typed: the rules for them are the core's. */
+export function agreementFromSubmission(values: StateValues): AgreementForm {
   const get = (block: string) => values[block]?.[INPUT];
-  const text = (get(MODAL_BLOCKS.text)?.value ?? "").replace(/\s+/g, " ").trim();
-  const owner = get(MODAL_BLOCKS.owner)?.selected_user ?? "";
-  const due = get(MODAL_BLOCKS.due)?.selected_date ?? "";
-  const meeting = (get(MODAL_BLOCKS.meeting)?.value ?? "").replace(/\s+/g, " ").trim();
-  const errors: Record<string, string> = {};
-  const q = quoted(text);
-  if (!text) errors[MODAL_BLOCKS.text] = slackText(lang, "modal.required");
-  else if (!q) errors[MODAL_BLOCKS.text] = slackText(lang, "modal.quotes");
-  if (!/^[UW][A-Z0-9]+$/.test(owner)) errors[MODAL_BLOCKS.owner] = slackText(lang, "modal.required");
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) errors[MODAL_BLOCKS.due] = slackText(lang, "modal.required");
-  const m = meeting ? quoted(meeting) : "";
-  if (m === null) errors[MODAL_BLOCKS.meeting] = slackText(lang, "modal.quotes");
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, command: `action add ${q} owner=<@${owner}> due=${due}${m ? ` meeting=${m}` : ""}` };
+  const meeting = get(MODAL_BLOCKS.meeting)?.value ?? "";
+  return {
+    text: get(MODAL_BLOCKS.text)?.value ?? "",
+    ownerId: get(MODAL_BLOCKS.owner)?.selected_user ?? "",
+    due: get(MODAL_BLOCKS.due)?.selected_date ?? "",
+    ...(meeting ? { meeting } : {}),
+  };
 }
 
-/** The field an error from the core belongs under: the owner's if it names them, else the text's. */
-export function errorsFromReply(reply: Message, ownerId: string | undefined): Record<string, string> {
-  const mentionsOwner =
-    ownerId !== undefined &&
-    reply.blocks.some((b) => b.type === "text" && (typeof b.text === "string" ? b.text.includes(`<@${ownerId}`) : b.text.some((n) => n.t === "person" && n.id === ownerId)));
-  return { [mentionsOwner ? MODAL_BLOCKS.owner : MODAL_BLOCKS.text]: plainText(reply, 300) };
+/** The core's errors by field, under the modal's inputs (Slack's response_action "errors"). */
+export function modalErrors(errors: Partial<Record<AgreementField, string>>): Record<string, string> {
+  const block: Record<AgreementField, string> = { text: MODAL_BLOCKS.text, ownerId: MODAL_BLOCKS.owner, due: MODAL_BLOCKS.due, meeting: MODAL_BLOCKS.meeting };
+  return Object.fromEntries(Object.entries(errors).map(([field, text]) => [block[field as AgreementField], truncate(text!, 300)]));
 }
 
 /** After a successful submission the modal shows what the core said, with a Close button. */

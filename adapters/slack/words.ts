@@ -19,8 +19,6 @@ const en = {
   "modal.owner": "Owner",
   "modal.due": "Due date",
   "modal.meeting": "Meeting (optional)",
-  "modal.required": "Please fill this in.",
-  "modal.quotes": "Please leave out either the \" or the » characters.",
 } satisfies Record<string, Entry>;
 
 export type SlackKey = keyof typeof en;
@@ -41,8 +39,6 @@ const da: Record<SlackKey, Entry> = {
   "modal.owner": "Ansvarlig",
   "modal.due": "Frist",
   "modal.meeting": "Møde (valgfrit)",
-  "modal.required": "Udfyld venligst dette felt.",
-  "modal.quotes": "Udelad venligst enten tegnet \" eller tegnet ».",
 };
 
 /** Both languages, the same keys and placeholders in each (checked by test/core/i18n.test.ts). */

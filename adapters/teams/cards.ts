@@ -67,33 +67,19 @@ export const SELECTED_MARK = "✓ ";
 export function mentionedIds(message: Message): { users: string[]; channels: string[] } {
   const users = new Set<string>();
   const channels = new Set<string>();
-  const scan = (s: string) => {
-    for (const m of s.matchAll(/<@([^>|\s]+)(?:\|[^>]*)?>/g)) users.add(m[1]!);
-    for (const m of s.matchAll(/<#([^>|\s]+)(?:\|[^>]*)?>/g)) channels.add(m[1]!);
-  };
-  for (const b of message.blocks) {
-    if (b.type === "header") scan(b.text);
-    else if (b.type === "text") {
-      if (typeof b.text === "string") scan(b.text);
-      else
-        for (const n of b.text) {
-          if (n.t === "person") users.add(n.id);
-          else if (n.t === "channel") channels.add(n.id);
-        }
-    }
-    else if (b.type === "fields") for (const f of b.fields) scan(`${f.label} ${f.value}`);
-    else if (b.type === "question") scan(b.prompt);
-  }
-  scan(message.fallback);
+  for (const b of message.blocks)
+    if (b.type === "text" && typeof b.text !== "string")
+      for (const n of b.text) {
+        if (n.t === "person") users.add(n.id);
+        else if (n.t === "channel") channels.add(n.id);
+      }
   return { users: [...users], channels: [...channels] };
 }
 
-/** The core's light markup (*bold*, `code`, <@user>, <#channel>) as Adaptive Card markdown. */
-export function inline(text: string, names: ReadonlyMap<string, string> = new Map()): string {
+/** A plain text of the core (with *bold* and `code`) as Adaptive Card markdown. People and channels come as nodes (richInline). */
+export function inline(text: string): string {
   return (
     text
-      .replace(/<@([^>|\s]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => names.get(id) ?? label ?? `@${id}`)
-      .replace(/<#([^>|\s]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => `#${names.get(id) ?? label ?? id}`)
       // Slack-style *bold* is italic in Markdown; Adaptive Cards want **bold**.
       .replace(/(^|[^*\w])\*([^*\s](?:[^*\n]*[^*\s])?)\*(?=[^*\w]|$)/g, "$1**$2**")
       // Names people typed must not become links.
@@ -107,7 +93,7 @@ export function inline(text: string, names: ReadonlyMap<string, string> = new Ma
  * channel as #name.
  */
 export function richInline(text: RichText, names: ReadonlyMap<string, string> = new Map(), mentions: MentionEntity[] = []): string {
-  if (typeof text === "string") return inline(text, names);
+  if (typeof text === "string") return inline(text);
   // Names people typed must not become links.
   const safe = (s: string) => s.replace(/\]\(/g, "]\u200b(");
   return text
@@ -134,7 +120,7 @@ function textBlocks(text: RichText, names: ReadonlyMap<string, string>, extra: R
   // One TextBlock per line: a single newline inside a TextBlock is not a line break in every client.
   // A string is split before inline() (as it always was); nodes are rendered first, then split.
   const lines = typeof text === "string" ? text.split("\n") : richInline(text, names, mentions).split("\n");
-  const render = typeof text === "string" ? (line: string) => inline(line, names) : (line: string) => line;
+  const render = typeof text === "string" ? (line: string) => inline(line) : (line: string) => line;
   return lines
     .filter((line, i, all) => line.trim() !== "" || (i > 0 && i < all.length - 1))
     .map((line, i) => ({ type: "TextBlock", text: line.trim() === "" ? "\u200b" : render(line), wrap: true, ...(i > 0 ? { spacing: "None" } : {}), ...extra }));
@@ -187,11 +173,11 @@ function block(b: Block, index: number, opts: RenderState): CardElement[] {
   const { names, lang } = opts;
   switch (b.type) {
     case "header":
-      return [{ type: "TextBlock", text: inline(b.text, names), wrap: true, size: "Medium", weight: "Bolder" }];
+      return [{ type: "TextBlock", text: inline(b.text), wrap: true, size: "Medium", weight: "Bolder" }];
     case "text":
       return textBlocks(b.text, names, b.muted ? { isSubtle: true } : {}, opts.mentions);
     case "fields":
-      return [{ type: "FactSet", facts: b.fields.map((f) => ({ title: inline(f.label, names), value: inline(f.value, names) })) }];
+      return [{ type: "FactSet", facts: b.fields.map((f) => ({ title: inline(f.label), value: inline(f.value) })) }];
     case "question":
       return [
         {
@@ -200,7 +186,7 @@ function block(b: Block, index: number, opts: RenderState): CardElement[] {
           id: `question:${b.itemId}`,
           spacing: "Medium",
           items: [
-            { type: "TextBlock", text: inline(b.prompt, names), wrap: true },
+            { type: "TextBlock", text: inline(b.prompt), wrap: true },
             ...actionSets(b.options),
             ...(b.scaleHint ? [{ type: "TextBlock", text: b.scaleHint, wrap: true, isSubtle: true, size: "Small", spacing: "None" }] : []),
           ],
@@ -212,7 +198,7 @@ function block(b: Block, index: number, opts: RenderState): CardElement[] {
       return [{ type: "TextBlock", text: `${textBar(b.current, 0, b.total)}  ${b.label}`, wrap: true, isSubtle: true }];
     case "bars":
       return [
-        ...(b.title ? [{ type: "TextBlock", text: inline(b.title, names), wrap: true, isSubtle: true } as CardElement] : []),
+        ...(b.title ? [{ type: "TextBlock", text: inline(b.title), wrap: true, isSubtle: true } as CardElement] : []),
         // A FactSet lines the labels up; the bar is drawn with block characters (cards have no charts).
         { type: "FactSet", id: `bars-${index}`, facts: b.bars.map((bar) => ({ title: bar.label, value: `${textBar(bar.value, bar.min, bar.max)}  ${bar.display}` })) },
       ];

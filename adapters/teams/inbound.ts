@@ -7,6 +7,7 @@
 // partnership details), and a one-line reply in the thread says so. A digest or poll is never a
 // reply: it is a delivery (port.ts).
 import type { TurnContext } from "botbuilder";
+import { personToken, channelToken } from "../../src/commands/mentions.ts";
 import type { Partnerpuls } from "../../src/core.ts";
 import type { Actor, WorkspaceRef } from "../../src/ports.ts";
 import type { Message } from "../../src/messages/model.ts";
@@ -102,8 +103,8 @@ export type Translation = { ok: true; text: string } | { ok: false; unknown: str
 
 /**
  * The typed text as the core's parser reads it: the bot's own mention removed, people's mentions
- * as <@aadObjectId>, channel mentions as <#channelId>, `channel=here` typed in a channel as that
- * channel. `resolve` finds the aadObjectId behind a 29: id.
+ * as the core's person token for their aadObjectId, channel mentions as its channel token,
+ * `channel=here` typed in a channel as that channel. `resolve` finds the aadObjectId behind a 29: id.
  */
 export async function translateText(a: TeamsActivity, resolve: (account: Account) => Promise<string | null>): Promise<Translation> {
   let text = a.text ?? "";
@@ -112,21 +113,21 @@ export async function translateText(a: TeamsActivity, resolve: (account: Account
     const m = e.mentioned;
     let token: string;
     if (m.id === a.recipient.id) token = "";
-    else if (m.type === "channel" || m.type === "team" || m.id.startsWith("19:")) token = `<#${baseConversationId(m.id)}>`;
+    else if (m.type === "channel" || m.type === "team" || m.id.startsWith("19:")) token = channelToken(baseConversationId(m.id));
     else {
       const id = await resolve(m);
       if (!id) return { ok: false, unknown: m.name ?? e.text.replace(/<\/?at>/g, "") };
-      token = `<@${id}>`;
+      token = personToken(id);
     }
     text = text.includes(e.text) ? text.replace(e.text, token) : text;
   }
-  // Clients that send HTML: tags other than mentions carry no command text.
-  text = decodeEntities(text.replace(/<(?!@|#)\/?[a-z][^>]*>/gi, " ")).replace(/\s+/g, " ").trim();
+  // Clients that send HTML: tags carry no command text.
+  text = decodeEntities(text.replace(/<\/?[a-z][^>]*>/gi, " ")).replace(/\s+/g, " ").trim();
   const here = channelOf(a);
   if (here) {
     text = text
-      .replace(/(^|\s)(channel|kanal)=(here|her)(?=\s|$)/i, `$1$2=<#${here}>`)
-      .replace(/^((?:set|sæt|saet|indstil)\s+(?:channel|kanal)\s+)(here|her)(?=\s|$)/i, `$1<#${here}>`);
+      .replace(/(^|\s)(channel|kanal)=(here|her)(?=\s|$)/i, `$1$2=${channelToken(here)}`)
+      .replace(/^((?:set|sæt|saet|indstil)\s+(?:channel|kanal)\s+)(here|her)(?=\s|$)/i, `$1${channelToken(here)}`);
   }
   return { ok: true, text };
 }

@@ -5,7 +5,7 @@ import type { AdapterDeps, PlatformAdapter } from "../adapter.ts";
 import { readBody, sendJson, HttpError, type Mount } from "../../src/server.ts";
 import { teamsConfigFrom, type TeamsConfig } from "./config.ts";
 import { BotAdapter, createAuthentication, outboundAudience, type Activity } from "./bot.ts";
-import { ConversationStore } from "./store.ts";
+import { TEAMS_PEOPLE, ConversationStore } from "./store.ts";
 import { Sender } from "./send.ts";
 import { TeamsPort } from "./port.ts";
 import { Inbound } from "./inbound.ts";
@@ -62,6 +62,7 @@ export async function createTeamsAdapter(deps: AdapterDeps, config: TeamsConfig,
       }
     : undefined;
   const port = new TeamsPort(store, sender, files);
+  deps.core.addPlatformStore("teams", TEAMS_PEOPLE);
   const inbound = new Inbound({ core: deps.core, store, sender, adapter, log, files });
   let received = 0;
   let rejected = 0;
@@ -104,6 +105,7 @@ export async function createTeamsAdapter(deps: AdapterDeps, config: TeamsConfig,
   return {
     platform: "teams",
     mounts: [mount],
+    routes: [MESSAGES_PATH],
     port,
     async start() {},
     async stop() {},

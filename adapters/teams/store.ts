@@ -9,6 +9,7 @@
 //   team:<teamId>           a team the bot is installed in (its bot account and serviceUrl)
 //   conversation:<id>       any conversation we wrote to, to update a card in it later
 import { randomUUID } from "node:crypto";
+import type { PlatformStore } from "../../src/ports.ts";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 
 /** A Bot Framework conversation reference, as JSON (botbuilder's ConversationReference shape). */
@@ -40,6 +41,14 @@ export interface ChannelRecord {
   name?: string;
   teamId?: string;
 }
+
+/** Erasing a person: their conversation with the bot goes; references to channels forget who last wrote there. */
+export const TEAMS_PEOPLE: PlatformStore = {
+  async forgetPerson(tx, tenantId, userId) {
+    await tx.$executeRaw`DELETE FROM "TeamsConversation" WHERE "tenantId" = ${tenantId} AND (key = ${`user:${userId}`} OR strpos(reference::text, ${userId}) > 0) AND key NOT LIKE 'channel:%' AND key NOT LIKE 'team:%'`;
+    await tx.$executeRaw`UPDATE "TeamsConversation" SET reference = reference - 'user' WHERE "tenantId" = ${tenantId} AND strpos(reference::text, ${userId}) > 0`;
+  },
+};
 
 export class ConversationStore {
   /**

@@ -1,46 +1,59 @@
-// `help`: every command, how to write it, and what it does, in the person's language.
-import { USAGE, type UsageKey } from "./parse.ts";
+// `help`: every command, how to write it, and what it does, in the person's language. It reads the
+// command table, so a command added there is in help too, listed for the people who may run it.
+import { COMMAND_TABLE, TOPICS, topicWho, type Topic } from "./table.ts";
+import { commandWord } from "./vocabulary.ts";
 import { t, type Lang, type Key } from "../i18n/i18n.ts";
 import { message, type Message } from "../messages/model.ts";
+import { userText } from "./mentions.ts";
 
-const EVERYONE: UsageKey[] = ["help", "partnership.create", "partnership.list", "status", "action.list", "action.done", "language", "nudges", "mydata", "instrument"];
-const COORDINATORS: UsageKey[] = ["purpose.add", "org.add", "member.add", "member.remove", "member.erase", "checkin.start", "checkin.close", "remind", "digest", "action.add", "schedule", "meeting", "set", "export.csv"];
-
-// A Map, and an own-property check on USAGE: a topic someone typed ("constructor", "__proto__")
-// names a command or nothing, never something inherited from Object.prototype.
-const TOPIC_ALIASES: ReadonlyMap<string, UsageKey> = new Map(Object.entries<UsageKey>({
-  partnership: "partnership.create", partnerskab: "partnership.create",
-  purpose: "purpose.add", formål: "purpose.add",
-  org: "org.add", organisation: "org.add",
-  member: "member.add", medlem: "member.add",
-  checkin: "checkin.start", runde: "checkin.start", round: "checkin.start",
-  action: "action.add", aftale: "action.add",
-  set: "set", sæt: "set", language: "language", sprog: "language",
-  export: "export.csv", eksport: "export.csv", mydata: "mydata", "mine-data": "mydata",
-  schedule: "schedule", planlæg: "schedule", meeting: "meeting", møde: "meeting", nudges: "nudges", påmindelser: "nudges",
-  status: "status", remind: "remind", påmind: "remind", digest: "digest", opsummering: "digest", instrument: "instrument",
-}));
-
-/** The command a help topic names: a word above, or a usage key as written ("action.done"). */
-function topicKey(topic: string): UsageKey | undefined {
-  const first = topic.split(/\s+/)[0]!.toLowerCase();
-  return TOPIC_ALIASES.get(first) ?? (Object.hasOwn(USAGE, topic) ? (topic as UsageKey) : undefined);
+/** How a topic's commands are written, in the person's language. */
+export function usageOf(lang: Lang, topic: Topic): string {
+  return t(lang, `usage.${topic}` as Key);
 }
 
-export function helpMessage(lang: Lang, topic?: string): Message {
-  const key = topic ? topicKey(topic) : undefined;
-  if (topic && key) {
-    const text = `\`${USAGE[key]}\`\n${t(lang, `help.${key}` as Key)}`;
+const explanation = (lang: Lang, topic: Topic) => t(lang, `help.${topic}` as Key);
+
+/**
+ * The topics a help request names: every topic of a command word ("help checkin": starting and
+ * closing), of a command and subcommand ("help checkin start"), or a topic as written
+ * ("action.done"). Looked up in Maps and the table, never in Object.prototype.
+ */
+export function topicsFor(asked: string): Topic[] {
+  const [first, second] = asked.trim().split(/\s+/);
+  if ((TOPICS as readonly string[]).includes(asked.trim())) return [asked.trim() as Topic];
+  const head = commandWord(first);
+  if (!head) return [];
+  const forms = COMMAND_TABLE.filter((f) => f.words[0] === head);
+  const sub = commandWord(second);
+  const named = forms.filter((f) => f.words[1] !== undefined && f.words[1] === sub);
+  return [...new Set((named.length ? named : forms).map((f) => f.topic))];
+}
+
+const line = (lang: Lang, topic: Topic) => `• \`${usageOf(lang, topic)}\`\n   ${explanation(lang, topic)}`;
+
+export function helpMessage(lang: Lang, asked?: string): Message {
+  const topics = asked ? topicsFor(asked) : [];
+  if (asked && topics.length) {
+    const text = topics.map((k) => `\`${usageOf(lang, k)}\`\n${explanation(lang, k)}`).join("\n\n");
     return message(text, [{ type: "header", text: t(lang, "help.title") }, { type: "text", text }]);
   }
-  const line = (k: UsageKey) => `• \`${USAGE[k]}\`\n   ${t(lang, `help.${k}` as Key)}`;
   const blocks: Parameters<typeof message>[1] = [{ type: "header", text: t(lang, "help.title") }];
-  if (topic) blocks.push({ type: "text", text: t(lang, "parse.unknown-command", { word: topic.slice(0, 40) }) });
+  if (asked) blocks.push({ type: "text", text: unknownTopic(lang, asked) });
   blocks.push({ type: "text", text: t(lang, "help.intro") });
-  blocks.push({ type: "text", text: `*${t(lang, "help.everyone")}*\n${EVERYONE.map(line).join("\n")}` });
-  blocks.push({ type: "text", text: `*${t(lang, "help.coordinators")}*\n${COORDINATORS.map(line).join("\n")}` });
+  const list = (who: "everyone" | "coordinators", topics: Topic[]) => ({
+    type: "text" as const,
+    text: [{ t: "strong" as const, text: t(lang, `help.${who}`) }, { t: "text" as const, text: `\n${topics.map((k) => line(lang, k)).join("\n")}` }],
+  });
+  blocks.push(list("everyone", TOPICS.filter((k) => topicWho(k) !== "coordinator")));
+  blocks.push(list("coordinators", TOPICS.filter((k) => topicWho(k) === "coordinator")));
   blocks.push({ type: "text", text: t(lang, "help.footer"), muted: true });
   return message(t(lang, "help.title"), blocks);
 }
 
-export const HELP_TOPICS: readonly UsageKey[] = [...EVERYONE, ...COORDINATORS];
+/** "I do not know the command …", with what they typed as they typed it (a mention stays one). */
+function unknownTopic(lang: Lang, asked: string) {
+  const [before, after] = t(lang, "parse.unknown-command", { word: "\u0000" }).split("\u0000");
+  return [{ t: "text" as const, text: before ?? "" }, ...userText(asked.slice(0, 40)), { t: "text" as const, text: after ?? "" }].filter((n) => n.t !== "text" || n.text);
+}
+
+export const HELP_TOPICS: readonly Topic[] = TOPICS;

@@ -1,9 +1,10 @@
 // Commands and button presses in: who may run what, and which room handles it.
 import type { Actor } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
-import { message, textMessage } from "../messages/model.ts";
-import { parseCommand, type Command, type UsageKey } from "../commands/parse.ts";
-import { t, type Key } from "../i18n/i18n.ts";
+import { message, textMessage, plainOf } from "../messages/model.ts";
+import { readAgreement, type AgreementField, type AgreementForm } from "../domain/agreements.ts";
+import { parseCommand, COMMAND_TABLE, type Command, type Who } from "../commands/parse.ts";
+import { t, tn, type Key, type Lang } from "../i18n/i18n.ts";
 import { mayRunCommand } from "../policy.ts";
 import { listMessage } from "../messages/build.ts";
 import { helpMessage } from "../commands/help.ts";
@@ -16,6 +17,9 @@ import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, 
 function inLang(reply: Message, ctx: Context): Message {
   return reply.lang ? reply : { ...reply, lang: ctx.lang };
 }
+
+/** What became of an agreement from a form: the core's reply, or what is wrong, by field. */
+export type AgreementResult = { ok: true; reply: Message } | { ok: false; errors: Partial<Record<AgreementField, string>>; lang: Lang };
 
 export class Commands {
   constructor(readonly c: CoreContext) {}
@@ -41,6 +45,31 @@ export class Commands {
     }
   }
 
+
+  /**
+   * An agreement from a form (a modal): the same as `action add`, by the form's rules
+   * (src/domain/agreements.ts). What is wrong comes back by field, in the person's language.
+   */
+  async agreement(actor: Actor, form: AgreementForm): Promise<AgreementResult> {
+    const ctx = await this.c.context(actor);
+    const read = readAgreement(form);
+    if (!read.ok) {
+      const errors: Partial<Record<AgreementField, string>> = {};
+      for (const [field, problem] of Object.entries(read.problems)) errors[field as AgreementField] = t(ctx.lang, `form.${problem!}` as Key);
+      return { ok: false, errors, lang: ctx.lang };
+    }
+    const cmd: Command = { name: "action.add", text: read.text, ownerId: read.ownerId, due: { kind: "date", ...read.due }, ...(read.meeting ? { meeting: read.meeting } : {}) };
+    try {
+      const reply = await this.run(ctx, cmd);
+      this.c.onEvent({ kind: "command", name: cmd.name, outcome: "ok" });
+      return { ok: true, reply: inLang(reply, ctx) };
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      this.c.onEvent({ kind: "command", name: cmd.name, outcome: "refused" });
+      const field: AgreementField = e.key === "err.owner-not-member" ? "ownerId" : e.key === "err.no-such-meeting" ? "meeting" : "text";
+      return { ok: false, errors: { [field]: plainOf(tn(ctx.lang, e.key, e.params)) }, lang: ctx.lang };
+    }
+  }
 
   /** A button press. Returns the message that replaces the one pressed, or a short reply. */
   async action(actor: Actor, actionId: string, value: string): Promise<Message> {
@@ -119,10 +148,11 @@ export class Commands {
   /** Runs a parsed command: the registry says who may, and which room does it. */
   async run(ctx: Context, cmd: Command): Promise<Message> {
     const entry = REGISTRY[cmd.name] as Entry<Command>;
-    if (entry.who === "anyone") return entry.run(this.c, ctx, cmd, null);
+    const who = whoMayRun(cmd.name);
+    if (who === "anyone") return entry.run(this.c, ctx, cmd, null);
     const named = "partnership" in cmd ? cmd.partnership : undefined;
     const { partnership, membership } = await this.c.selectPartnership(ctx, named);
-    const allowed = mayRunCommand(membership, entry.who === "coordinator");
+    const allowed = mayRunCommand(membership, who === "coordinator");
     if (!allowed.ok || !membership) throw new UserError(allowed.ok || allowed.reason !== "coordinator-only" ? "err.not-member" : "err.coordinator-only", { partnership: partnership.name });
     return entry.run(this.c, { ...ctx, lang: this.c.langFor(ctx, partnership) }, cmd, { partnership, membership });
   }
@@ -130,63 +160,63 @@ export class Commands {
 
 }
 
-/** Who may run a command: anyone (it is about themselves), a partnership's members, or its coordinators. */
-export type Who = "anyone" | "member" | "coordinator";
 type In = { partnership: PartnershipRow; membership: MembershipRow } | null;
+/** The room that runs a command; who may run it is the command table's (src/commands/table.ts). */
 interface Entry<C extends Command> {
-  who: Who;
-  /** how it is written (src/commands/parse.ts USAGE) and explained in help (`help.<usage>`) */
-  usage: UsageKey;
   run(c: CoreContext, ctx: Context, cmd: C, where: In): Promise<Message>;
 }
 /** Partnership commands run with the partnership and the runner's membership (checked by `who`). */
-const inP = <C extends Command>(who: "member" | "coordinator", usage: UsageKey, run: (c: CoreContext, ctx: Context, cmd: C, p: PartnershipRow, m: MembershipRow) => Promise<Message>): Entry<C> => ({
-  who,
-  usage,
+const inP = <C extends Command>(run: (c: CoreContext, ctx: Context, cmd: C, p: PartnershipRow, m: MembershipRow) => Promise<Message>): Entry<C> => ({
   run: (c, ctx, cmd, where) => run(c, ctx, cmd, where!.partnership, where!.membership),
 });
-const mine = <C extends Command>(usage: UsageKey, run: (c: CoreContext, ctx: Context, cmd: C) => Promise<Message>): Entry<C> => ({ who: "anyone", usage, run: (c, ctx, cmd) => run(c, ctx, cmd) });
+const mine = <C extends Command>(run: (c: CoreContext, ctx: Context, cmd: C) => Promise<Message>): Entry<C> => ({ run: (c, ctx, cmd) => run(c, ctx, cmd) });
 
-/** Every command, who may run it, and the room that does it. */
+/** Who may run each command, from the table. */
+const WHO: ReadonlyMap<Command["name"], Who> = new Map(COMMAND_TABLE.map((f) => [f.name, f.who]));
+export function whoMayRun(name: Command["name"]): Who {
+  return WHO.get(name)!;
+}
+
+/** Every command and the room that does it. */
 export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: N }>> } = {
-  help: mine("help", async (_c, ctx, cmd) => helpMessage(ctx.lang, cmd.topic)),
-  "partnership.create": mine("partnership.create", (c, ctx, cmd) => c.partnerships.createPartnership(ctx, cmd)),
-  "partnership.list": mine("partnership.list", (c, ctx) => c.partnerships.listPartnerships(ctx)),
-  language: mine("language", async (c, ctx, cmd) => {
+  help: mine(async (_c, ctx, cmd) => helpMessage(ctx.lang, cmd.topic)),
+  "partnership.create": mine((c, ctx, cmd) => c.partnerships.createPartnership(ctx, cmd)),
+  "partnership.list": mine((c, ctx) => c.partnerships.listPartnerships(ctx)),
+  language: mine(async (c, ctx, cmd) => {
     await c.store(ctx);
     await c.db.person.update({ where: { id: ctx.person.id }, data: { language: cmd.value } });
     return { ...textMessage(t(cmd.value, "ok.language", { lang: t(cmd.value, `lang.${cmd.value}`) })), lang: cmd.value };
   }),
-  "mydata.export": mine("mydata", (c, ctx) => c.dataRights.exportMyData(ctx)),
-  "mydata.erase": mine("mydata", (c, ctx, cmd) => c.dataRights.eraseMyData(ctx, cmd.confirmed)),
-  "instrument.list": mine("instrument", (c, ctx) => c.instruments.listInstruments(ctx)),
-  "instrument.add": mine("instrument", (c, ctx, cmd) => c.instruments.addInstrument(ctx, cmd.json)),
-  nudges: mine("nudges", async (c, ctx, cmd) => {
+  "mydata.export": mine((c, ctx) => c.dataRights.exportMyData(ctx)),
+  "mydata.erase": mine((c, ctx, cmd) => c.dataRights.eraseMyData(ctx, cmd.confirmed)),
+  "instrument.list": mine((c, ctx) => c.instruments.listInstruments(ctx)),
+  "instrument.add": mine((c, ctx, cmd) => c.instruments.addInstrument(ctx, cmd.json)),
+  nudges: mine(async (c, ctx, cmd) => {
     await c.polls.setNudges(ctx, cmd.on);
     return textMessage(t(ctx.lang, cmd.on ? "ok.nudges-on" : "ok.nudges-off"));
   }),
-  "purpose.add": inP("coordinator", "purpose.add", (c, ctx, cmd, p) => c.partnerships.addPurpose(ctx, p, cmd.text)),
-  "purpose.list": inP("member", "purpose.add", async (_c, ctx, _cmd, p) => listMessage(t(ctx.lang, "list.purposes", { partnership: p.name }), p.purposes.map((x, i) => `${i + 1}. ${x}`), t(ctx.lang, "list.no-purposes"))),
-  "org.add": inP("coordinator", "org.add", (c, ctx, cmd, p) => c.partnerships.addOrganisation(ctx, p, cmd.title, cmd.sector)),
-  "org.list": inP("member", "org.add", (c, ctx, _cmd, p) => c.partnerships.listOrganisations(ctx, p)),
-  "member.add": inP("coordinator", "member.add", (c, ctx, cmd, p) => c.partnerships.addMember(ctx, p, cmd.userId, cmd.org, cmd.roles)),
-  "member.remove": inP("coordinator", "member.remove", (c, ctx, cmd, p) => c.partnerships.removeMember(ctx, p, cmd.userId)),
-  "member.list": inP("member", "member.add", (c, ctx, _cmd, p) => c.partnerships.listMembers(ctx, p)),
-  "member.erase": inP("coordinator", "member.erase", (c, ctx, cmd, p) => c.dataRights.eraseMember(ctx, p, cmd.userId, cmd.confirmed)),
-  "checkin.start": inP("coordinator", "checkin.start", (c, ctx, cmd, p) => c.rounds.startRound(ctx, p, cmd)),
-  "checkin.close": inP("coordinator", "checkin.close", (c, ctx, _cmd, p) => c.rounds.closeRound(ctx, p)),
-  status: inP("member", "status", (c, ctx, _cmd, p, m) => c.rounds.status(ctx, p, m)),
-  remind: inP("coordinator", "remind", (c, ctx, _cmd, p) => c.rounds.remind(ctx, p)),
-  digest: inP("coordinator", "digest", (c, ctx, _cmd, p) => c.digests.postDigest(ctx, p)),
-  "action.add": inP("coordinator", "action.add", (c, ctx, cmd, p) => c.actions.addAction(ctx, p, cmd)),
-  "action.list": inP("member", "action.list", (c, ctx, _cmd, p) => c.actions.listActions(ctx, p)),
-  "action.done": inP("member", "action.done", (c, ctx, cmd, p) => c.actions.completeAction(ctx, p, cmd.number)),
-  set: inP("coordinator", "set", (c, ctx, cmd, p) => c.partnerships.changeSetting(ctx, p, cmd.setting)),
-  "export.csv": inP("coordinator", "export.csv", (c, ctx, _cmd, p) => c.digests.exportCsv(ctx, p)),
-  "schedule.set": inP("coordinator", "schedule", (c, ctx, cmd, p) => c.schedules.setSchedule(ctx, p, cmd)),
-  "schedule.list": inP("member", "schedule", (c, ctx, _cmd, p) => c.schedules.listSchedules(ctx, p)),
-  "schedule.stop": inP("coordinator", "schedule", (c, ctx, cmd, p) => c.schedules.stopSchedule(ctx, p, cmd.kind)),
-  "meeting.add": inP("coordinator", "meeting", (c, ctx, cmd, p) => c.meetings.addMeeting(ctx, p, cmd)),
-  "meeting.list": inP("member", "meeting", (c, ctx, _cmd, p) => c.meetings.listMeetings(ctx, p)),
-  "meeting.send": inP("coordinator", "meeting", (c, ctx, cmd, p) => c.meetings.sendAgreements(ctx, p, cmd.number)),
+  "purpose.add": inP((c, ctx, cmd, p) => c.partnerships.addPurpose(ctx, p, cmd.text)),
+  "purpose.list": inP(async (_c, ctx, _cmd, p) => listMessage(t(ctx.lang, "list.purposes", { partnership: p.name }), p.purposes.map((x, i) => `${i + 1}. ${x}`), t(ctx.lang, "list.no-purposes"))),
+  "org.add": inP((c, ctx, cmd, p) => c.partnerships.addOrganisation(ctx, p, cmd.title, cmd.sector)),
+  "org.list": inP((c, ctx, _cmd, p) => c.partnerships.listOrganisations(ctx, p)),
+  "member.add": inP((c, ctx, cmd, p) => c.partnerships.addMember(ctx, p, cmd.userId, cmd.org, cmd.roles)),
+  "member.remove": inP((c, ctx, cmd, p) => c.partnerships.removeMember(ctx, p, cmd.userId)),
+  "member.list": inP((c, ctx, _cmd, p) => c.partnerships.listMembers(ctx, p)),
+  "member.erase": inP((c, ctx, cmd, p) => c.dataRights.eraseMember(ctx, p, cmd.userId, cmd.confirmed)),
+  "checkin.start": inP((c, ctx, cmd, p) => c.rounds.startRound(ctx, p, cmd)),
+  "checkin.close": inP((c, ctx, _cmd, p) => c.rounds.closeRound(ctx, p)),
+  status: inP((c, ctx, _cmd, p, m) => c.rounds.status(ctx, p, m)),
+  remind: inP((c, ctx, _cmd, p) => c.rounds.remind(ctx, p)),
+  digest: inP((c, ctx, _cmd, p) => c.digests.postDigest(ctx, p)),
+  "action.add": inP((c, ctx, cmd, p) => c.actions.addAction(ctx, p, cmd)),
+  "action.list": inP((c, ctx, _cmd, p) => c.actions.listActions(ctx, p)),
+  "action.done": inP((c, ctx, cmd, p) => c.actions.completeAction(ctx, p, cmd.number)),
+  set: inP((c, ctx, cmd, p) => c.partnerships.changeSetting(ctx, p, cmd.setting)),
+  "export.csv": inP((c, ctx, _cmd, p) => c.digests.exportCsv(ctx, p)),
+  "schedule.set": inP((c, ctx, cmd, p) => c.schedules.setSchedule(ctx, p, cmd)),
+  "schedule.list": inP((c, ctx, _cmd, p) => c.schedules.listSchedules(ctx, p)),
+  "schedule.stop": inP((c, ctx, cmd, p) => c.schedules.stopSchedule(ctx, p, cmd.kind)),
+  "meeting.add": inP((c, ctx, cmd, p) => c.meetings.addMeeting(ctx, p, cmd)),
+  "meeting.list": inP((c, ctx, _cmd, p) => c.meetings.listMeetings(ctx, p)),
+  "meeting.send": inP((c, ctx, cmd, p) => c.meetings.sendAgreements(ctx, p, cmd.number)),
 };

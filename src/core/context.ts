@@ -1,10 +1,11 @@
 // The context every room of the core shares: the database, the clock, the defaults, and the
 // helpers that turn a request into a person, a partnership and a language.
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import type { Actor, CoreEvent, WorkspaceRef } from "../ports.ts";
+import type { Actor, CoreEvent, Platform, PlatformStore, WorkspaceRef } from "../ports.ts";
 import type { Message, Inline, RichText } from "../messages/model.ts";
 import { message, plainOf } from "../messages/model.ts";
-import { USAGE, type ParseError, type UsageKey } from "../commands/parse.ts";
+import type { ParseError, Topic } from "../commands/parse.ts";
+import { usageOf } from "../commands/help.ts";
 import { t, tn, langFromLocale, isLang, hasKey, listOf, type Lang, type Key, type NodeParams } from "../i18n/i18n.ts";
 import { RoundResults, personLabel } from "../results/digest.ts";
 import { type Refusal } from "../policy.ts";
@@ -48,7 +49,7 @@ export type DigestTarget = { channel: string } | { people: number };
 
 /** A reply that went wrong for a reason the user can fix: shown to them, nothing changed. */
 export class UserError extends Error {
-  constructor(readonly key: Key, readonly params: NodeParams = {}, readonly usage?: UsageKey) {
+  constructor(readonly key: Key, readonly params: NodeParams = {}, readonly usage?: Topic) {
     super(key);
   }
 }
@@ -88,6 +89,8 @@ export class CoreContext {
 
   readonly onEnqueue: () => void;
   readonly onEvent: (event: CoreEvent) => void;
+  /** adapters' own tables about people, by platform (see PlatformStore) */
+  readonly platformStores = new Map<Platform, PlatformStore[]>();
   readonly workspaces = new Map<string, NonNullable<Awaited<ReturnType<Db["workspace"]["findUnique"]>>>>();
 
   partnerships!: Partnerships;
@@ -279,7 +282,7 @@ export class CoreContext {
         text = t(lang, "parse.too-many", { value: e.value.slice(0, 40) });
         break;
     }
-    const usage = "usage" in e ? USAGE[e.usage] : null;
+    const usage = "usage" in e ? usageOf(lang, e.usage) : null;
     return this.errorMessage(lang, text, usage);
   }
 
@@ -291,7 +294,7 @@ export class CoreContext {
 
 
   userErrorMessage(lang: Lang, e: UserError): Message {
-    return this.errorMessage(lang, tn(lang, e.key, e.params), e.usage ? USAGE[e.usage] : null);
+    return this.errorMessage(lang, tn(lang, e.key, e.params), e.usage ? usageOf(lang, e.usage) : null);
   }
 
 

@@ -2,7 +2,7 @@
 import type { Message } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
 import { t, tn, type Key } from "../i18n/i18n.ts";
-import { mentionToken } from "../commands/parse.ts";
+import { personToken } from "../commands/mentions.ts";
 import { LONG_TRANSACTION, UserError, type PartnershipRow, type PersonRow, type Context, type CoreContext } from "./context.ts";
 
 export class DataRights {
@@ -90,7 +90,7 @@ export class DataRights {
             AND (strpos(payload::text, ${needle}) > 0 OR strpos(coalesce(result::text, ''), ${needle}) > 0 OR strpos(coalesce(lane, ''), ${needle}) > 0 OR strpos(coalesce(outcome, ''), ${needle}) > 0)`;
       }
       // Mentions of them typed into agreements and meeting titles.
-      const mention = mentionToken(userId);
+      const mention = personToken(userId);
       await tx.$executeRaw`UPDATE "Action" SET text = replace(text, ${mention}, '–'), "sourceMeeting" = replace("sourceMeeting", ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND (strpos(text, ${mention}) > 0 OR strpos(coalesce("sourceMeeting", ''), ${mention}) > 0)`;
       await tx.$executeRaw`UPDATE "Meeting" SET title = replace(title, ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND strpos(title, ${mention}) > 0`;
       for (const id of ids) await tx.$executeRaw`UPDATE "Meeting" SET "participantIds" = array_remove("participantIds", ${id}) WHERE "workspaceId" = ${workspaceId}`;
@@ -99,14 +99,8 @@ export class DataRights {
       const lanes = [`user:${userId}`, ...conversations.map((c) => `conversation:${c}`)].map((c) => `${workspace.platform}:${workspace.externalId}:${c}`);
       await tx.$executeRaw`DELETE FROM "PaceSlot" WHERE key = ANY(${lanes}::text[])`;
       await tx.$executeRaw`DELETE FROM "PaceBudget" WHERE key = ANY(${lanes}::text[])`;
-      // Platform stores: a Teams conversation with them goes; references to channels forget who
-      // last wrote there; a Slack installation they made forgets its installer.
-      if (workspace.platform === "teams") {
-        await tx.$executeRaw`DELETE FROM "TeamsConversation" WHERE "tenantId" = ${workspace.externalId} AND (key = ${`user:${userId}`} OR strpos(reference::text, ${userId}) > 0) AND key NOT LIKE 'channel:%' AND key NOT LIKE 'team:%'`;
-        await tx.$executeRaw`UPDATE "TeamsConversation" SET reference = reference - 'user' WHERE "tenantId" = ${workspace.externalId} AND strpos(reference::text, ${userId}) > 0`;
-      }
-      if (workspace.platform === "slack")
-        await tx.$executeRaw`UPDATE "SlackInstallation" SET installation = jsonb_set(installation, '{user}', '{"id": "erased"}'::jsonb) WHERE "teamId" = ${workspace.externalId} AND strpos(installation->'user'->>'id', ${userId}) > 0`;
+      // What the platform's adapter keeps about them in its own tables.
+      for (const store of this.c.platformStores.get(workspace.platform) ?? []) await store.forgetPerson(tx, workspace.externalId, userId);
       // Memberships, invitations and downloads go with the person; actions keep no owner.
       await tx.person.delete({ where: { id: person.id } });
     }, LONG_TRANSACTION);

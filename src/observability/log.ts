@@ -9,16 +9,20 @@ export type { Logger } from "pino";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const satisfies readonly LevelWithSilent[];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const SECRET_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie", '"x-slack-signature"', '"x-playground-token"', '"x-partnerpuls-metrics-token"'];
+/** Headers that carry a credential or sign a request, whichever platform sent them (x-…-signature, x-…-token). */
+const SECRET_HEADER = /authorization|cookie|signature|token|secret|password|api-key/i;
 const SECRET_KEYS = ["token", "botToken", "appToken", "userToken", "accessToken", "refreshToken", "access_token", "bot_token", "secret", "clientSecret", "signingSecret", "stateSecret", "password", "appPassword"];
 /** Whatever may hold what people typed or answered. */
 const CONTENT_KEYS = ["body", "rawBody", "payload", "text", "value", "values", "answer", "answers", "actions", "blocks"];
 
-const header = (prefix: string, h: string) => (h.startsWith('"') ? `${prefix}[${h}]` : `${prefix}.${h}`);
-export const REDACT_PATHS: string[] = [
-  ...["req.headers", "res.headers", "headers"].flatMap((p) => SECRET_HEADERS.map((h) => header(p, h))),
-  ...[...SECRET_KEYS, ...CONTENT_KEYS].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
-];
+export const REDACT_PATHS: string[] = [...SECRET_KEYS, ...CONTENT_KEYS].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+
+/** Headers with every secret one's value replaced: redaction by path cannot match a header by its name's shape. */
+function censorHeaders(headers: unknown): unknown {
+  if (!headers || typeof headers !== "object") return headers;
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SECRET_HEADER.test(k) ? "[redacted]" : v]));
+}
+const withCensoredHeaders = (x: unknown) => (x && typeof x === "object" && "headers" in x ? { ...x, headers: censorHeaders(x.headers) } : x);
 
 const TOKEN_SHAPES = [
   /\bBearer\s+[\w.~+/=-]+/gi,
@@ -53,7 +57,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? "info",
       base: { service: "partnerpuls" },
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-      serializers: { err: errSerializer, error: errSerializer },
+      serializers: { err: errSerializer, error: errSerializer, req: withCensoredHeaders, res: withCensoredHeaders, headers: censorHeaders },
       // Every line logged while a request is handled says which request, and whose.
       mixin: () => {
         const ctx = currentRequest();

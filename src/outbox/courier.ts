@@ -15,40 +15,12 @@ import type { Message } from "../messages/model.ts";
 import { JobQueue, LeaseLostError, type ClaimedJob, type Tx } from "../jobs/queue.ts";
 import { crashPoint } from "../crashpoints.ts";
 import { Pacer } from "./pacer.ts";
-import { DELIVER, laneOf, type AfterDelivery, type DeliveryPayload, type RenderRef } from "./outbox.ts";
+import { DELIVER, laneOf, type DeliveryPayload } from "./outbox.ts";
+import type { CourierOptions, CourierStats } from "./courier-options.ts";
+
+export type { CourierOptions, CourierStats } from "./courier-options.ts";
 
 const KINDS = [DELIVER] as const;
-
-export interface CourierOptions {
-  /** builds a message enqueued as a RenderRef; null: it no longer applies (its round closed), skip it */
-  render?: (ref: RenderRef) => Promise<Message | null>;
-  /** records what a landed delivery means (e.g. an invitation was sent), in the done-transaction */
-  onDelivered?: (tx: Tx, after: AfterDelivery, ref: MessageRef | null) => Promise<void>;
-  /** deliveries in flight at once */
-  concurrency?: number;
-  /** tries before a delivery is given up (429s do not count) */
-  maxAttempts?: number;
-  /** how often to look for due deliveries when nothing woke the courier (other instances, retries) */
-  pollMs?: number;
-  runner?: string;
-  /** first retry delay after a failure; doubles each time (tests make it short) */
-  backoffMs?: number;
-  log?: (line: string) => void;
-}
-
-export interface CourierStats {
-  delivered: number;
-  rateLimited: number;
-  retried: number;
-  failed: number;
-  leaseLost: number;
-  /** claimed from a run that crashed or lost its lease */
-  resumed: number;
-  /** in doubt and found delivered already: finished without sending again */
-  recovered: number;
-  /** in doubt and could not be looked for: sent again (possibly a second time) */
-  unchecked: number;
-}
 
 /** What the courier records on a delivery while it sends it (Job.result until the job is done). */
 type Progress = { sending: true } | { landed: MessageRef };

@@ -74,7 +74,7 @@ describeEachDatabase("the clock", (db) => {
 
   it("closes a round at its deadline and posts one digest when two instances tick at once", async () => {
     const h = make("deadline", "2026-11-23T08:00:00Z");
-    await h.setup(["anna", "bo"], "channel=<#C9>");
+    await h.setup(["anna", "bo"], "channel=#{C9}");
     await h.cmd("coord", "checkin start sections=1 deadline=2d");
     const [close] = await h.jobs("round.close");
     expect(close!.dueAt.toISOString()).toBe("2026-11-25T22:59:00.000Z"); // 23:59 Copenhagen
@@ -157,7 +157,7 @@ describeEachDatabase("the clock", (db) => {
 
   it("catches up after a 3-day outage: what is useful runs once, what is stale is skipped", async () => {
     const h = make("outage", "2026-11-23T08:00:00Z");
-    await h.setup(["anna", "bo"], "channel=<#C7>");
+    await h.setup(["anna", "bo"], "channel=#{C7}");
     await h.cmd("coord", "checkin start sections=1 deadline=2026-12-07");
     await h.cmd("coord", 'action add "Draft the plan" owner=@anna due=2026-12-03');
     // Down from 29 Nov until 10 Dec: nudges, the close and the action reminders all came due.
@@ -203,7 +203,7 @@ describeEachDatabase("the clock", (db) => {
 
   it("runs a 02:30 schedule once on the spring-forward and once on the fall-back day (Europe/Copenhagen)", async () => {
     const h = make("dst", "2026-03-27T12:00:00Z");
-    await h.setup(["anna"], "channel=<#C5>");
+    await h.setup(["anna"], "channel=#{C5}");
     await h.cmd("coord", "checkin start sections=1 deadline=1d");
     expect(await h.cmd("coord", 'schedule digest "30 2 * * *"')).toMatch(/Next: Sat, 28 Mar 2026, 02:30/);
     const digestsAt = async () => (await db().prisma.digest.findMany({ where: { trigger: "schedule", partnership: { name: "Clock dst" } }, orderBy: { createdAt: "asc" } })).length;

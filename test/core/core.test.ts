@@ -53,7 +53,7 @@ describeEachDatabase("the core", (db) => {
   let h: ReturnType<typeof setup>;
   beforeAll(async () => {
     h = setup(db);
-    await h.build("Sund By", ["anna", "bo", "carl", "dina"], "channel=<#C1> language=en");
+    await h.build("Sund By", ["anna", "bo", "carl", "dina"], "channel=#{C1} language=en");
   });
   // The courier stops before the database closes.
   afterAll(() => h.stop());
@@ -115,7 +115,7 @@ describeEachDatabase("the core", (db) => {
   it("answers 1,000 random command strings with a clear message each, and malformed ones change nothing", async () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    const vocab = ["partnership", "create", "org", "add", "member", "remove", "checkin", "start", "close", "status", "action", "done", "list", "set", "language", "export", "mydata", "erase", "help", "hjælp", "sæt", "instrument", '"', "“", "=", "sector=", "roles=", "due=", "deadline=", "<@anna>", "@bo", "<#C9>", "2026-02-31", "1-9", "da", "xx", "{", "💥", "p=\"Nope\""];
+    const vocab = ["partnership", "create", "org", "add", "member", "remove", "checkin", "start", "close", "status", "action", "done", "list", "set", "language", "export", "mydata", "erase", "help", "hjælp", "sæt", "instrument", '"', "“", "=", "sector=", "roles=", "due=", "deadline=", "@{anna}", "@bo", "#{C9}", "2026-02-31", "1-9", "da", "xx", "{", "💥", "p=\"Nope\""];
     const lines = Array.from({ length: 1000 }, () => Array.from({ length: Math.floor(rnd() * 7) }, () => (rnd() < 0.85 ? vocab[Math.floor(rnd() * vocab.length)] : String.fromCharCode(32 + Math.floor(rnd() * 500)))).join(" "));
     const counts = async () => {
       const p = db().prisma;
@@ -320,7 +320,7 @@ describeEachDatabase("the core", (db) => {
     expect(await h.cmd("coord", 'status p="Sund By"')).toMatch(/Sund By — check-in/);
     expect(await h.cmd("coord", "status", { channelId: "C1" })).toMatch(/Sund By — check-in/);
     expect(await h.cmd("coord", 'partnership create "sund by"')).toMatch(/already exists/);
-    expect(await h.cmd("coord", "set channel <#C1> p=\"Aktiv Hverdag\"")).toMatch(/already the home channel of Sund By/);
+    expect(await h.cmd("coord", "set channel #{C1} p=\"Aktiv Hverdag\"")).toMatch(/already the home channel of Sund By/);
   });
 });
 

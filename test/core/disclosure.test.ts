@@ -55,8 +55,8 @@ describeEachDatabase("the disclosure rule", (db) => {
           await app.settle();
           return m;
         };
-        await cmd("coord", 'partnership create "Disclosure" language=en channel=<#CD>');
-        for (const p of PEOPLE) await cmd("coord", `member add <@${p}> roles=partner`);
+        await cmd("coord", 'partnership create "Disclosure" language=en channel=#{CD}');
+        for (const p of PEOPLE) await cmd("coord", `member add @{${p}} roles=partner`);
         await cmd("coord", "checkin start sections=1");
         const gone = new Set<Person>();
         /** every export row and digest bar the coordinator has been shown, by round and statement */
@@ -118,7 +118,7 @@ describeEachDatabase("the disclosure rule", (db) => {
               await cmd("coord", `set minimum-n ${s.value}`);
               break;
             case "remove":
-              await cmd("coord", `member remove <@${s.who}>`);
+              await cmd("coord", `member remove @{${s.who}}`);
               gone.add(s.who);
               break;
             case "erase":

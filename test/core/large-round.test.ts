@@ -18,7 +18,7 @@ describeEachDatabase("a round of 2,000 partners", (db) => {
   beforeAll(async () => {
     core = new Partnerpuls(db().prisma, { defaultLanguage: "en" });
     await seedPartners(db().prisma, coord, ids, core);
-    await core.command(coord, "set channel <#CBIG>");
+    await core.command(coord, "set channel #{CBIG}");
   }, 120_000);
   afterAll(() => undefined);
 

@@ -61,7 +61,7 @@ describeEachDatabase("names compared as names", (db) => {
   });
 
   it("status with partnership=\"50%\" is that partnership's, and \"5%\" is none", async () => {
-    expect(await say('member add <@UPARTNER> roles=partner p="50%"')).toMatch(/added to 50%/);
+    expect(await say('member add @{UPARTNER} roles=partner p="50%"')).toMatch(/added to 50%/);
     expect(await say('checkin start p="50%"')).toMatch(/#1/);
     expect(await say('status partnership="50%"')).toMatch(/^50% — check-in #1/);
     expect(await say('status partnership="50_x"')).toMatch(/no check-in yet/);
@@ -84,11 +84,11 @@ describeEachDatabase("names compared as names", (db) => {
     expect(await say(`org add "a_b" sector=ngo ${p}`)).toMatch(/already an organisation/);
     const membersBefore = await db().prisma.membership.count();
     for (const [user, org] of [["U2", '"a_b"'], ["U3", '"KOMMUNE\\"'], ["U4", '«vores "sted"»']] as const) {
-      expect(await say(`member add <@${user}> org=${org} ${p}`), org).toMatch(new RegExp(`@${user} added to 50_x`));
-      expect((await core.command(coord, `member add <@${user}> org=${org} ${p}`)).blocks[0]).toMatchObject({ type: "text", text: [{ t: "person", id: user }, { t: "text" }] });
+      expect(await say(`member add @{${user}} org=${org} ${p}`), org).toMatch(new RegExp(`@${user} added to 50_x`));
+      expect((await core.command(coord, `member add @{${user}} org=${org} ${p}`)).blocks[0]).toMatchObject({ type: "text", text: [{ t: "person", id: user }, { t: "text" }] });
     }
     for (const org of ['"A%"', '"A_"', '"%"', '"a\\_b"', '"Kommune"', '"_ommune\\"', '"Vores"']) {
-      const reply = await say(`member add <@U9> org=${org} ${p}`);
+      const reply = await say(`member add @{U9} org=${org} ${p}`);
       expect(reply, org).toMatch(/There is no organisation called/);
       expect(reply, org).toContain(org.slice(1, -1));
     }

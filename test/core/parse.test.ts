@@ -10,7 +10,7 @@ const ok = (text: string) => {
 
 describe("the command parser", () => {
   it("reads a partnership with quoted name and options", () => {
-    expect(ok('partnership create "Sund By" language=da timezone=Europe/Copenhagen anonymity=attributed channel=<#C123|styregruppe>')).toEqual({
+    expect(ok('partnership create "Sund By" language=da timezone=Europe/Copenhagen anonymity=attributed channel=#{C123}')).toEqual({
       name: "partnership.create",
       title: "Sund By",
       language: "da",
@@ -27,7 +27,7 @@ describe("the command parser", () => {
 
   it("accepts Danish words", () => {
     expect(ok("hjælp")).toEqual({ name: "help" });
-    expect(ok('medlem tilføj <@U1> organisation="Aarhus Kommune" roller=partner,styregruppe')).toEqual({
+    expect(ok('medlem tilføj @{U1} organisation="Aarhus Kommune" roller=partner,styregruppe')).toEqual({
       name: "member.add",
       userId: "U1",
       org: "Aarhus Kommune",
@@ -104,11 +104,11 @@ describe("values", () => {
     expect(parseSections("5-2")).toBeNull();
     expect(parseSections("x")).toBeNull();
   });
-  it("reads mentions in Slack's form and plain @names", () => {
-    expect(parseUserRef("<@U123|mette>")).toBe("U123");
+  it("reads mentions in the adapters' neutral form and plain @names", () => {
+    expect(parseUserRef("@{U123}")).toBe("U123");
     expect(parseUserRef("@mette")).toBe("mette");
     expect(parseUserRef("mette")).toBeNull();
-    expect(parseChannelRef("<#C9>")).toBe("C9");
+    expect(parseChannelRef("#{C9}")).toBe("C9");
     expect(parseChannelRef("#styregruppe")).toBe("styregruppe");
   });
   it("tokenizes key=value with quotes", () => {
@@ -125,7 +125,7 @@ describe("1,000 random command strings", () => {
       return seed / 0x7fffffff;
     };
   }
-  const words = ["partnership", "create", "org", "add", "member", "remove", "checkin", "start", "close", "status", "remind", "digest", "action", "done", "list", "set", "language", "timezone", "export", "csv", "mydata", "erase", "help", "hjælp", "runde", "påmind", "sæt", "instrument", '"', "“", "=", "sector=", "roles=", "deadline=", "due=", "<@U1>", "@x", "<#C1>", "#", "2026-13-40", "1-7", "da", "en", "ü", "\u0000", "💥", "{", "}", "\n", "p=", "\"Sund By\"", "999999999999"];
+  const words = ["partnership", "create", "org", "add", "member", "remove", "checkin", "start", "close", "status", "remind", "digest", "action", "done", "list", "set", "language", "timezone", "export", "csv", "mydata", "erase", "help", "hjælp", "runde", "påmind", "sæt", "instrument", '"', "“", "=", "sector=", "roles=", "deadline=", "due=", "@{U1}", "@x", "#{C1}", "#", "2026-13-40", "1-7", "da", "en", "ü", "\u0000", "💥", "{", "}", "\n", "p=", "\"Sund By\"", "999999999999"];
   const next = rng(20261123);
   const strings: string[] = [];
   for (let i = 0; i < 1000; i++) {

@@ -8,8 +8,8 @@ import { describeEachDatabase } from "../support/databases.ts";
 import { Partnerpuls } from "../../src/core.ts";
 import type { Actor } from "../../src/ports.ts";
 import { plainOf, shownBlocks, type Message } from "../../src/messages/model.ts";
-import { parseCommandUnguarded, parseCommand, Command, USAGE, SECTORS, ROLES } from "../../src/commands/parse.ts";
-import { helpMessage, HELP_TOPICS } from "../../src/commands/help.ts";
+import { parseCommandUnguarded, parseCommand, Command, TOPICS, SECTORS, ROLES } from "../../src/commands/parse.ts";
+import { helpMessage, HELP_TOPICS, usageOf } from "../../src/commands/help.ts";
 import { t, hasKey, LANGS, type Key } from "../../src/i18n/i18n.ts";
 import type { Database } from "../../src/store/database.ts";
 import { parseRhythm } from "../../src/clock/recurrence.ts";
@@ -20,7 +20,7 @@ const VOCAB = [
   "help", "hjælp", "partnership", "create", "list", "org", "add", "member", "remove", "checkin", "start", "close", "status", "remind", "digest",
   "action", "done", "set", "sæt", "language", "sprog", "timezone", "anonymity", "minimum-n", "channel", "purpose", "quiet", "quiet-weekends", "nudges",
   "export", "csv", "mydata", "erase", "instrument", "schedule", "checkins", "stop", "meeting", "send", "da", "en", "on", "off", "1", "1-7", "14d",
-  "<@U1>", "#general", '"Sund By"', "sector", "roles", "org", "p", "partnership", "owner", "due", "at", "sections", "deadline", "window",
+  "@{U1}", "#general", '"Sund By"', "sector", "roles", "org", "p", "partnership", "owner", "due", "at", "sections", "deadline", "window",
 ] as const;
 /** What text must never show: an object or function leaking through a lookup. */
 const LEAK = /undefined|\[object |function |native code|=>|NaN/;
@@ -38,7 +38,7 @@ function linesWith(w: string): string[] {
     `set ${w} 1`, `set language ${w}`, `set anonymity ${w}`, `set timezone ${w}`, `set minimum-n ${w}`, `set quiet-weekends ${w}`, `set nudges ${w}`, `set quiet ${w}`, `set channel ${w}`,
     `language ${w}`, `nudges ${w}`,
     `org add "X" sector=${w}`, `org ${w}`,
-    `member add <@U1> roles=${w}`, `member add <@U1> roles=partner,${w}`, `member add <@U1> org=${w}`, `member add ${w}`, `member remove ${w}`, `member ${w}`,
+    `member add @{U1} roles=${w}`, `member add @{U1} roles=partner,${w}`, `member add @{U1} org=${w}`, `member add ${w}`, `member remove ${w}`, `member ${w}`,
     `partnership create "P ${w}" language=${w}`, `partnership create "P ${w}" anonymity=${w}`, `partnership create "P ${w}" timezone=${w}`, `partnership create "P ${w}" channel=${w}`, `partnership ${w}`,
     `status partnership=${w}`, `status p=${w}`,
     `checkin ${w}`, `checkin start sections=${w}`, `checkin start deadline=${w}`, `checkin start instrument=${w}`,
@@ -83,7 +83,7 @@ describe("looking up words that name Object.prototype's properties", () => {
           expect(Command.safeParse(r.command).success, line).toBe(true);
         } else {
           expect(JSON.stringify(r), line).not.toMatch(LEAK);
-          if ("usage" in r) expect(Object.hasOwn(USAGE, r.usage), line).toBe(true);
+          if ("usage" in r) expect((TOPICS as readonly string[]).includes(r.usage), line).toBe(true);
         }
       }
   });
@@ -110,7 +110,7 @@ describe("parsing any line made of those words and the command vocabulary (prope
           return;
         }
         for (const [k, v] of Object.entries(r)) if (k !== "ok") expect(typeof v, k).toBe("string");
-        if ("usage" in r) expect(Object.hasOwn(USAGE, r.usage)).toBe(true);
+        if ("usage" in r) expect((TOPICS as readonly string[]).includes(r.usage)).toBe(true);
         if ("what" in r) for (const lang of LANGS) expect(t(lang, (hasKey(`what.${r.what}`) ? `what.${r.what}` : "what.value") as Key)).not.toMatch(LEAK);
       }),
       { numRuns: 2000 },
@@ -121,7 +121,7 @@ describe("parsing any line made of those words and the command vocabulary (prope
     fc.assert(
       fc.property(line, fc.constantFrom(...LANGS), (s, lang) => {
         const help = helpMessage(lang, s || undefined);
-        for (const b of help.blocks) if ("text" in b) expect(typeof b.text).toBe("string");
+        for (const b of help.blocks) if ("text" in b) expect(typeof plainOf(b.text)).toBe("string");
         expect(textOf(help)).not.toMatch(/undefined|\[object |function |native code/);
         for (const key of [s, `help.${s}`, `what.${s}`, `sector.${s}`, `role.${s}`, `lang.${s}`, `setting.${s}`]) {
           const out = t(lang, key as Key);
@@ -137,7 +137,7 @@ describe("parsing any line made of those words and the command vocabulary (prope
     for (const lang of LANGS)
       for (const topic of HELP_TOPICS) {
         const text = textOf(helpMessage(lang, topic));
-        expect(text).toContain(USAGE[topic]);
+        expect(text).toContain(usageOf(lang, topic));
         expect(text).not.toMatch(/I don't know|Jeg kender ikke/);
       }
   });
@@ -187,7 +187,7 @@ describeEachDatabase("prototype words through the core", (db) => {
     core = new Partnerpuls(db().prisma, { defaultLanguage: "en" });
     expect(await say(coord, 'partnership create "Sund By" language=en')).toMatch(/created/);
     expect(await say(coord, 'org add "Aarhus Kommune" sector=municipality')).toMatch(/Aarhus Kommune/);
-    expect(await say(coord, "member add <@U1> org=\"Aarhus Kommune\" roles=partner")).toMatch(/@U1/);
+    expect(await say(coord, "member add @{U1} org=\"Aarhus Kommune\" roles=partner")).toMatch(/@U1/);
   });
 
   for (const w of PROTO)

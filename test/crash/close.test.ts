@@ -67,9 +67,9 @@ describePostgres("a round's close, killed at its commit and at random moments", 
     const name = `Close ${t}`;
     const channel = `C0CLOSE${t}`;
     const users = Array.from({ length: PARTNERS }, (_, i) => `U${t}C${i}`);
-    await core.command(coord(), `partnership create "${name}" language=en channel=<#${channel}|close-${t}>`);
+    await core.command(coord(), `partnership create "${name}" language=en channel=#{${channel}}`);
     for (const o of ["A", "B"]) await core.command(coord(), `org add "${o}" sector=ngo partnership="${name}"`);
-    for (const u of users) await core.command(coord(), `member add <@${u}> roles=partner partnership="${name}"`);
+    for (const u of users) await core.command(coord(), `member add @{${u}} roles=partner partnership="${name}"`);
     const res = await postSigned(bot!.url, slashCommand({ teamId: fake.team.teamId, teamDomain: fake.team.domain, userId: COORDINATOR }, { text: `checkin start partnership="${name}"`, responseUrl: fake.responseUrl() }));
     expect(res.status).toBe(200);
     await waitFor(`round ${t}'s polls`, () => users.every((u) => fake.conversation(fake.dmChannel(u)).length === 1), 30_000);

@@ -41,7 +41,7 @@ describeEachDatabase("recovery without repeats", (db) => {
     await core.command(coord, `partnership create "${name}" language=en`);
     for (const o of ["A", "B"]) await run(`org add "${o}" sector=ngo`);
     const users = Array.from({ length: partners }, (_, i) => `U${round}R${i}`);
-    for (const u of users) await run(`member add <@${u}> roles=partner`);
+    for (const u of users) await run(`member add @{${u}} roles=partner`);
     await run("checkin start");
     const courier = (runner: string) =>
       new Courier(db().prisma, [port], { runner, onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), render: (ref) => core.renderDelivery(ref), log: () => {} });

@@ -1,5 +1,5 @@
 // The playground's own lookups of what people type: a mention of a word that names a property of
-// Object.prototype ("<@constructor>") is rendered as that word, through the real HTTP API.
+// Object.prototype ("@constructor") is rendered as that word, through the real HTTP API.
 import { it, expect, beforeAll, afterAll } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -28,12 +28,12 @@ describeEachDatabase("the playground with prototype words", (db) => {
 
   it("renders a mention of constructor, toString or __proto__ as the word itself", async () => {
     for (const w of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
-      const r = await command(`help <@${w}>`);
+      const r = await command(`help @${w}`);
       expect(r.status, w).toBe(200);
       expect(r.body.reply!.html).toContain(`<span class="mention">@${w}</span>`);
       expect(r.body.reply!.html).not.toMatch(/function |native code|\[object /);
     }
     // a known person's mention still shows their name
-    expect((await command("help <@mette>")).body.reply!.html).toContain('<span class="mention">@Mette');
+    expect((await command("help @mette")).body.reply!.html).toContain('<span class="mention">@Mette');
   });
 });

@@ -1,8 +1,7 @@
-// The agreement modal translates into the `action add` command line, and nothing more.
+// The agreement modal translates between Slack's view and the core's agreement form, and nothing more.
 import { describe, it, expect, afterAll } from "vitest";
-import { actionModal, commandFromSubmission, errorsFromReply, isActionModalRequest, modalMeta, resultModal, MODAL_LIMITS } from "../../adapters/slack/modal.ts";
-import { parseCommand } from "../../src/commands/parse.ts";
-import { message, textMessage } from "../../src/messages/model.ts";
+import { actionModal, agreementFromSubmission, modalErrors, isActionModalRequest, modalMeta, resultModal, MODAL_LIMITS } from "../../adapters/slack/modal.ts";
+import { textMessage } from "../../src/messages/model.ts";
 import { createSlackAdapter } from "../../adapters/slack/adapter.ts";
 import { slackConfigFrom } from "../../adapters/slack/config.ts";
 import { ConfigError } from "../../src/config.ts";
@@ -32,29 +31,18 @@ describe("the agreement modal", () => {
     expect(modalMeta("not json", "da")).toEqual({ lang: "da" });
   });
 
-  it("writes a command line the core's parser reads back exactly, quoting around the text's own quotes", () => {
-    const cases = [
-      { text: "Send the plan", meeting: undefined },
-      { text: 'Invite the "Sund By" board', meeting: "Styregruppe 20. nov" },
-      { text: "Ask «them»", meeting: 'The "big" one' },
-    ];
-    for (const c of cases) {
-      const r = commandFromSubmission(values({ ...c, owner: "U0ANNE", due: "2030-01-15" }), "en");
-      expect(r.ok).toBe(true);
-      const parsed = parseCommand((r as { command: string }).command);
-      expect(parsed).toMatchObject({ ok: true, command: { name: "action.add", text: c.text, ownerId: "U0ANNE", ...(c.meeting ? { meeting: c.meeting } : {}) } });
-    }
+  it("hands the fields to the core as they were typed, quotes and all", () => {
+    for (const text of ["Send the plan", 'Invite the "Sund By" board', "Ask «them» and \"us\""])
+      expect(agreementFromSubmission(values({ text, owner: "U0ANNE", due: "2030-01-15", meeting: 'The "big" one' }))).toEqual({ text, ownerId: "U0ANNE", due: "2030-01-15", meeting: 'The "big" one' });
+    expect(agreementFromSubmission(values({}))).toEqual({ text: "", ownerId: "", due: "" });
   });
 
-  it("says which fields are missing or cannot be written, in the person's language", () => {
-    const r = commandFromSubmission(values({ text: 'Both " and »', due: "soon" }), "da");
-    expect(r).toEqual({ ok: false, errors: { text: expect.stringMatching(/»/), owner: "Udfyld venligst dette felt.", due: "Udfyld venligst dette felt." } });
-  });
-
-  it("puts the core's error under the owner when it is about the owner, else under the text", () => {
-    const aboutOwner = message("x", [{ type: "text", text: "⚠️ <@U0X> is not a member of *Sund By*." }]);
-    expect(errorsFromReply(aboutOwner, "U0X")).toEqual({ owner: "@U0X is not a member of Sund By." });
-    expect(Object.keys(errorsFromReply(message("x", [{ type: "text", text: "⚠️ No partnership." }]), "U0X"))).toEqual(["text"]);
+  it("puts the core's errors under the fields they are about", () => {
+    expect(modalErrors({ text: "Udfyld venligst dette felt.", ownerId: "@U0X er ikke medlem af Sund By.", due: "Vælg venligst en dato i kalenderen." })).toEqual({
+      text: "Udfyld venligst dette felt.",
+      owner: "@U0X er ikke medlem af Sund By.",
+      due: "Vælg venligst en dato i kalenderen.",
+    });
   });
 });
 

@@ -111,7 +111,7 @@ describeEachDatabase("the Slack ChatPort behind the courier", (db) => {
       await run('partnership create "Throttled" language=en');
       for (const o of ["A", "B"]) await run(`org add "${o}" sector=ngo`);
       const partners = Array.from({ length: 24 }, (_, i) => `U0P${String(i).padStart(2, "0")}`);
-      for (const p of partners) await run(`member add <@${p}> roles=partner`);
+      for (const p of partners) await run(`member add @{${p}} roles=partner`);
       // Slack lets 6 messages a second through, and answers every 5th post 429 regardless.
       fake.limit({ kind: "rate", n: 6, retryAfterS: 1, methods: "chat.postMessage" });
       fake.limit({ kind: "every", n: 5, retryAfterS: 1, methods: "chat.postMessage" });

@@ -1,6 +1,6 @@
 // The neutral message model as Adaptive Cards 1.5, each card checked with the Adaptive Cards SDK.
 import { describe, it, expect } from "vitest";
-import { renderCard, inline, textBar, FILE_PREVIEW_LINES } from "../../adapters/teams/cards.ts";
+import { renderCard, inline, richInline, textBar, FILE_PREVIEW_LINES, type MentionEntity } from "../../adapters/teams/cards.ts";
 import { message } from "../../src/messages/model.ts";
 import { helpMessage } from "../../src/commands/help.ts";
 import { assertValidCard, cardProblems } from "./validate-card.ts";
@@ -72,14 +72,18 @@ describe("Adaptive Cards from the neutral model", () => {
     expect(seenFromActivity("m", asActivity(card)).questions[0]!.options).toHaveLength(12);
   });
 
-  it("writes the core's markup as Teams markdown, with names for mentions, and no links from typed names", () => {
+  it("writes the core's text as Teams markdown, with names for mentions, and no links from typed names", () => {
     const names = new Map([
       ["aad-1", "Anders Berg"],
       ["19:c@thread.tacv2", "Styregruppe"],
     ]);
-    expect(inline("*Sund By* (coordinator)", names)).toBe("**Sund By** (coordinator)");
-    expect(inline("Owner <@aad-1>, digests to <#19:c@thread.tacv2>", names)).toBe("Owner Anders Berg, digests to #Styregruppe");
-    expect(inline("<@unknown|Somebody> and <@gone>", names)).toBe("Somebody and @gone");
+    expect(inline("*Sund By* (coordinator)")).toBe("**Sund By** (coordinator)");
+    const mentions: MentionEntity[] = [];
+    expect(richInline([{ t: "text", text: "Owner " }, { t: "person", id: "aad-1" }, { t: "text", text: ", digests to " }, { t: "channel", id: "19:c@thread.tacv2" }], names, mentions)).toBe("Owner <at>Anders Berg</at>, digests to #Styregruppe");
+    expect(mentions).toEqual([{ type: "mention", text: "<at>Anders Berg</at>", mentioned: { id: "aad-1", name: "Anders Berg" } }]);
+    expect(richInline([{ t: "person", id: "unknown", name: "Somebody" }, { t: "text", text: " and " }, { t: "person", id: "gone" }], names)).toBe("<at>Somebody</at> and <at>gone</at>");
+    // A plain text is never read for mentions: what looks like one is shown as typed.
+    expect(inline("<@aad-1> is text")).toBe("<@aad-1> is text");
     expect(inline("[click](https://evil.example)")).not.toMatch(/\]\(/);
     expect(inline("2 * 3 * 4 = 24")).toBe("2 * 3 * 4 = 24");
   });

@@ -8,7 +8,7 @@ import { loadConfig } from "../../src/config.ts";
 import { startApp } from "../../adapters/main.ts";
 import { createTeamsAdapter, teamsConfigFrom, type TeamsAdapter } from "../../adapters/teams/index.ts";
 import { RateLimitedError, PermanentDeliveryError, type Delivery, type WorkspaceRef } from "../../src/ports.ts";
-import { textMessage } from "../../src/messages/model.ts";
+import { textMessage, type RichText } from "../../src/messages/model.ts";
 import { FakeTeams, TeamsWorld, postActivity, personalConversationId, type Activity } from "../support/fake-teams.ts";
 import { assertValidCard, cardsOf, messageProblems } from "./validate-card.ts";
 
@@ -23,7 +23,7 @@ describeEachDatabase("Teams: the port", (db) => {
   const lars = TeamsWorld.person("lars", "Lars Nielsen", "en-GB");
   const stranger = TeamsWorld.person("stranger", "Nobody Known");
   const post = async (a: Activity) => expect((await postActivity(app.server.url, a)).status).toBe(200);
-  const toUser = (userId: string, text = "Hello"): Delivery => ({ workspace: ws, to: { kind: "user", userId }, message: textMessage(text) });
+  const toUser = (userId: string, text: RichText = "Hello"): Delivery => ({ workspace: ws, to: { kind: "user", userId }, message: textMessage(text) });
 
   beforeAll(async () => {
     fake = await FakeTeams.start({ checkMessage: messageProblems });
@@ -58,15 +58,15 @@ describeEachDatabase("Teams: the port", (db) => {
   });
 
   it("sends to a person in their 1:1 chat, as a new message with a valid card", async () => {
-    const ref = await teams.port.deliver(toUser(anders.aadObjectId, "A *poll* for <@" + mette.aadObjectId + ">"));
+    const ref = await teams.port.deliver(toUser(anders.aadObjectId, [{ t: "text", text: "A " }, { t: "strong", text: "poll" }, { t: "text", text: " for " }, { t: "person", id: mette.aadObjectId }]));
     expect(ref).toEqual({ conversationId: personalConversationId(anders.id), messageId: expect.any(String) });
     const sent = fake.find(ref!.messageId)!;
     expect(sent.replyToId).toBeNull();
     expect(fake.calls.map((c) => `${c.method} ${c.status}`)).toEqual(["POST 201"]);
     const [card] = cardsOf(sent.activity);
     assertValidCard(card);
-    // the core's markup as Teams shows it: bold, and the person's name for their id
-    expect(JSON.stringify(card)).toContain("A **poll** for Mette Holm");
+    // the core's text as Teams shows it: bold, and the person as a mention with their name
+    expect(JSON.stringify(card)).toContain("A **poll** for <at>Mette Holm</at>");
   });
 
   it("opens a 1:1 chat through the team for a member who never installed the app, once", async () => {
