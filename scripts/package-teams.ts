@@ -1,7 +1,9 @@
 // `npm run package:teams`: builds dist/partnerpuls-teams.zip, the app package to upload to Teams
 // (manifest.json, da.json, color.png, outline.png at the root), from manifest/teams/ with the
-// ${{…}} placeholders filled from the environment. It validates the manifest and its Danish
-// strings against the JSON schemas bundled with @microsoft/app-manifest (offline) first.
+// ${{…}} placeholders filled from the environment and the bot's command menu added from
+// adapters/teams/menu.ts (the command table's words, Teams' own descriptions), in English in
+// manifest.json and in Danish in da.json. It validates the manifest and its Danish strings
+// against the JSON schemas bundled with @microsoft/app-manifest (offline) first.
 //
 //   MicrosoftAppId=<bot app id> PARTNERPULS_PUBLIC_HOST=bot.example.org npm run package:teams
 //   npx tsx scripts/package-teams.ts --icons     # redraws manifest/teams/color.png and outline.png
@@ -12,6 +14,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import JSZip from "jszip";
 import { AppManifestUtils } from "@microsoft/app-manifest";
+import { commandLists } from "../adapters/teams/menu.ts";
+import { langFromLocale, type Lang } from "../src/i18n/i18n.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const MANIFEST_DIR = path.join(root, "manifest/teams");
@@ -95,17 +99,39 @@ interface AjvLike {
   compile(schema: object): ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params: unknown }[] | null };
 }
 
-/** The package's files, filled in and validated. */
+/** The manifest's command menu, which menu.ts makes: the checked-in files must not list it by hand. */
+const MENU_KEY = /^bots\[0\]\.commandLists/;
+
+/** A language file's menu strings (`bots[0].commandLists[i].commands[j].title`, `.description`). */
+function menuStrings(lang: Lang): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [i, list] of commandLists(lang).entries())
+    for (const [j, command] of list.commands.entries()) {
+      out[`bots[0].commandLists[${i}].commands[${j}].title`] = command.title;
+      out[`bots[0].commandLists[${i}].commands[${j}].description`] = command.description;
+    }
+  return out;
+}
+
+/** The package's files, filled in (placeholders, command menu) and validated. */
 export async function buildTeamsPackage(env: NodeJS.ProcessEnv): Promise<{ zip: Buffer; manifest: Record<string, unknown>; files: Record<string, Buffer> }> {
   const values = await manifestValues(env);
-  const manifestText = fillPlaceholders(await readFile(path.join(MANIFEST_DIR, "manifest.json"), "utf8"), values);
-  const manifest = JSON.parse(manifestText) as Record<string, unknown>;
+  const manifest = JSON.parse(fillPlaceholders(await readFile(path.join(MANIFEST_DIR, "manifest.json"), "utf8"), values)) as Record<string, unknown>;
+  const bot = (manifest.bots as Record<string, unknown>[] | undefined)?.[0];
+  if (!bot) throw new PackageError("manifest/teams/manifest.json has no bot (bots[0])");
+  if ("commandLists" in bot) throw new PackageError("manifest/teams/manifest.json lists the bot's commands by hand; the command menu is adapters/teams/menu.ts: remove bots[0].commandLists");
+  bot.commandLists = commandLists("en");
   const localizations: Record<string, object> = {};
-  const files: Record<string, Buffer> = { "manifest.json": Buffer.from(manifestText) };
-  for (const lang of (manifest.localizationInfo as { additionalLanguages?: { file: string }[] } | undefined)?.additionalLanguages ?? []) {
-    const text = fillPlaceholders(await readFile(path.join(MANIFEST_DIR, lang.file), "utf8"), values);
-    localizations[lang.file] = JSON.parse(text) as object;
-    files[lang.file] = Buffer.from(text);
+  const files: Record<string, Buffer> = { "manifest.json": Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) };
+  for (const { languageTag, file } of (manifest.localizationInfo as { additionalLanguages?: { languageTag: string; file: string }[] } | undefined)?.additionalLanguages ?? []) {
+    const strings = JSON.parse(fillPlaceholders(await readFile(path.join(MANIFEST_DIR, file), "utf8"), values)) as Record<string, unknown>;
+    const byHand = Object.keys(strings).find((k) => MENU_KEY.test(k));
+    if (byHand) throw new PackageError(`manifest/teams/${file} has the menu string "${byHand}" by hand; the command menu is adapters/teams/menu.ts: remove the bots[0].commandLists keys`);
+    const lang = langFromLocale(languageTag);
+    if (!lang) throw new PackageError(`manifest/teams/manifest.json adds the language "${languageTag}", which Partnerpuls has no words for`);
+    const localized = { ...strings, ...menuStrings(lang) };
+    localizations[file] = localized;
+    files[file] = Buffer.from(`${JSON.stringify(localized, null, 2)}\n`);
   }
   const problems = await validateTeamsManifest(manifest, localizations);
   if (problems.length) throw new PackageError(`the Teams manifest is not valid:\n  ${problems.join("\n  ")}`);

@@ -1,6 +1,7 @@
 // The Teams app package: manifest.json and its Danish strings valid against the schemas bundled
-// with @microsoft/app-manifest (no network), icons of the sizes Teams asks for, commands the
-// bot's parser understands, and the zip `npm run package:teams` builds.
+// with @microsoft/app-manifest (no network), icons of the sizes Teams asks for, a command menu
+// built from the command table that the bot's parser understands, and the zip `npm run
+// package:teams` builds.
 import { describe, it, expect } from "vitest";
 import { readFile } from "node:fs/promises";
 import { inflateSync } from "node:zlib";
@@ -8,8 +9,15 @@ import { readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import JSZip from "jszip";
-import { parseCommand } from "../../src/commands/parse.ts";
-import { buildTeamsPackage, validateTeamsManifest, fillPlaceholders, manifestValues, MANIFEST_DIR, SCHEMA_VERSION, drawIcons, PackageError } from "../../scripts/package-teams.ts";
+import { parseCommand, channelToken, COMMAND_TABLE } from "../../src/commands/parse.ts";
+import { buildTeamsPackage, bundledSchemas, validateTeamsManifest, fillPlaceholders, manifestValues, MANIFEST_DIR, SCHEMA_VERSION, drawIcons, PackageError } from "../../scripts/package-teams.ts";
+import { TEAMS_MENU, MENU_LIMITS, commandLists, menuForm } from "../../adapters/teams/menu.ts";
+import { teamsText } from "../../adapters/teams/words.ts";
+
+/** The built manifest's command lists. */
+type Built = { bots: { commandLists: { scopes: string[]; commands: { title: string; description: string }[] }[] }[] };
+/** As much of a JSON schema as the limits test reads. */
+type Schema = { properties?: Record<string, Schema>; items?: Schema; patternProperties?: Record<string, Schema>; maxItems?: number; maxLength?: number };
 
 const ENV = { MicrosoftAppId: "2f1c3b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b", PARTNERPULS_PUBLIC_HOST: "partnerpuls.example.org" };
 
@@ -71,22 +79,89 @@ describe("the Teams app package", () => {
   });
 
   it("lists commands the bot understands, in English and Danish", async () => {
-    const manifest = JSON.parse(await readFile(path.join(MANIFEST_DIR, "manifest.json"), "utf8")) as { bots: { commandLists: { scopes: string[]; commands: { title: string }[] }[] }[] };
-    const da = JSON.parse(await readFile(path.join(MANIFEST_DIR, "da.json"), "utf8")) as Record<string, string>;
-    const lists = manifest.bots[0]!.commandLists;
+    const { manifest, files } = await buildTeamsPackage(ENV);
+    const da = JSON.parse(files["da.json"]!.toString()) as Record<string, string>;
+    const lists = (manifest as unknown as Built).bots[0]!.commandLists;
     expect(lists.map((l) => l.scopes)).toEqual([["personal"], ["team", "groupChat"]]);
+    expect(lists.map((l) => l.commands.length)).toEqual(TEAMS_MENU.map((l) => l.items.length));
     for (const [i, list] of lists.entries())
       for (const [j, command] of list.commands.entries()) {
+        const form = menuForm(TEAMS_MENU[i]!.items[j]!);
         const daTitle = da[`bots[0].commandLists[${i}].commands[${j}].title`];
         expect(daTitle, `${command.title} has a Danish title`).toBeTruthy();
         expect(da[`bots[0].commandLists[${i}].commands[${j}].description`], `${command.title} has a Danish description`).toBeTruthy();
         for (const title of [command.title, daTitle!]) {
-          // "set channel here" is the channel's id once typed in a channel
-          const parsed = parseCommand(title.replace(/\b(here|her)$/, "<#19:x@thread.tacv2>"));
+          // "set channel here" is the channel's token once typed in a channel
+          const parsed = parseCommand(title.replace(/\b(here|her)$/, channelToken("19:x@thread.tacv2")));
           // a menu entry may leave its arguments to the person, but the command itself must exist
           expect(parsed.ok || parsed.error !== "unknown-command", `${title}: ${JSON.stringify(parsed)}`).toBe(true);
+          // and it is the command of the form the menu names
+          if (parsed.ok) expect(parsed.command.name, title).toBe(form.name);
+          else {
+            expect("usage" in parsed && parsed.usage, `${title}: ${JSON.stringify(parsed)}`).toBe(form.topic);
+            expect(form.args ?? form.options?.length ?? 0, `${title} takes nothing, so it must parse`).toBeGreaterThan(0);
+          }
         }
       }
+  });
+
+  it("builds the menu from the command table, with Teams' own descriptions", async () => {
+    const names = new Set(COMMAND_TABLE.map((f) => f.name));
+    for (const list of TEAMS_MENU)
+      for (const item of list.items) {
+        expect(names.has(item.form), `${item.form} is a form of the command table`).toBe(true);
+        expect(COMMAND_TABLE).toContain(menuForm(item));
+      }
+    const { manifest, files } = await buildTeamsPackage(ENV);
+    expect((manifest as unknown as Built).bots[0]!.commandLists).toEqual(commandLists("en"));
+    const da = JSON.parse(files["da.json"]!.toString()) as Record<string, string>;
+    for (const [i, list] of commandLists("da").entries())
+      for (const [j, command] of list.commands.entries()) {
+        expect(da[`bots[0].commandLists[${i}].commands[${j}].title`]).toBe(command.title);
+        expect(da[`bots[0].commandLists[${i}].commands[${j}].description`]).toBe(command.description);
+      }
+    // the titles are the table's words as each language spells them
+    expect(commandLists("en").map((l) => l.commands.map((c) => c.title))).toEqual([
+      ["help", "status", "partnership list", "action list", "action done", "checkin start", "checkin close", "remind", "digest", "language da", "mydata export", "partnership create"],
+      ["partnership create", "set channel here", "member add", "action add", "status", "help"],
+    ]);
+    expect(commandLists("da").map((l) => l.commands.map((c) => c.title))).toEqual([
+      ["hjælp", "status", "partnerskab liste", "aftale liste", "aftale færdig", "runde start", "runde luk", "påmind", "opsummering", "sprog en", "mine-data eksport", "partnerskab opret"],
+      ["partnerskab opret", "sæt kanal her", "medlem tilføj", "aftale tilføj", "status", "hjælp"],
+    ]);
+    expect(commandLists("da")[0]!.commands[0]!.description).toBe(teamsText("da", "menu.personal.help"));
+    // nobody writes the menu by hand: the checked-in files hold none of it
+    const template = JSON.parse(await readFile(path.join(MANIFEST_DIR, "manifest.json"), "utf8")) as { bots: object[] };
+    expect(template.bots[0]).not.toHaveProperty("commandLists");
+    expect(Object.keys(JSON.parse(await readFile(path.join(MANIFEST_DIR, "da.json"), "utf8")) as object).filter((k) => k.startsWith("bots["))).toEqual([]);
+  });
+
+  it("keeps the menu within the limits of the bundled schema", async () => {
+    const { manifest: schema, localization } = (await bundledSchemas()) as { manifest: Schema; localization: Schema };
+    const lists = schema.properties!.bots!.items!.properties!.commandLists!;
+    const command = lists.items!.properties!.commands!.items!;
+    expect(MENU_LIMITS).toEqual({
+      lists: lists.maxItems,
+      commands: lists.items!.properties!.commands!.maxItems,
+      title: command.properties!.title!.maxLength,
+      description: command.properties!.description!.maxLength,
+    });
+    const localized = (field: string) => Object.entries(localization.patternProperties!).find(([k]) => k.startsWith("^bots") && k.includes(`\\.${field}$`))![1].maxLength;
+    expect([localized("title"), localized("description")]).toEqual([MENU_LIMITS.title, MENU_LIMITS.description]);
+    for (const lang of ["en", "da"] as const) {
+      const built = commandLists(lang);
+      expect(built.length).toBeLessThanOrEqual(MENU_LIMITS.lists);
+      for (const list of built) {
+        expect(list.commands.length).toBeLessThanOrEqual(MENU_LIMITS.commands);
+        for (const c of list.commands) {
+          expect(c.title.length, c.title).toBeLessThanOrEqual(MENU_LIMITS.title);
+          expect(c.description.length, c.title).toBeLessThanOrEqual(MENU_LIMITS.description);
+        }
+      }
+    }
+    const tooMany = [{ id: "personal" as const, scopes: ["personal" as const], items: Array.from({ length: MENU_LIMITS.commands + 1 }, () => ({ form: "help" as const })) }];
+    expect(() => commandLists("en", tooMany)).toThrow(/at most 12/);
+    expect(() => commandLists("en", [{ id: "personal", scopes: ["personal"], items: [{ form: "schedule.set" }] }])).toThrow(/names 2 forms/);
   });
 
   it("has a 192×192 colour icon and a 32×32 white-on-transparent outline icon", async () => {
