@@ -41,6 +41,11 @@ export class Partnerpuls {
     this.c.platformStores.set(platform, [...(this.c.platformStores.get(platform) ?? []), store]);
   }
 
+  /** The language a person reads: their own choice, else their platform's locale, else the default. Adapters write their own words in it. */
+  async languageOf(actor: Actor): Promise<Lang> {
+    return (await this.c.context(actor)).lang;
+  }
+
   /** A command typed by a person. The reply is for them alone (ephemeral where the platform can). */
   command(actor: Actor, text: string): Promise<Message> {
     return this.c.commands.command(actor, text);

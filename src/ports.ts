@@ -13,6 +13,27 @@ export interface WorkspaceRef {
   name?: string;
 }
 
+/**
+ * What a platform can show. The core chooses what to offer by it: where a platform has no Home
+ * view, `overview` shows the same; where it has forms, help says the agreement form exists.
+ * Adapters translate what remains (a reply for the asker alone, a file) as their platform can.
+ */
+export interface Capabilities {
+  /** a reply only the asker sees, in a shared channel */
+  ephemeral: boolean;
+  /** a form in a dialog (the agreement form) */
+  modals: boolean;
+  /** files handed over with a message (exports) */
+  files: boolean;
+  /** a Home view of one's own open items */
+  home: boolean;
+  /** pictures in a message */
+  images: boolean;
+}
+
+/** What the core assumes of a platform that says nothing: text and buttons only. */
+export const TEXT_ONLY: Capabilities = { ephemeral: false, modals: false, files: false, home: false, images: false };
+
 /** Who is asking, as the adapter authenticated them. */
 export interface Actor {
   workspace: WorkspaceRef;
@@ -24,6 +45,8 @@ export interface Actor {
   channelId?: string;
   /** whether that was a shared channel or a direct message with the bot (a DM is nobody's home channel) */
   conversation?: "channel" | "direct";
+  /** what the platform the request came from can show (its port's); TEXT_ONLY when left out */
+  capabilities?: Capabilities;
 }
 
 /** Where a sent message landed, so it can be replaced later (Slack channel + ts, Teams conversation + activity id). */
@@ -69,6 +92,7 @@ export interface PlatformLimits {
 export interface ChatPort {
   readonly platform: Platform;
   readonly limits: PlatformLimits;
+  readonly capabilities: Capabilities;
   /**
    * Delivers one message and says where it landed. Throws RateLimitedError when the platform
    * answers 429, PermanentDeliveryError when retrying cannot help (user or channel gone, bot

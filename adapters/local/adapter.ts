@@ -2,6 +2,7 @@
 // a web page instead of a chat client. It delivers messages into per-person inboxes and a
 // channel, renders them as HTML, and turns button presses and typed commands into core calls.
 import http from "node:http";
+import type { Capabilities } from "../../src/ports.ts";
 import { personToken } from "../../src/commands/mentions.ts";
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -26,10 +27,14 @@ export interface Delivered {
  * rounds, actions) is in the database; after a restart each person's home view shows their open
  * polls again.
  */
+export const LOCAL_CAPABILITIES: Capabilities = { ephemeral: true, modals: false, files: true, home: false, images: true };
+
 export class LocalChat implements ChatPort {
   readonly platform = "local" as const;
   // One process, no remote platform: nothing to pace.
   readonly limits = { perConversation: [], perWorkspace: [] };
+  /** the page shows each person their own replies, files and pictures; it has no forms or Home view */
+  readonly capabilities: Capabilities = LOCAL_CAPABILITIES;
   private readonly inboxes = new Map<string, Delivered[]>();
   private readonly channels = new Map<string, Delivered[]>();
 
@@ -117,7 +122,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
   const names: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(PLAYGROUND_PEOPLE.map((p) => [p.id, p.name])));
   const actorFor = (id: string, channelId?: string): Actor => {
     const p = PLAYGROUND_PEOPLE.find((x) => x.id === id)!;
-    return { workspace: localWorkspace(), userId: p.id, displayName: p.name, locale: p.locale, ...(channelId ? { channelId } : {}) };
+    return { workspace: localWorkspace(), userId: p.id, displayName: p.name, locale: p.locale, capabilities: LOCAL_CAPABILITIES, ...(channelId ? { channelId } : {}) };
   };
   const words = pageWords();
   const view = (d: Delivered) => ({ ...d, html: renderHtml(d.message, d.id, names) });

@@ -18,7 +18,7 @@ import { SLACK_BOT_SCOPES } from "./scopes.ts";
 import { slackText } from "./words.ts";
 import { renderMessage, decodeActionId, isErrorReply, fromSlackText, plainText } from "./blocks.ts";
 import type { AgreementResult } from "../../src/core.ts";
-import { SlackChatPort, slackLimits, type SlackTokens } from "./port.ts";
+import { SlackChatPort, SLACK_CAPABILITIES, slackLimits, type SlackTokens } from "./port.ts";
 import { PrismaInstallationStore, SLACK_PEOPLE } from "./installations.ts";
 import { SlackReceiver, InboundSeenTable, SLACK_EVENTS_PATH } from "./receiver.ts";
 import { SlackPeople } from "./people.ts";
@@ -134,6 +134,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
     return {
       workspace: { platform: "slack", externalId: teamId, ...(teamDomain ? { name: teamDomain } : {}) },
       userId,
+      capabilities: SLACK_CAPABILITIES,
       ...(displayName ? { displayName } : {}),
       ...(profile.locale ? { locale: profile.locale } : {}),
       // Slack's DM conversation ids begin with D: a command typed there is not typed in a channel.
@@ -178,7 +179,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
     const actor = await actorFor(client, command.team_id, command.team_domain, command.user_id, command.user_name, command.channel_id);
     const text = fromSlackText(command.text).trim();
     if (isActionModalRequest(text)) {
-      await client.views.open({ trigger_id: command.trigger_id, view: actionModal({ lang: langOf(actor), channelId: command.channel_id }) });
+      await client.views.open({ trigger_id: command.trigger_id, view: actionModal({ lang: await core.languageOf(actor), channelId: command.channel_id }) });
       return;
     }
     let reply: Message;

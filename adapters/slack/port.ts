@@ -5,6 +5,7 @@
 // after a crash the courier can ask whether a delivery landed (findDelivered) instead of posting it
 // a second time.
 import { WebClient, ErrorCode, LogLevel, type WebAPICallError } from "@slack/web-api";
+import type { Capabilities } from "../../src/ports.ts";
 import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
 import type { Lang } from "../../src/i18n/i18n.ts";
@@ -118,9 +119,13 @@ export function courierClient(token: string, apiUrl: string): WebClient {
   return new WebClient(token, { slackApiUrl: apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: SLACK_API_TIMEOUT_MS, logLevel: LogLevel.ERROR });
 }
 
+/** Ephemeral replies, modals, file uploads and the App Home; no pictures yet (an image block needs a public URL). */
+export const SLACK_CAPABILITIES: Capabilities = { ephemeral: true, modals: true, files: true, home: true, images: false };
+
 export class SlackChatPort implements ChatPort {
   readonly platform = "slack" as const;
   readonly limits: PlatformLimits;
+  readonly capabilities: Capabilities = SLACK_CAPABILITIES;
   private readonly clients = new Map<string, WebClient>();
   /** DM channel per team:user — conversations.open is Tier 3, and the answer never changes */
   private readonly dms = new Map<string, string>();

@@ -7,6 +7,7 @@
 // partnership details), and a one-line reply in the thread says so. A digest or poll is never a
 // reply: it is a delivery (port.ts).
 import type { TurnContext } from "botbuilder";
+import { TEAMS_CAPABILITIES } from "./port.ts";
 import { personToken, channelToken } from "../../src/commands/mentions.ts";
 import type { Partnerpuls } from "../../src/core.ts";
 import type { Actor, WorkspaceRef } from "../../src/ports.ts";
@@ -264,7 +265,7 @@ export class Inbound {
     if (!userId) return null;
     const workspace: WorkspaceRef = { platform: "teams", externalId: tenantId };
     const channelId = channelOf(a);
-    return { workspace, userId, ...(a.from.name ? { displayName: a.from.name } : {}), ...(a.locale ? { locale: a.locale } : {}), ...(channelId ? { channelId, conversation: "channel" as const } : { conversation: "direct" as const }) };
+    return { workspace, userId, capabilities: TEAMS_CAPABILITIES, ...(a.from.name ? { displayName: a.from.name } : {}), ...(a.locale ? { locale: a.locale } : {}), ...(channelId ? { channelId, conversation: "channel" as const } : { conversation: "direct" as const }) };
   }
 
   /** The card for `message`, which goes to `userId` (its files become links for them). */

@@ -2,6 +2,7 @@
 // a channel, or a card sent earlier. Pacing is the courier's; this port declares Teams' limits and
 // turns Teams' answers into the courier's errors.
 import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
+import type { Capabilities } from "../../src/ports.ts";
 import { PermanentDeliveryError } from "../../src/ports.ts";
 import { langFromLocale } from "../../src/i18n/i18n.ts";
 import { renderCard, cardActivity, mentionedIds, type FileLinks } from "./cards.ts";
@@ -26,9 +27,16 @@ export const TEAMS_LIMITS: PlatformLimits = {
 
 export const NO_CONVERSATION = "no conversation with this user yet: install the app for them";
 
+/**
+ * A bot in Teams cannot answer one person inside a channel (it answers in the private chat), has
+ * no Home view or dialog of ours, and hands files over as a link or in the card.
+ */
+export const TEAMS_CAPABILITIES: Capabilities = { ephemeral: false, modals: false, files: true, home: false, images: false };
+
 export class TeamsPort implements ChatPort {
   readonly platform = "teams" as const;
   readonly limits = TEAMS_LIMITS;
+  readonly capabilities: Capabilities = TEAMS_CAPABILITIES;
 
   constructor(
     private readonly store: ConversationStore,

@@ -19,6 +19,7 @@ export const Command = z.discriminatedUnion("name", [
     channel: z.string().optional(),
   }),
   z.object({ name: z.literal("partnership.list") }),
+  z.object({ name: z.literal("overview") }),
   PartnershipOpt.extend({ name: z.literal("purpose.add"), text: z.string().trim().min(1).max(300) }),
   PartnershipOpt.extend({ name: z.literal("purpose.list") }),
   PartnershipOpt.extend({ name: z.literal("org.add"), title: Name, sector: z.enum(SECTORS) }),

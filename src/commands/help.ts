@@ -5,13 +5,15 @@ import { commandWord } from "./vocabulary.ts";
 import { t, type Lang, type Key } from "../i18n/i18n.ts";
 import { message, type Message } from "../messages/model.ts";
 import { userText } from "./mentions.ts";
+import { TEXT_ONLY, type Capabilities } from "../ports.ts";
 
 /** How a topic's commands are written, in the person's language. */
 export function usageOf(lang: Lang, topic: Topic): string {
   return t(lang, `usage.${topic}` as Key);
 }
 
-const explanation = (lang: Lang, topic: Topic) => t(lang, `help.${topic}` as Key);
+/** What a topic does; where the platform has forms, agreements can be recorded in one. */
+const explanation = (lang: Lang, topic: Topic, can: Capabilities = TEXT_ONLY) => t(lang, `help.${topic}` as Key) + (topic === "action.add" && can.modals ? ` ${t(lang, "help.form")}` : "");
 
 /**
  * The topics a help request names: every topic of a command word ("help checkin": starting and
@@ -29,12 +31,13 @@ export function topicsFor(asked: string): Topic[] {
   return [...new Set((named.length ? named : forms).map((f) => f.topic))];
 }
 
-const line = (lang: Lang, topic: Topic) => `• \`${usageOf(lang, topic)}\`\n   ${explanation(lang, topic)}`;
+const line = (lang: Lang, topic: Topic, can: Capabilities) => `• \`${usageOf(lang, topic)}\`\n   ${explanation(lang, topic, can)}`;
 
-export function helpMessage(lang: Lang, asked?: string): Message {
+/** Help in the person's language, for what their platform can show (`can`). */
+export function helpMessage(lang: Lang, asked?: string, can: Capabilities = TEXT_ONLY): Message {
   const topics = asked ? topicsFor(asked) : [];
   if (asked && topics.length) {
-    const text = topics.map((k) => `\`${usageOf(lang, k)}\`\n${explanation(lang, k)}`).join("\n\n");
+    const text = topics.map((k) => `\`${usageOf(lang, k)}\`\n${explanation(lang, k, can)}`).join("\n\n");
     return message(text, [{ type: "header", text: t(lang, "help.title") }, { type: "text", text }]);
   }
   const blocks: Parameters<typeof message>[1] = [{ type: "header", text: t(lang, "help.title") }];
@@ -42,11 +45,12 @@ export function helpMessage(lang: Lang, asked?: string): Message {
   blocks.push({ type: "text", text: t(lang, "help.intro") });
   const list = (who: "everyone" | "coordinators", topics: Topic[]) => ({
     type: "text" as const,
-    text: [{ t: "strong" as const, text: t(lang, `help.${who}`) }, { t: "text" as const, text: `\n${topics.map((k) => line(lang, k)).join("\n")}` }],
+    text: [{ t: "strong" as const, text: t(lang, `help.${who}`) }, { t: "text" as const, text: `\n${topics.map((k) => line(lang, k, can)).join("\n")}` }],
   });
   blocks.push(list("everyone", TOPICS.filter((k) => topicWho(k) !== "coordinator")));
   blocks.push(list("coordinators", TOPICS.filter((k) => topicWho(k) === "coordinator")));
-  blocks.push({ type: "text", text: t(lang, "help.footer"), muted: true });
+  // Without a Home view, `overview` is where a person sees what is open for them.
+  blocks.push({ type: "text", text: can.home ? t(lang, "help.footer") : `${t(lang, "help.no-home")} ${t(lang, "help.footer")}`, muted: true });
   return message(t(lang, "help.title"), blocks);
 }
 

@@ -13,7 +13,7 @@ export type Who = "anyone" | "member" | "coordinator";
 
 /** A help topic: one entry of `help`, with its usage line and explanation in the catalogue. */
 export const TOPICS = [
-  "help", "partnership.create", "partnership.list", "language", "nudges", "mydata", "instrument", "status", "action.list", "action.done",
+  "help", "overview", "partnership.create", "partnership.list", "language", "nudges", "mydata", "instrument", "status", "action.list", "action.done",
   "purpose.add", "org.add", "member.add", "member.remove", "member.erase", "checkin.start", "checkin.close", "remind", "digest",
   "action.add", "schedule", "meeting", "set", "export.csv",
 ] as const;
@@ -165,6 +165,7 @@ function schedule(kind: "round" | "digest") {
  * topic its errors point to, and help lists topics in this order. */
 export const COMMAND_TABLE: readonly CommandForm[] = [
   { name: "help", words: ["help"], topic: "help", who: "anyone", args: Infinity, read: (a) => (a.args.length ? { topic: a.args.join(" ") } : {}) },
+  { name: "overview", words: ["overview"], topic: "overview", who: "anyone" },
   {
     name: "partnership.create", words: ["partnership", "create"], topic: "partnership.create", who: "anyone",
     options: ["purpose", "language", "timezone", "anonymity", "channel"], args: 1,

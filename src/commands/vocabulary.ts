@@ -37,6 +37,7 @@ export const COMMAND_WORDS = {
   meeting: { en: ["meeting", "meetings"], da: ["møde", "moede", "møder"] },
   send: { en: ["send"], da: ["send"] },
   nudges: { en: ["nudges", "nudge"], da: ["påmindelser", "paamindelser"] },
+  overview: { en: ["overview", "home"], da: ["overblik", "hjem"] },
 } as const satisfies Words;
 export type CommandWord = keyof typeof COMMAND_WORDS;
 

@@ -128,7 +128,7 @@ export class Actions {
     return {
       status: "done",
       effect: async (tx) => {
-        await enqueueDeliveries(tx, [{ workspaceId: a.workspaceId, workspace: ws, to: { kind: "user", userId: a.owner!.person.platformUserId }, message: msg, dedupeKey: `remind:${job.id}` }]);
+        await enqueueDeliveries(tx, [{ workspaceId: a.workspaceId, workspace: ws, to: { kind: "user", userId: a.owner!.person.platformUserId }, message: msg, lang, dedupeKey: `remind:${job.id}` }]);
         await JobQueue.enqueue(tx, next);
       },
     };
@@ -155,7 +155,7 @@ export class Actions {
       await JobQueue.enqueue(tx, this.reminderJobs(p, updated));
       await enqueueDeliveries(tx, coordinators.map((c) => {
         const cl = this.c.langOfPerson(c.person, p);
-        return { workspaceId: a.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(tn(cl, "action.postponed-notice", { person: this.c.personLabel(ctx.person), number: a.number, text: userText(a.text), date: formatDate(cl, dueDate, "UTC") })), dedupeKey: `postponed:${a.id}:${dueDate.toISOString().slice(0, 10)}:${c.id}` };
+        return { workspaceId: a.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(tn(cl, "action.postponed-notice", { person: this.c.personLabel(ctx.person), number: a.number, text: userText(a.text), date: formatDate(cl, dueDate, "UTC") })), lang: cl, dedupeKey: `postponed:${a.id}:${dueDate.toISOString().slice(0, 10)}:${c.id}` };
       }));
     });
     this.c.onEnqueue();

@@ -138,7 +138,7 @@ export class Commands {
         return await this.c.polls.pollFor(ctx, d.r, undefined, t(ctx.lang, "ok.nudges-off"));
       }
       case "help.topic":
-        return helpMessage(ctx.lang, typeof json === "object" && json && "topic" in json ? String((json as { topic: unknown }).topic) : undefined);
+        return helpMessage(ctx.lang, typeof json === "object" && json && "topic" in json ? String((json as { topic: unknown }).topic) : undefined, ctx.capabilities);
       default:
         throw new UserError("err.bad-button");
     }
@@ -179,9 +179,11 @@ export function whoMayRun(name: Command["name"]): Who {
 
 /** Every command and the room that does it. */
 export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: N }>> } = {
-  help: mine(async (_c, ctx, cmd) => helpMessage(ctx.lang, cmd.topic)),
+  help: mine(async (_c, ctx, cmd) => helpMessage(ctx.lang, cmd.topic, ctx.capabilities)),
   "partnership.create": mine((c, ctx, cmd) => c.partnerships.createPartnership(ctx, cmd)),
   "partnership.list": mine((c, ctx) => c.partnerships.listPartnerships(ctx)),
+  // The Home view as a reply, for platforms without one (and anyone who prefers to type).
+  overview: mine((c, ctx) => c.home.home(ctx.actor)),
   language: mine(async (c, ctx, cmd) => {
     await c.store(ctx);
     await c.db.person.update({ where: { id: ctx.person.id }, data: { language: cmd.value } });

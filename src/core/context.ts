@@ -1,7 +1,7 @@
 // The context every room of the core shares: the database, the clock, the defaults, and the
 // helpers that turn a request into a person, a partnership and a language.
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import type { Actor, CoreEvent, Platform, PlatformStore, WorkspaceRef } from "../ports.ts";
+import { TEXT_ONLY, type Actor, type Capabilities, type CoreEvent, type Platform, type PlatformStore, type WorkspaceRef } from "../ports.ts";
 import type { Message, Inline, RichText } from "../messages/model.ts";
 import { message, plainOf } from "../messages/model.ts";
 import type { ParseError, Topic } from "../commands/parse.ts";
@@ -78,6 +78,8 @@ export interface Context {
   /** false until the workspace and person are stored: reading commands store nothing */
   stored: boolean;
   lang: Lang;
+  /** what the asker's platform can show */
+  capabilities: Capabilities;
 }
 
 
@@ -132,7 +134,7 @@ export class CoreContext {
     const stored = person !== null;
     person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, timeZone: null, nudgesOff: false, createdAt: this.now() };
     const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
-    return { actor, workspaceId, person, stored, lang };
+    return { actor, workspaceId, person, stored, lang, capabilities: actor.capabilities ?? TEXT_ONLY };
   }
 
 

@@ -40,7 +40,7 @@ export class Digests {
     const items: OutboxItem[] = [];
     let target: DigestTarget;
     if (p.homeChannel) {
-      items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "channel", channelId: p.homeChannel }, message: built.message, dedupeKey: `digest:${digestId}:channel` });
+      items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "channel", channelId: p.homeChannel }, message: built.message, lang, dedupeKey: `digest:${digestId}:channel` });
       target = { channel: p.homeChannel };
     } else {
       const steering = await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
@@ -50,7 +50,7 @@ export class Digests {
         const own = isLang(m.person.language) ? m.person.language : lang;
         if (!byLang.has(own)) byLang.set(own, (await this.c.results.digestFor(db, p.workspaceId, p.id, own, built.builtFrom.roundId))!.message);
         const personal = byLang.get(own)!;
-        items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "user", userId: m.person.platformUserId }, message: personal, dedupeKey: `digest:${digestId}:${m.id}` });
+        items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "user", userId: m.person.platformUserId }, message: personal, lang: own, dedupeKey: `digest:${digestId}:${m.id}` });
       }
       target = { people: recipients.length };
     }

@@ -100,10 +100,10 @@ export class Meetings {
     return {
       status: "done",
       effect: async (tx) => {
-        await enqueueDeliveries(tx, coordinators.map((c) => ({
-          workspaceId: p.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId },
-          message: textMessage(t(this.c.langOfPerson(c.person, p), "meeting.followup", { title: m.title, number: m.number })), dedupeKey: `followup:${m.id}:${c.id}`,
-        })));
+        await enqueueDeliveries(tx, coordinators.map((c) => {
+          const lang = this.c.langOfPerson(c.person, p);
+          return { workspaceId: p.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(t(lang, "meeting.followup", { title: m.title, number: m.number })), lang, dedupeKey: `followup:${m.id}:${c.id}` };
+        }));
       },
     };
   }
@@ -124,7 +124,7 @@ export class Meetings {
       const lang = this.c.langOfPerson(r.person, p);
       const title = t(lang, "meeting.agreements-title", { title: m.title, date: formatDate(lang, m.startsAt, p.timeZone) });
       const lines = m.actions.map((a) => this.c.actions.actionLine(lang, a, a.owner ? this.c.personLabel(a.owner.person) : null, now, p.timeZone));
-      return { workspaceId: p.workspaceId, workspace: ws, to: { kind: "user" as const, userId: r.person.platformUserId }, message: listMessage(title, lines, ""), dedupeKey: `agreements:${m.id}:${stamp}:${r.id}` };
+      return { workspaceId: p.workspaceId, workspace: ws, to: { kind: "user" as const, userId: r.person.platformUserId }, message: listMessage(title, lines, ""), lang, dedupeKey: `agreements:${m.id}:${stamp}:${r.id}` };
     }));
     this.c.onEnqueue();
     return textMessage(t(ctx.lang, "ok.meeting-sent", { n: m.actions.length, number, people: t(ctx.lang, "count.people", { n: recipients.length }) }));

@@ -3,6 +3,7 @@
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Destination, WorkspaceRef } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
+import type { Lang } from "../i18n/i18n.ts";
 import { JobQueue, type Tx } from "../jobs/queue.ts";
 
 export const DELIVER = "deliver";
@@ -29,12 +30,21 @@ export interface DeliveryPayload {
   after?: AfterDelivery;
 }
 
-export interface OutboxItem extends DeliveryPayload {
+interface OutboxBase {
+  workspace: WorkspaceRef;
+  to: Destination;
+  after?: AfterDelivery;
   workspaceId: string;
   dedupeKey: string;
   /** not before (default: now) */
   dueAt?: Date;
 }
+
+/**
+ * One delivery to write: a message built now, with the language it is written in (so the
+ * adapter's own words, a file note or a label, match it), or a reference built when delivered.
+ */
+export type OutboxItem = OutboxBase & ({ message: Message; lang: Lang; render?: never } | { render: RenderRef; message?: never; lang?: never });
 
 /** The conversation a delivery paces against. */
 export function laneOf(workspace: WorkspaceRef, to: Destination): string {
@@ -55,7 +65,7 @@ export async function enqueueDeliveries(db: Pick<PrismaClient, "job"> | Tx, item
       // Deliveries share the Job table's unique keys with the clock's jobs: keep them apart.
       dedupeKey: `deliver:${i.dedupeKey}`,
       lane: laneOf(i.workspace, i.to),
-      payload: { workspace: i.workspace, to: i.to, ...(i.message ? { message: i.message } : {}), ...(i.render ? { render: i.render } : {}), after: i.after ?? { type: "none" } } satisfies DeliveryPayload,
+      payload: { workspace: i.workspace, to: i.to, ...(i.message ? { message: { ...i.message, lang: i.lang } } : {}), ...(i.render ? { render: i.render } : {}), after: i.after ?? { type: "none" } } satisfies DeliveryPayload,
     })),
   );
 }

@@ -85,7 +85,7 @@ function suite(name: string, open: () => Promise<Pair>) {
     const enqueue = (items: { to: Destination; text: string; key: string }[]) =>
       enqueueDeliveries(
         pair.a,
-        items.map((i): OutboxItem => ({ workspaceId: workspace.id, workspace: { platform: "slack", externalId: teamId }, to: i.to, message: textMessage(i.text), dedupeKey: `${teamId}:${i.key}` })),
+        items.map((i): OutboxItem => ({ workspaceId: workspace.id, workspace: { platform: "slack", externalId: teamId }, to: i.to, message: textMessage(i.text), lang: "en", dedupeKey: `${teamId}:${i.key}` })),
       );
     return { fake, a, b, enqueue };
   }

@@ -1,5 +1,6 @@
 // A platform that only records what it was asked to deliver, behind the real courier and outbox.
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { TEXT_ONLY } from "../../src/ports.ts";
 import { Partnerpuls, type CoreOptions } from "../../src/core.ts";
 import { Courier } from "../../src/outbox/courier.ts";
 import type { ChatPort, Delivery, MessageRef, WorkspaceRef } from "../../src/ports.ts";
@@ -8,6 +9,7 @@ import type { Message } from "../../src/messages/model.ts";
 export class RecordingPort implements ChatPort {
   readonly platform: ChatPort["platform"];
   readonly limits = { perConversation: [], perWorkspace: [] };
+  readonly capabilities = TEXT_ONLY;
   dms: { ws: WorkspaceRef; userId: string; message: Message; id: string }[] = [];
   posts: { ws: WorkspaceRef; channelId: string; message: Message; id: string }[] = [];
   updates: { ref: MessageRef; message: Message }[] = [];
