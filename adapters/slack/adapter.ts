@@ -2,6 +2,7 @@
 // commands, button presses, the agreement modal and App Home visits into core calls, and renders
 // what comes back as Block Kit. It holds no business rule: every decision is the core's.
 import type http from "node:http";
+import { withLease } from "../../src/store/leases.ts";
 import { App, LogLevel, type Authorize, type AuthorizeResult, type ButtonAction } from "@slack/bolt";
 import { InstallProvider } from "@slack/oauth";
 import { WebClient, ErrorCode } from "@slack/web-api";
@@ -194,10 +195,13 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
 
   // ---- buttons -----------------------------------------------------------------------------------
   // The same press delivered twice is stopped in the receiver (InboundSeen), on whichever instance.
-  /** One press at a time per message, so the card shows the last press, not the slowest. */
+  /**
+   * One press at a time per message, so the card shows the last press, not the slowest: in turn
+   * within this process, and under a lease in the database across instances.
+   */
   const queues = new Map<string, Promise<void>>();
   const serially = (key: string, work: () => Promise<void>): Promise<void> => {
-    const next = (queues.get(key) ?? Promise.resolve()).then(work);
+    const next = (queues.get(key) ?? Promise.resolve()).then(() => withLease(prisma, `slack:message:${key}`, work));
     const tail = next.catch(() => undefined);
     queues.set(key, tail);
     void tail.then(() => {
@@ -217,7 +221,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
     const teamId = b.team?.id ?? b.user.team_id ?? "";
     const container = b.container ?? {};
     const where = container.type === "view" ? `view:${b.user.id}` : `${container.channel_id}:${container.message_ts}`;
-    await serially(where, async () => {
+    await serially(`${teamId}:${where}`, async () => {
       const actor = await actorFor(client, teamId, b.team?.domain, b.user.id, b.user.username ?? b.user.name);
       let result: Message;
       try {

@@ -93,7 +93,8 @@ describe("graceful shutdown of a bot process", () => {
       const token = await tokenOf(b.url);
       const stuck = slowCommand(b.url, token, "help");
       stuck.answered.catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 300));
+      // Long enough for a busy machine to have read the request's headers (it is then in flight).
+      await new Promise((r) => setTimeout(r, 1_000));
       const signalled = Date.now();
       b.child.kill("SIGTERM");
       const { code } = await b.exited;

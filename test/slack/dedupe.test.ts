@@ -116,6 +116,31 @@ describeEachDatabase("Slack requests taken once across instances", (db) => {
     expect(answers.map((x) => x.rating)).toEqual([4]);
   });
 
+  it("orders two presses on one card taken by two instances: the card ends up showing both", async () => {
+    const dm = fake.conversation(fake.dmChannel(PARTNER)).at(-1)!;
+    const card = seenFromSlack("card", dm.text, dm.blocks as SlackBlock[], { channel: dm.channel, ts: dm.ts });
+    const press = (label: string, question: number) => {
+      const { button, blockId } = findButton(card, label, question);
+      return blockActions(who(PARTNER), {
+        button: { action_id: button.action_id, block_id: blockId, value: button.value, text: label },
+        responseUrl: fake.responseUrl({ channel: dm.channel, ts: dm.ts }),
+        message: { channel: dm.channel, ts: dm.ts, text: dm.text, blocks: dm.blocks },
+      });
+    };
+    // The first instance's update of the card is slow to reach Slack; the second press, on the
+    // other instance, comes while it is on its way. Taken in turn, the later render (both
+    // answers) is the one Slack keeps; taken at once, the slow first render would land last.
+    fake.delayArrival("chat.update", 600);
+    const first = sendTo([a], press("3", 1));
+    await new Promise((r) => setTimeout(r, 150));
+    await Promise.all([first, sendTo([b], press("5", 2))]);
+    await settle();
+    const stored = fake.conversation(dm.channel).find((m) => m.ts === dm.ts)!;
+    const shown = seenFromSlack("card", stored.text, stored.blocks as SlackBlock[], { channel: dm.channel, ts: dm.ts });
+    const selected = (q: number) => shown.questions[q]!.options.filter((o) => o.selected).map((o) => o.label);
+    expect([selected(1), selected(2)]).toEqual([["3"], ["5"]]);
+  });
+
   it("publishes Home once for an event Slack retries to other instances", async () => {
     const publishes = fake.callsTo("views.publish").length;
     const event = appHomeOpened(who(PARTNER));

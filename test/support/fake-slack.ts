@@ -116,6 +116,7 @@ export class FakeSlack {
   private readonly failures: { method: string; error: string; times: number; when?: (args: Record<string, unknown>) => boolean }[] = [];
   /** ms to hold back each answer, by method */
   private readonly latencies = new Map<string, number>();
+  private readonly arrivals = new Map<string, { ms: number; times: number }>();
   private seq = 0;
   private server: http.Server | null = null;
   url = "";
@@ -228,6 +229,11 @@ export class FakeSlack {
     return out;
   }
 
+  /** The next `times` calls of `method` arrive `ms` late: what they do happens only then. */
+  delayArrival(method: string, ms: number, times = 1): void {
+    this.arrivals.set(method, { ms, times });
+  }
+
   /** Answers `method` `ms` late; what it does (a message stored) happens at once. */
   latency(method: string, ms: number): void {
     this.latencies.set(method, ms);
@@ -263,6 +269,7 @@ export class FakeSlack {
     this.clearLimits();
     this.failures.length = 0;
     this.latencies.clear();
+    this.arrivals.clear();
   }
 
   // ---- Socket Mode ---------------------------------------------------------------------------------
@@ -362,6 +369,12 @@ export class FakeSlack {
     if (!api || req.method !== "POST") return json(404, { ok: false, error: "unknown_method" });
     const method = api[1]!;
     const args = parseArgs(req.headers["content-type"], raw);
+    const held = this.arrivals.get(method);
+    if (held && held.times > 0) {
+      // As if the request spent this long on the network: it is handled (and stored) only then.
+      held.times--;
+      await new Promise((r) => setTimeout(r, held.ms));
+    }
     const auth = req.headers.authorization;
     const token = auth?.startsWith("Bearer ") ? auth.slice(7) : typeof args.token === "string" ? args.token : null;
     const call: RecordedCall = { method, args, token, at: Date.now(), status: 200 };
