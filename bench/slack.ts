@@ -101,7 +101,7 @@ export async function benchSlack(): Promise<Record<string, string | number>> {
     await run('partnership create "Bench" language=en');
     for (const o of ["Lead", "Partner"]) await run(`org add "${o}" sector=ngo`);
     const partners = Array.from({ length: PARTNERS }, (_, i) => `U0B${String(i).padStart(3, "0")}`);
-    for (const p of partners) await run(`member add <@${p}> roles=partner`);
+    for (const p of partners) await run(`member add @{${p}} roles=partner`);
     await run("checkin start");
     await app.settle();
     const cards = partners.map((p) => {
