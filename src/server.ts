@@ -6,6 +6,7 @@ import { timingSafeEqual } from "node:crypto";
 import { logger as processLogger, type Logger } from "./observability/log.ts";
 import { requestIdFrom, runInRequest, type RequestContext } from "./observability/context.ts";
 import type { Metrics } from "./observability/metrics.ts";
+import { ConfigError } from "./config.ts";
 
 /** Handles a request it owns and returns true, or returns false to let the next mount try. */
 export type Mount = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
@@ -190,7 +191,10 @@ export async function startServer(opts: ServerOptions): Promise<Server> {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      // A port someone else has is a setting to change, said in one line, not a stack.
+      reject(e.code === "EADDRINUSE" ? new ConfigError(`Partnerpuls cannot start: port ${opts.port} is already in use (another Partnerpuls, or another program). Choose a free one with PORT, e.g. PORT=${opts.port + 1} npm start.`) : e),
+    );
     server.listen(opts.port, opts.host, () => resolve());
   });
   const addr = server.address();

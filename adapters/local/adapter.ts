@@ -81,6 +81,7 @@ export class LocalChat implements ChatPort {
 
 const PersonId = z.enum(PLAYGROUND_PEOPLE.map((p) => p.id) as [string, ...string[]]);
 const CommandBody = z.object({ as: PersonId, text: z.string().max(20_000), channel: z.string().max(80).optional() });
+const LanguageBody = z.object({ lang: z.enum(["en", "da"]) });
 const ActionBody = z.object({ as: PersonId, actionId: z.string().max(64), value: z.string().max(2000), messageId: z.string().max(64).optional() });
 
 export interface LocalMountOptions {
@@ -176,6 +177,15 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
     authorise(req);
     const route = `${req.method} ${url.pathname.slice("/local/api".length)}`;
     switch (route) {
+      case "POST /language": {
+        // The page's EN/DA switch: every person of the playground chooses that language, as each
+        // would by typing `language da`, so the bot and the page speak one language.
+        const body = LanguageBody.safeParse(await json(req));
+        if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
+        for (const p of PLAYGROUND_PEOPLE) await opts.core.command(actorFor(p.id), `language ${body.data.lang}`);
+        sendJson(res, 200, { ok: true, people: PLAYGROUND_PEOPLE.length });
+        return true;
+      }
       case "GET /people":
         sendJson(res, 200, { people: PLAYGROUND_PEOPLE, channel: PLAYGROUND_CHANNEL, setup: DEMO_SETUP_COMMANDS });
         return true;

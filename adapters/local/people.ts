@@ -19,10 +19,21 @@ export const PLAYGROUND_PEOPLE: readonly PlaygroundPerson[] = [
 
 export const PLAYGROUND_CHANNEL = "styregruppe";
 
-/** The commands a coordinator types to set up the demo partnership: shown and run by the page. */
-export const DEMO_SETUP_COMMANDS: readonly string[] = [
-  `partnership create "Sund By" channel=#${PLAYGROUND_CHANNEL} anonymity=confidential`,
-  ...PLAYGROUND_PEOPLE.map((p) => `org add "${p.organisation}" sector=${p.sector}`),
-  `member add @${PLAYGROUND_PEOPLE[0]!.id} org="${PLAYGROUND_PEOPLE[0]!.organisation}" roles=coordinator,steering`,
-  ...PLAYGROUND_PEOPLE.slice(1).map((p) => `member add @${p.id} org="${p.organisation}" roles=partner`),
-];
+/**
+ * The commands a coordinator types to set up the demo partnership, shown and run by the page, in
+ * the page's language: its command words, and a partnership in that language.
+ */
+export const DEMO_SETUP_COMMANDS: Readonly<Record<"en" | "da", readonly string[]>> = {
+  en: [
+    `partnership create "Sund By" channel=#${PLAYGROUND_CHANNEL} anonymity=confidential language=en`,
+    ...PLAYGROUND_PEOPLE.map((p) => `org add "${p.organisation}" sector=${p.sector}`),
+    `member add @${PLAYGROUND_PEOPLE[0]!.id} org="${PLAYGROUND_PEOPLE[0]!.organisation}" roles=coordinator,steering`,
+    ...PLAYGROUND_PEOPLE.slice(1).map((p) => `member add @${p.id} org="${p.organisation}" roles=partner`),
+  ],
+  da: [
+    `partnerskab opret "Sund By" kanal=#${PLAYGROUND_CHANNEL} anonymitet=fortrolig sprog=da`,
+    ...PLAYGROUND_PEOPLE.map((p) => `organisation tilføj "${p.organisation}" sektor=${p.sector}`),
+    `medlem tilføj @${PLAYGROUND_PEOPLE[0]!.id} organisation="${PLAYGROUND_PEOPLE[0]!.organisation}" roller=koordinator,styregruppe`,
+    ...PLAYGROUND_PEOPLE.slice(1).map((p) => `medlem tilføj @${p.id} organisation="${p.organisation}" roller=partner`),
+  ],
+};

@@ -19,7 +19,7 @@ export interface AdaptiveCard {
   version: string;
   fallbackText: string;
   body: CardElement[];
-  msteams: { width: "Full"; entities?: MentionEntity[] };
+  msteams?: { entities: MentionEntity[] };
 }
 
 /** A mention in a card: the text carries <at>name</at>, the entity says who it is. */
@@ -294,7 +294,8 @@ export function renderCard(message: Message, options: RenderOptions): AdaptiveCa
     version: CARD_VERSION,
     fallbackText: message.fallback,
     body,
-    msteams: { width: "Full", ...(opts.mentions.length ? { entities: opts.mentions } : {}) },
+    // Mentions only: "width": "Full" is not supported everywhere (Microsoft 365 Agents Playground flags it).
+    ...(opts.mentions.length ? { msteams: { entities: opts.mentions } } : {}),
   };
 }
 

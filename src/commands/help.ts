@@ -1,9 +1,10 @@
-// `help`: every command, how to write it, and what it does, in the person's language. It reads the
-// command table, so a command added there is in help too, listed for the people who may run it.
+// `help`: a short overview by role that fits a screen, and `help <command>` for how to write each
+// of its subcommands, with an example, in the person's language and that language's command words.
+// It reads the command table, so a command added there is in help too.
 import { COMMAND_TABLE, TOPICS, topicWho, type Topic } from "./table.ts";
-import { commandWord } from "./vocabulary.ts";
+import { commandWord, nearestWord, spelled, type CommandWord } from "./vocabulary.ts";
 import { t, type Lang, type Key } from "../i18n/i18n.ts";
-import { message, type Message } from "../messages/model.ts";
+import { message, type Message, type Inline } from "../messages/model.ts";
 import { userText } from "./mentions.ts";
 import { TEXT_ONLY, type Capabilities } from "../ports.ts";
 
@@ -12,8 +13,26 @@ export function usageOf(lang: Lang, topic: Topic): string {
   return t(lang, `usage.${topic}` as Key);
 }
 
+/** One example of a topic's commands, in the person's language (it parses: a test checks). */
+export function exampleOf(lang: Lang, topic: Topic): string {
+  return t(lang, `example.${topic}` as Key);
+}
+
 /** What a topic does; where the platform has forms, agreements can be recorded in one. */
 const explanation = (lang: Lang, topic: Topic, can: Capabilities = TEXT_ONLY) => t(lang, `help.${topic}` as Key) + (topic === "action.add" && can.modals ? ` ${t(lang, "help.form")}` : "");
+
+/** The overview's groups: who reads which topics. Every topic is in one at least (a test checks). */
+export const HELP_GROUPS: readonly { role: "partners" | "steering" | "coordinators"; topics: readonly Topic[] }[] = [
+  { role: "partners", topics: ["overview", "status", "action.list", "action.done", "language", "nudges", "mydata", "partnership.list", "help"] },
+  { role: "steering", topics: ["overview", "status", "action.list"] },
+  { role: "coordinators", topics: ["partnership.create", "org.add", "member.add", "checkin.start", "checkin.close", "remind", "digest", "action.add", "meeting", "schedule", "set", "export.csv", "purpose.add", "member.remove", "member.erase", "instrument"] },
+];
+
+/** A topic's command words as typed in a language: `runde start`, `aftale tilføj`. */
+export function wordsOf(lang: Lang, topic: Topic): string {
+  const form = COMMAND_TABLE.find((f) => f.topic === topic)!;
+  return form.words.map((w) => spelled(w, lang)).join(" ");
+}
 
 /**
  * The topics a help request names: every topic of a command word ("help checkin": starting and
@@ -31,33 +50,38 @@ export function topicsFor(asked: string): Topic[] {
   return [...new Set((named.length ? named : forms).map((f) => f.topic))];
 }
 
-const line = (lang: Lang, topic: Topic, can: Capabilities) => `• \`${usageOf(lang, topic)}\`\n   ${explanation(lang, topic, can)}`;
+const code = (text: string): Inline => ({ t: "text", text: `\`${text}\`` });
 
 /** Help in the person's language, for what their platform can show (`can`). */
 export function helpMessage(lang: Lang, asked?: string, can: Capabilities = TEXT_ONLY): Message {
   const topics = asked ? topicsFor(asked) : [];
   if (asked && topics.length) {
-    const text = topics.map((k) => `\`${usageOf(lang, k)}\`\n${explanation(lang, k, can)}`).join("\n\n");
-    return message(text, [{ type: "header", text: t(lang, "help.title") }, { type: "text", text }]);
+    // One command: each of its subcommands, how to write it, and an example.
+    const blocks: Parameters<typeof message>[1] = [{ type: "header", text: `${t(lang, "help.title")}: ${wordsOf(lang, topics[0]!).split(" ")[0]}` }];
+    for (const k of topics) {
+      blocks.push({ type: "text", text: [{ t: "strong", text: wordsOf(lang, k) }, { t: "text", text: ` — ${explanation(lang, k, can)}\n` }, code(usageOf(lang, k)), { t: "text", text: `\n${t(lang, "help.example", { example: exampleOf(lang, k) })}` }] });
+    }
+    return message(topics.map((k) => `${usageOf(lang, k)} — ${explanation(lang, k, can)}`).join("\n"), blocks);
   }
   const blocks: Parameters<typeof message>[1] = [{ type: "header", text: t(lang, "help.title") }];
   if (asked) blocks.push({ type: "text", text: unknownTopic(lang, asked) });
   blocks.push({ type: "text", text: t(lang, "help.intro") });
-  const list = (who: "everyone" | "coordinators", topics: Topic[]) => ({
-    type: "text" as const,
-    text: [{ t: "strong" as const, text: t(lang, `help.${who}`) }, { t: "text" as const, text: `\n${topics.map((k) => line(lang, k, can)).join("\n")}` }],
-  });
-  blocks.push(list("everyone", TOPICS.filter((k) => topicWho(k) !== "coordinator")));
-  blocks.push(list("coordinators", TOPICS.filter((k) => topicWho(k) === "coordinator")));
+  for (const group of HELP_GROUPS) {
+    const lines = group.topics.map((k) => `• \`${wordsOf(lang, k)}\` — ${explanation(lang, k, can)}`);
+    blocks.push({ type: "text", text: [{ t: "strong", text: t(lang, `help.${group.role}`) }, { t: "text", text: `\n${lines.join("\n")}` }] });
+  }
   // Without a Home view, `overview` is where a person sees what is open for them.
-  blocks.push({ type: "text", text: can.home ? t(lang, "help.footer") : `${t(lang, "help.no-home")} ${t(lang, "help.footer")}`, muted: true });
+  blocks.push({ type: "text", text: `${t(lang, "help.more")}${can.home ? "" : ` ${t(lang, "help.no-home")}`} ${t(lang, "help.footer")}`, muted: true });
   return message(t(lang, "help.title"), blocks);
 }
 
-/** "I do not know the command …", with what they typed as they typed it (a mention stays one). */
-function unknownTopic(lang: Lang, asked: string) {
+/** "I do not know the command …", with what they typed as they typed it (a mention stays one), and the nearest command. */
+function unknownTopic(lang: Lang, asked: string): Inline[] {
   const [before, after] = t(lang, "parse.unknown-command", { word: "\u0000" }).split("\u0000");
-  return [{ t: "text" as const, text: before ?? "" }, ...userText(asked.slice(0, 40)), { t: "text" as const, text: after ?? "" }].filter((n) => n.t !== "text" || n.text);
+  const near = nearestWord(asked.trim().split(/\s+/)[0] ?? "", [...new Set(COMMAND_TABLE.map((f) => f.words[0]))] as CommandWord[]);
+  const hint = near ? ` ${t(lang, "parse.did-you-mean", { command: `${t(lang, "usage.help").split(" ")[0]} ${spelled(near, lang)}` })}` : "";
+  return [{ t: "text" as const, text: before ?? "" }, ...userText(asked.slice(0, 40)), { t: "text" as const, text: `${after ?? ""}${hint}` }].filter((n) => n.t !== "text" || n.text);
 }
 
 export const HELP_TOPICS: readonly Topic[] = TOPICS;
+export { topicWho };

@@ -5,7 +5,7 @@
 import { tokenize } from "./tokenize.ts";
 import { Command } from "./command.ts";
 import { COMMAND_TABLE, SUBCOMMAND_WHAT, isParseError, type Args, type CommandForm, type ParseError, type Topic } from "./table.ts";
-import { commandWord, optionWord } from "./vocabulary.ts";
+import { commandWord, optionWord, nearestWord, type CommandWord } from "./vocabulary.ts";
 
 export { Command, type CommandName } from "./command.ts";
 export { COMMAND_TABLE, TOPICS, topicWho, type CommandForm, type ParseError, type Topic, type Who } from "./table.ts";
@@ -43,7 +43,9 @@ function formFor(head: string, sub: string | undefined, typedSub: string | undef
   if (form) return form;
   const what = SUBCOMMAND_WHAT[head as keyof typeof SUBCOMMAND_WHAT] ?? "subcommand";
   const usage = forms[0]!.topic;
-  return typedSub ? { error: "invalid", what, value: typedSub, usage } : { error: "missing", what, usage };
+  if (!typedSub) return { error: "missing", what, usage };
+  const near = nearestWord(typedSub, forms.map((f) => f.words[1]!));
+  return { error: "invalid", what, value: typedSub, usage, ...(near ? { suggestion: `${head} ${near}` } : {}) };
 }
 
 function parseUnsafe(raw: string): ParseResult {
@@ -64,7 +66,13 @@ function parseUnsafe(raw: string): ParseResult {
 
   const head = commandWord(words[0]);
   const form = head === undefined ? undefined : formFor(head, commandWord(words[1]), words[1]);
-  if (form === undefined) return { ok: false, error: "unknown-command", word: words[0]!.slice(0, 40) };
+  if (form === undefined) {
+    // A mistyped command word: the nearest one, with the subcommand typed after it if that is one of its own.
+    const near = nearestWord(words[0]!, [...FORMS_BY_HEAD.keys()] as CommandWord[]);
+    const sub = near && commandWord(words[1]);
+    const suggestion = near ? (sub && FORMS_BY_HEAD.get(near)!.some((f) => f.words[1] === sub) ? `${near} ${sub}` : near) : undefined;
+    return { ok: false, error: "unknown-command", word: words[0]!.slice(0, 40), ...(suggestion ? { suggestion } : {}) };
+  }
   if (isParseError(form)) return { ok: false, ...form };
 
   for (const k of options.keys())

@@ -22,9 +22,9 @@ export type Topic = (typeof TOPICS)[number];
 export type ParseError =
   | { error: "empty" }
   | { error: "unclosed-quote" }
-  | { error: "unknown-command"; word: string }
+  | { error: "unknown-command"; word: string; suggestion?: string }
   | { error: "missing"; what: string; usage: Topic }
-  | { error: "invalid"; what: string; value: string; usage: Topic }
+  | { error: "invalid"; what: string; value: string; usage: Topic; suggestion?: string }
   | { error: "unknown-option"; option: string; usage: Topic }
   | { error: "too-many"; value: string; usage: Topic };
 

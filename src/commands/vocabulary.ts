@@ -2,6 +2,7 @@
 // names of settings each have one canonical (English) word, which the table and the core use,
 // and the words people may type for it in either language.
 import type { Lang } from "../i18n/i18n.ts";
+import { distance } from "fastest-levenshtein";
 
 type Words = Record<string, Record<Lang, readonly string[]>>;
 
@@ -97,6 +98,22 @@ export const commandWord = (typed: string | undefined): CommandWord | undefined 
 /** An option's canonical name; an unknown one as typed, for the error that names it. */
 export const optionWord = (typed: string): string => OPTIONS.get(typed.toLowerCase()) ?? typed;
 export const settingWord = (typed: string): SettingWord | undefined => SETTINGS.get(typed.toLowerCase());
+
+/**
+ * The command word nearest to a mistyped one (`strat` → `start`), among `among`, by edit distance
+ * over every spelling in both languages: at most one edit for short words, two for longer ones.
+ */
+export function nearestWord(typed: string, among: readonly CommandWord[]): CommandWord | undefined {
+  const w = typed.toLowerCase();
+  const most = w.length <= 4 ? 1 : 2;
+  let best: { word: CommandWord; d: number } | undefined;
+  for (const word of among)
+    for (const spelling of [word, ...COMMAND_WORDS[word].en, ...COMMAND_WORDS[word].da]) {
+      const d = distance(w, spelling);
+      if (d <= most && (!best || d < best.d)) best = { word, d };
+    }
+  return best?.word;
+}
 
 /** How a canonical command word is written in a language: its first word there. */
 export function spelled(word: CommandWord, lang: Lang): string {

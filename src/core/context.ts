@@ -6,6 +6,7 @@ import type { Message, Inline, RichText } from "../messages/model.ts";
 import { message, plainOf } from "../messages/model.ts";
 import type { ParseError, Topic } from "../commands/parse.ts";
 import { usageOf } from "../commands/help.ts";
+import { spelled, type CommandWord } from "../commands/vocabulary.ts";
 import { t, tn, langFromLocale, isLang, hasKey, listOf, type Lang, type Key, type NodeParams } from "../i18n/i18n.ts";
 import { RoundResults, personLabel } from "../results/digest.ts";
 import { type Refusal } from "../policy.ts";
@@ -128,11 +129,13 @@ export class CoreContext {
     const ws = actor.workspace;
     const workspace = await this.workspaceOf(ws);
     let person = workspace ? await this.db.person.findUnique({ where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } } }) : null;
-    if (person && actor.displayName && actor.displayName !== person.displayName)
-      person = await this.db.person.update({ where: { id: person.id }, data: { displayName: actor.displayName } });
+    // The name and locale the platform gives now: messages sent to them later use them.
+    const locale = langFromLocale(actor.locale) ? actor.locale! : null;
+    if (person && ((actor.displayName && actor.displayName !== person.displayName) || (locale && locale !== person.locale)))
+      person = await this.db.person.update({ where: { id: person.id }, data: { ...(actor.displayName ? { displayName: actor.displayName } : {}), ...(locale ? { locale } : {}) } });
     const workspaceId = workspace?.id ?? randomUUID();
     const stored = person !== null;
-    person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, timeZone: null, nudgesOff: false, createdAt: this.now() };
+    person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, locale, timeZone: null, nudgesOff: false, createdAt: this.now() };
     const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
     return { actor, workspaceId, person, stored, lang, capabilities: actor.capabilities ?? TEXT_ONLY };
   }
@@ -163,24 +166,26 @@ export class CoreContext {
     });
     ctx.person = await this.db.person.upsert({
       where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: ctx.actor.userId } },
-      create: { workspaceId: workspace.id, platformUserId: ctx.actor.userId, displayName: ctx.actor.displayName ?? "" },
-      update: {},
+      create: { workspaceId: workspace.id, platformUserId: ctx.actor.userId, displayName: ctx.actor.displayName ?? "", locale: ctx.person.locale },
+      update: ctx.person.locale ? { locale: ctx.person.locale } : {},
     });
     ctx.workspaceId = workspace.id;
     ctx.stored = true;
   }
 
 
-  /** The person's own choice first, then the partnership's language. */
+  /**
+   * The language rule (README, "Languages"): the person's own choice (`language da`), then their
+   * platform's locale, then the partnership's language, then PARTNERPULS_LANGUAGE.
+   */
   langFor(ctx: Context, p: { language: string }): Lang {
-    if (isLang(ctx.person.language)) return ctx.person.language;
-    return isLang(p.language) ? p.language : ctx.lang;
+    return this.langOfPerson({ language: ctx.person.language, locale: ctx.actor.locale ?? ctx.person.locale }, p);
   }
 
 
-  /** A person's language: their own choice, else their partnership's. */
-  langOfPerson(person: { language: string | null }, p: { language: string }): Lang {
-    return (isLang(person.language) ? person.language : null) ?? (isLang(p.language) ? p.language : this.defaultLanguage);
+  /** The language rule for a person the core writes to unasked (a poll, a reminder): the locale is the one last seen. */
+  langOfPerson(person: { language: string | null; locale?: string | null }, p: { language: string }): Lang {
+    return (isLang(person.language) ? person.language : null) ?? langFromLocale(person.locale) ?? (isLang(p.language) ? p.language : this.defaultLanguage);
   }
 
 
@@ -284,6 +289,8 @@ export class CoreContext {
         text = t(lang, "parse.too-many", { value: e.value.slice(0, 40) });
         break;
     }
+    // The nearest command to a mistyped word, written in the person's language.
+    if ("suggestion" in e && e.suggestion) text += ` ${t(lang, "parse.did-you-mean", { command: e.suggestion.split(" ").map((w) => spelled(w as CommandWord, lang)).join(" ") })}`;
     const usage = "usage" in e ? usageOf(lang, e.usage) : null;
     return this.errorMessage(lang, text, usage);
   }

@@ -3,7 +3,7 @@
 import type { Message } from "../messages/model.ts";
 import { textMessage, joinNodes } from "../messages/model.ts";
 import { type Command } from "../commands/parse.ts";
-import { t, tn, langFromLocale, type Key } from "../i18n/i18n.ts";
+import { t, tn, type Key } from "../i18n/i18n.ts";
 import { MINIMUM_N_FLOOR } from "../results/release.ts";
 import { listMessage } from "../messages/build.ts";
 import { nameKey } from "../domain/names.ts";
@@ -17,7 +17,9 @@ export class Partnerships {
     if (exists) throw new UserError("err.partnership-exists", { name: cmd.title });
     if (cmd.channel) await this.assertChannelFree(ctx.workspaceId, cmd.channel, null);
     await this.c.store(ctx);
-    const language = cmd.language ?? ctx.person.language ?? langFromLocale(ctx.actor.locale) ?? this.c.defaultLanguage;
+    // The configured default unless `language=` says otherwise: not the creator's own language,
+    // which their partners need not share (each person reads in their own anyway).
+    const language = cmd.language ?? this.c.defaultLanguage;
     const p = await this.c.db.$transaction(async (tx) => {
       const p = await tx.partnership.create({
         data: {

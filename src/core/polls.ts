@@ -21,12 +21,19 @@ export class Polls {
   /** The courier calls this, in the transaction that marks a delivery done. */
   async recordDelivery(tx: QueueTx, after: AfterDelivery, ref: MessageRef | null): Promise<void> {
     if (after.type !== "invitation.sent") return;
+    const before = ref ? await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { pollRef: true } }) : null;
     await tx.invitation.updateMany({ where: { id: after.invitationId }, data: { sentAt: this.c.now(), ...(ref ? { pollRef: ref as object } : {}) } });
     if (!ref) return;
-    // A poll that was already on its way when its round closed gets the closed card too.
     const inv = await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { roundId: true, workspaceId: true, round: { select: { closedAt: true, workspace: true } } } });
-    if (inv?.round.closedAt)
-      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: this.c.wsRefOf(inv.round.workspace), to: { kind: "update", ref }, render: { kind: "poll.closed", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: `closed:${after.invitationId}:${ref.conversationId}:${ref.messageId}` }]);
+    if (!inv) return;
+    const ws = this.c.wsRefOf(inv.round.workspace);
+    // A poll that was already on its way when its round closed gets the closed card too.
+    if (inv.round.closedAt)
+      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: ws, to: { kind: "update", ref }, render: { kind: "poll.closed", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: `closed:${after.invitationId}:${ref.conversationId}:${ref.messageId}` }]);
+    // One live copy of a poll: the one before this (a reminder's predecessor) points to it.
+    const old = before?.pollRef as MessageRef | null | undefined;
+    if (old && (old.conversationId !== ref.conversationId || old.messageId !== ref.messageId))
+      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: ws, to: { kind: "update", ref: old }, render: { kind: "poll.moved", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: `moved:${after.invitationId}:${old.conversationId}:${old.messageId}` }]);
   }
 
 
@@ -41,6 +48,10 @@ export class Polls {
     const lang = this.c.langOfPerson(inv.membership.person, round.partnership);
     const answers = await this.c.db.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
     if (ref.kind === "poll.closed") return this.pollViewFrom(round, lang, answers, undefined);
+    if (ref.kind === "poll.moved") {
+      const title = t(lang, "poll.title", { partnership: round.partnership.name, n: round.number });
+      return message(title, [{ type: "header", text: title }, { type: "text", text: t(lang, "poll.moved"), muted: true }], { lang });
+    }
     // A poll for a round that has closed, or for someone no longer a member, is not sent.
     if (round.closedAt || round.closesAt <= this.c.now() || inv.membership.removedAt) return null;
     if (ref.reminder && inv.completedAt) return null;
@@ -89,6 +100,7 @@ export class Polls {
       sectionId: shown,
       answers,
       closesAt: round.closesAt,
+      closedAt: round.closedAt,
       timeZone: round.partnership.timeZone,
       open,
       notice,
@@ -155,7 +167,9 @@ export class Polls {
     const answeredIds = new Set(answered.map((a) => a.itemId));
     const sectionDone = section.items.every((i) => answeredIds.has(i.id));
     const label = rating !== null ? String(rating) : (snapshot.choiceSets[(item as { choices: string }).choices] ?? []).find((c) => c.value === choice)!.label[lang];
-    const notice = t(lang, "poll.saved", { value: label });
+    // Which statement the answer was for: the card may show several.
+    const statement = item.text[lang].length > 60 ? `${item.text[lang].slice(0, 59).trimEnd()}…` : item.text[lang];
+    const notice = t(lang, "poll.saved", { value: label, statement });
     // Stay on the section until it is complete, then move on to the next unanswered one.
     return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, sectionDone ? undefined : section.id, notice, section.id, answered);
   }

@@ -108,7 +108,8 @@ export function formatPercent(lang: Lang, ratio: number): string {
 /** A date as people in the partnership's time zone read it, e.g. "1 Dec 2026" / "1. dec. 2026". */
 /** "Mon 7 Dec 2026, 09:00" in the zone given. */
 export function formatDateTime(lang: Lang, date: Date, timeZone: string): string {
-  return date.toLocaleString(lang === "da" ? "da-DK" : "en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
+  // The hour as formatClock writes it, so one sentence never has both "9.00" and "09.00".
+  return date.toLocaleString(lang === "da" ? "da-DK" : "en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: lang === "da" ? "numeric" : "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
 }
 
 export function formatDate(lang: Lang, date: Date, timeZone: string): string {

@@ -21,6 +21,8 @@ export interface PollView {
   sectionId: string | null;
   answers: Map<string, { rating: number | null; choice: string | null }>;
   closesAt: Date;
+  /** when it closed, if it did (early, by a coordinator, or at its deadline) */
+  closedAt?: Date | null;
   timeZone: string;
   open: boolean;
   /** a line on top, e.g. "Saved: 4" after a click */
@@ -53,12 +55,17 @@ export function pollMessage(v: PollView): Message {
   if (v.notice && v.sectionId !== null) blocks.push({ type: "text", text: v.notice, muted: true });
   const deadline = formatDate(lang, v.closesAt, v.timeZone);
   if (!v.open) {
-    blocks.push({ type: "text", text: t(lang, "poll.closed", { date: deadline }) });
-    return message(`${title}: ${t(lang, "poll.closed", { date: deadline })}`, blocks, { lang });
+    // The day it closed: a coordinator may have closed it before its deadline.
+    const closed = formatDate(lang, v.closedAt && v.closedAt < v.closesAt ? v.closedAt : v.closesAt, v.timeZone);
+    blocks.push({ type: "text", text: t(lang, "poll.closed", { date: closed }) });
+    return message(`${title}: ${t(lang, "poll.closed", { date: closed })}`, blocks, { lang });
   }
   const answeredCount = (sid: string) => snapshot.sections.find((s) => s.id === sid)!.items.filter((i) => v.answers.has(i.id)).length;
+  // Progress counts statements answered in the whole round, not sections reached.
+  const asked = snapshot.sections.filter((s) => v.sectionIds.includes(s.id)).flatMap((s) => s.items);
+  const done = asked.filter((i) => v.answers.has(i.id)).length;
   if (v.sectionId === null) {
-    blocks.push({ type: "progress", current: v.sectionIds.length, total: v.sectionIds.length, label: t(lang, "poll.all-done-progress", { n: v.sectionIds.length }) });
+    blocks.push({ type: "progress", current: asked.length, total: Math.max(1, asked.length), label: t(lang, "poll.all-done-progress", { n: v.sectionIds.length }) });
     blocks.push({ type: "text", text: t(lang, "poll.thanks", { date: deadline }) });
     blocks.push({ type: "buttons", buttons: [{ label: t(lang, "poll.review"), actionId: "poll.section", value: JSON.stringify({ r: v.roundId, s: v.sectionIds[0] }) }] });
     blocks.push({ type: "text", text: snapshot.credit[lang], muted: true });
@@ -68,12 +75,14 @@ export function pollMessage(v: PollView): Message {
   const section = snapshot.sections.find((s) => s.id === v.sectionId)!;
   blocks.push({
     type: "progress",
-    current: index + 1,
-    total: v.sectionIds.length,
-    label: `${t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] })} · ${t(lang, "poll.answered", { done: answeredCount(section.id), n: section.items.length })}`,
+    current: done,
+    total: Math.max(1, asked.length),
+    label: `${t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] })} · ${t(lang, "poll.answered", { done, n: asked.length })}`,
   });
   if (section.intro) blocks.push({ type: "text", text: section.intro[lang], muted: true });
   const scale = snapshot.scale;
+  // The scale is explained once, under the card's first rating statement.
+  let scaleExplained = false;
   for (const item of section.items) {
     const current = v.answers.get(item.id);
     if (item.kind === "rating" && scale) {
@@ -85,8 +94,9 @@ export function pollMessage(v: PollView): Message {
         itemId: item.id,
         prompt: item.text[lang],
         options,
-        scaleHint: `${scale.min} = ${scale.labels[lang][0]} · ${scale.max} = ${scale.labels[lang][scale.max - scale.min]}`,
+        ...(scaleExplained ? {} : { scaleHint: `${scale.min} = ${scale.labels[lang][0]} · ${scale.max} = ${scale.labels[lang][scale.max - scale.min]}` }),
       });
+      scaleExplained = true;
     } else if (item.kind === "choice") {
       const choices = snapshot.choiceSets[item.choices] ?? [];
       blocks.push({
@@ -145,7 +155,7 @@ export function digestMessage(v: DigestView): Message {
     type: "fields",
     fields: [
       { label: t(lang, "digest.response-rate"), value: t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate }) },
-      { label: t(lang, "digest.actions"), value: t(lang, "digest.actions-value", { n: v.actions.open, overdue: v.actions.overdue.length }) },
+      { label: t(lang, "digest.actions"), value: t(lang, "digest.actions-value", { open: t(lang, "digest.actions-open", { n: v.actions.open }), overdue: t(lang, "digest.actions-overdue", { n: v.actions.overdue.length }) }) },
     ],
   });
   if (!v.released) {

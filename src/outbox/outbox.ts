@@ -18,7 +18,9 @@ export type AfterDelivery = { type: "invitation.sent"; invitationId: string } | 
  */
 export type RenderRef =
   | { kind: "poll"; roundId: string; invitationId: string; reminder?: boolean; withSnooze?: boolean }
-  | { kind: "poll.closed"; roundId: string; invitationId: string };
+  | { kind: "poll.closed"; roundId: string; invitationId: string }
+  /** an earlier copy of a poll, once a newer one (a reminder) has landed: it points there, with no buttons */
+  | { kind: "poll.moved"; roundId: string; invitationId: string };
 
 export interface DeliveryPayload {
   workspace: WorkspaceRef;

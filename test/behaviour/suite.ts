@@ -67,6 +67,8 @@ export function behaviourSuite(factory: DriverFactory) {
 
   describe("a whole check-in round", () => {
     it("a coordinator sets up the partnership with commands", async () => {
+      // She runs it in English, her own choice over her platform's Danish.
+      expect((await d.command(coordinator, "language en")).text).toMatch(/English/);
       const created = await d.command(coordinator, `partnership create "Sund By" channel=${d.channelRef} anonymity=confidential language=en`);
       expect(created.text).toMatch(/Sund By/);
       for (const o of ORGS) expect((await d.command(coordinator, `org add "${o.name}" sector=${o.sector}`)).text).toMatch(o.name);
@@ -93,6 +95,11 @@ export function behaviourSuite(factory: DriverFactory) {
         expect(poll.text).toMatch(/(Section|Afsnit) 1 (of|af) 7/);
         expect(poll.questions[0]!.options.map((o) => o.label)).toEqual(["1", "2", "3", "4", "5"]);
       }
+      // The language rule: a person's own choice (Danish, English), else their platform's locale
+      // (Danish here), before the partnership's English.
+      expect((await latestPoll(d, partners[0])).text).toMatch(/Afsnit 1 af 7/);
+      expect((await latestPoll(d, partners[1])).text).toMatch(/Afsnit 1 af 7/);
+      expect((await latestPoll(d, partners[2])).text).toMatch(/Section 1 of 7/);
     });
 
     it("an answer can be changed, and a double press records once", async () => {

@@ -22,7 +22,7 @@ describe("the catalogues", () => {
 
   it("has no empty string, and Danish differs from English where words are involved", () => {
     // The entries that are rightly the same in both languages, by name: any other is an untranslated copy.
-    const SAME = ["role.partner", "sector.region", "ok.setting", "home.title", "rhythm.describe.cron", "page.tabs.label", "page.command.send", "usage.status"];
+    const SAME = ["role.partner", "sector.region", "ok.setting", "home.title", "rhythm.describe.cron", "page.tabs.label", "page.command.send", "usage.status", "example.status", "digest.actions-value"];
     const same: string[] = [];
     for (const key of Object.keys(en) as (keyof typeof en)[]) {
       const d = da[key];
@@ -53,8 +53,11 @@ describe("the catalogues", () => {
     expect(t("en", "ok.reminded", { n: 2 })).toBe("Reminded 2 people who have not finished.");
     expect(t("da", "ok.reminded", { n: 1 })).toBe("Påmindelse sendt til 1 person, der ikke er færdig.");
     expect(t("da", "ok.reminded", { n: 0 })).toBe("Påmindelse sendt til 0 personer, der ikke er færdige.");
-    expect(t("da", "digest.actions-value", { n: 1, overdue: 0 })).toBe("1 åben, 0 forsinket");
-    expect(t("da", "digest.actions-value", { n: 3, overdue: 2 })).toBe("3 åbne, 2 forsinkede");
+    // Each count agrees with its own adjective ("1 forsinkede" was wrong).
+    const actions = (open: number, overdue: number) => t("da", "digest.actions-value", { open: t("da", "digest.actions-open", { n: open }), overdue: t("da", "digest.actions-overdue", { n: overdue }) });
+    expect(actions(1, 0)).toBe("1 åben, 0 forsinkede");
+    expect(actions(3, 1)).toBe("3 åbne, 1 forsinket");
+    expect(actions(3, 2)).toBe("3 åbne, 2 forsinkede");
   });
 
   it("writes decimals the Danish way in Danish", () => {

@@ -4,7 +4,7 @@
 import { describe, it, expect } from "vitest";
 import { REGISTRY, whoMayRun } from "../../src/core/commands.ts";
 import { COMMAND_TABLE, TOPICS, topicWho, parseCommand } from "../../src/commands/parse.ts";
-import { HELP_TOPICS, helpMessage, usageOf } from "../../src/commands/help.ts";
+import { HELP_TOPICS, HELP_GROUPS, helpMessage, usageOf, exampleOf, wordsOf } from "../../src/commands/help.ts";
 import { commandWord } from "../../src/commands/vocabulary.ts";
 import { t, hasKey, LANGS, type Key } from "../../src/i18n/i18n.ts";
 import { plainOf } from "../../src/messages/model.ts";
@@ -41,16 +41,39 @@ describe("the command registry", () => {
     }
   });
 
-  it("lists each topic in help for the people who may run it", () => {
+  it("lists each topic in help's overview, in that language's words, for the people who may run it", () => {
     for (const lang of LANGS) {
       const blocks = helpMessage(lang).blocks.map((b) => ("text" in b ? plainOf(b.text) : ""));
-      const everyone = blocks.find((b) => b.startsWith(t(lang, "help.everyone")))!;
-      const coordinators = blocks.find((b) => b.startsWith(t(lang, "help.coordinators")))!;
       for (const topic of TOPICS) {
-        const where = topicWho(topic) === "coordinator" ? coordinators : everyone;
-        expect(where, `${topic} in ${lang}`).toContain(usageOf(lang, topic));
+        const groups = HELP_GROUPS.filter((g) => g.topics.includes(topic)).map((g) => g.role);
+        expect(groups.length, `${topic} is in no group`).toBeGreaterThan(0);
+        if (topicWho(topic) === "coordinator") expect(groups, topic).toEqual(["coordinators"]);
+        for (const role of groups) expect(blocks.find((b) => b.startsWith(t(lang, `help.${role}`))), `${topic} in ${lang}`).toContain(`\`${wordsOf(lang, topic)}\``);
       }
+      // Short enough for one screen: a line per command, no usage lines.
+      expect(blocks.join("\n").split("\n").length).toBeLessThan(45);
     }
+    expect(wordsOf("da", "checkin.start")).toBe("runde start");
+  });
+
+  it("gives an example of every topic, in each language's words, that runs as that topic's command", () => {
+    for (const lang of LANGS)
+      for (const topic of TOPICS) {
+        const example = exampleOf(lang, topic);
+        const parsed = parseCommand(example);
+        expect(parsed.ok, `${lang} ${topic}: ${example} → ${JSON.stringify(parsed)}`).toBe(true);
+        const forms = COMMAND_TABLE.filter((f) => f.topic === topic).map((f) => f.name);
+        expect(forms, `${lang} ${topic}: ${example}`).toContain((parsed as { command: { name: string } }).command.name);
+        expect(plainOf(helpMessage(lang, example.split(" ")[0]).blocks.map((b) => ("text" in b ? plainOf(b.text) : "")).join(" "))).toContain(example);
+      }
+  });
+
+  it("suggests the nearest command for a mistyped one, in the person's language", () => {
+    expect(parseCommand("checkin strat")).toMatchObject({ ok: false, error: "invalid", suggestion: "checkin start" });
+    expect(parseCommand("runde strat")).toMatchObject({ ok: false, suggestion: "checkin start" });
+    expect(parseCommand("chekin start")).toMatchObject({ ok: false, error: "unknown-command", suggestion: "checkin start" });
+    expect(parseCommand("opsumering")).toMatchObject({ ok: false, suggestion: "digest" });
+    expect(parseCommand("xyz")).not.toHaveProperty("suggestion");
   });
 
   it("writes every usage line in words the parser reads as that topic's commands, in both languages", () => {

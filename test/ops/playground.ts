@@ -28,9 +28,9 @@ export async function command(p: Playground, as: string, text: string, headers?:
 
 /** The demo partnership and an open check-in (Mette coordinates; Anders, Fatima and Lars are partners). */
 export async function setUpRound(p: Playground): Promise<number> {
-  for (const c of DEMO_SETUP_COMMANDS) await command(p, "mette", c);
+  for (const c of DEMO_SETUP_COMMANDS.en) await command(p, "mette", c);
   await command(p, "mette", "checkin start sections=1");
-  return DEMO_SETUP_COMMANDS.length + 1;
+  return DEMO_SETUP_COMMANDS.en.length + 1;
 }
 
 /** The first rating button of the first poll in a partner's inbox (waits for the courier to bring it). */

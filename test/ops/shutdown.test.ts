@@ -55,7 +55,7 @@ describe("graceful shutdown of a bot process", () => {
     try {
       const token = await tokenOf(b.url);
       const p = playground(b.url, token);
-      for (const c of DEMO_SETUP_COMMANDS) await command(p, "mette", c);
+      for (const c of DEMO_SETUP_COMMANDS.en) await command(p, "mette", c);
       expect((await fetch(`${b.url}/readyz`)).status).toBe(200);
       // The check-in's polls are enqueued as the signal arrives: the courier and clock are busy.
       const inflight = slowCommand(b.url, token, "checkin start sections=1-7");

@@ -119,6 +119,8 @@ describeEachDatabase("a burst of 200 Slack commands at once", (db) => {
     // No pacing of our own in the way: the burst is about the database, not Slack's send budget.
     h = await startSlackDriver(db(), { SLACK_MESSAGES_PER_MINUTE: "6000" });
     for (const p of PARTNERS.slice(3)) h.fake.users.set(p, { name: p.toLowerCase(), realName: `Partner ${p.slice(3)}`, locale: "en-GB" });
+    // The coordinator reads English by her own choice (her Slack locale is Danish).
+    await command(COORD, "language en");
     await command(COORD, `partnership create "Sund By" channel=<#${STEERING_CHANNEL.id}|${STEERING_CHANNEL.name}> language=en`);
     for (const o of ["Aarhus Kommune", "Region Midtjylland"]) await command(COORD, `org add "${o}" sector=municipality`);
     for (const [i, p] of PARTNERS.entries()) await command(COORD, `member add <@${p}> org="${i % 2 ? "Aarhus Kommune" : "Region Midtjylland"}" roles=partner`);
@@ -316,8 +318,9 @@ describeEachDatabase("a command the database keeps refusing", (db) => {
     } finally {
       await p.$executeRawUnsafe(`DROP TRIGGER refuse_action ON "Action"`);
     }
-    // Once the database takes it, the same command goes through, as agreement #1.
-    expect((await h.driver.command(coordinator, agreement)).text).toMatch(/Action #1 recorded/);
+    // Once the database takes it, the same command goes through, as agreement #1, in her
+    // language: she chose none, so her Slack locale's Danish, over the partnership's English.
+    expect((await h.driver.command(coordinator, agreement)).text).toMatch(/Aftale #1 noteret/);
     expect(await p.action.count()).toBe(1);
   });
 });

@@ -212,7 +212,8 @@ describeEachDatabase("Slack requests into the whole app", (db) => {
     it("in an ephemeral reply replace that reply through response_url", async () => {
       await command(COORD, `action add "Send the plan to the board" owner=<@${PARTNERS[0]}> due=2030-01-15`);
       const { seen } = await command(PARTNERS[0], "action list");
-      const { button, blockId } = findButton(seen, "Mark #1 done");
+      // Anders reads Danish: his Slack locale, with no choice of his own.
+      const { button, blockId } = findButton(seen, "Markér #1 som færdig");
       const responseUrl = h.fake.responseUrl();
       await send(
         blockActions(who(PARTNERS[0]), {
@@ -322,12 +323,12 @@ describeEachDatabase("Slack requests into the whole app", (db) => {
   describe("files", () => {
     it("from a command go to the person's direct messages; the ephemeral reply says so", async () => {
       const { seen } = await command(COORD, "export csv");
-      // The core's words are in the partnership's language; the adapter's own in the Slack locale (da-DK).
-      expect(seen.text).toMatch(/Aggregated results/);
+      // The core's words and the adapter's own both in her language: her Slack locale, Danish.
+      expect(seen.text).toMatch(/Samlede resultater/);
       expect(seen.text).toMatch(/Jeg har sendt dig partnerpuls-Sund-By\.csv som en direkte besked/);
       const file = [...h.fake.files.values()].find((f) => f.filename === "partnerpuls-Sund-By.csv")!;
       expect(file.channels).toEqual([`D${COORD}`]);
-      expect(file.content).toMatch(/^round,instrument/);
+      expect(file.content).toMatch(/^\uFEFF?runde;instrument/); // Danish: her columns, `;` and decimal commas
     });
 
     it("are shown in a code block when they cannot be uploaded and are small enough", async () => {

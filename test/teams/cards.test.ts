@@ -132,7 +132,7 @@ describe("inline nodes", () => {
     const card = renderCard(m, { lang: "en", names: new Map([["aad-carl", "Carl Holm"], ["19:abc", "Styregruppe"]]) });
     assertValidCard(card);
     expect(card.body[0]).toMatchObject({ type: "TextBlock", text: "Not yet: <at>Carl Holm</at>, <at>aad-dina</at> in #Styregruppe **late**" });
-    expect(card.msteams.entities).toEqual([
+    expect(card.msteams?.entities).toEqual([
       { type: "mention", text: "<at>Carl Holm</at>", mentioned: { id: "aad-carl", name: "Carl Holm" } },
       { type: "mention", text: "<at>aad-dina</at>", mentioned: { id: "aad-dina", name: "aad-dina" } },
     ]);

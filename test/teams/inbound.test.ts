@@ -84,7 +84,8 @@ describeEachDatabase("Teams: inbound activities", (db) => {
     // the answer: a new message in Mette's 1:1 chat (opened through the team: she never installed it personally)
     const answer = latest(dm(mette));
     expect(answer.replyToId).toBeNull();
-    expect(textOf(answer)).toMatch(/Partnership "Sund By" created/);
+    // In her language: her Teams locale is Danish (the partnership's English comes after it).
+    expect(textOf(answer)).toMatch(/Partnerskabet "Sund By" er oprettet/);
     // in the thread, one line for her
     const ack = fake.messages(world.channel.id).filter((m) => m.replyToId === a.id);
     expect(ack).toHaveLength(1);
@@ -94,10 +95,10 @@ describeEachDatabase("Teams: inbound activities", (db) => {
   it("turns people's mentions into their Entra ID object ids, from the store or by asking Teams", async () => {
     await post(world.channelMessage(mette, 'org add "Region Midtjylland" sector=region'));
     await post(world.channelMessage(mette, `member add <at>${anders.name}</at> org="Region Midtjylland" roles=partner`, [anders]));
-    expect(textOf(latest(dm(mette)))).toMatch(/Anders Berg added to Sund By as partner/);
+    expect(textOf(latest(dm(mette)))).toMatch(/Anders Berg er tilføjet til Sund By som partner/);
     // Karen is in the team but the bot never heard of her: Teams' member lookup says who she is
     await post(world.channelMessage(mette, `member add <at>${karen.name}</at> roles=partner`, [karen]));
-    expect(textOf(latest(dm(mette)))).toMatch(/Karen Lund added to Sund By as partner/);
+    expect(textOf(latest(dm(mette)))).toMatch(/Karen Lund er tilføjet til Sund By som partner/);
     expect(fake.calls.some((c) => c.method === "GET" && c.path.endsWith(`/members/${encodeURIComponent(karen.id)}`))).toBe(true);
     const people = await db().prisma.person.findMany({ select: { platformUserId: true } });
     expect(people.map((p) => p.platformUserId)).toEqual(expect.arrayContaining([anders.aadObjectId, karen.aadObjectId]));

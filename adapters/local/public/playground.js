@@ -119,7 +119,8 @@
     for (const time of $$(".msg-meta time[datetime]", root)) time.textContent = timeLabel(time.dateTime);
   }
 
-  function setLang(next) {
+  /** The page's language, and (`people`) the language all four people read the bot in. */
+  async function setLang(next, people = true) {
     lang = next;
     try {
       localStorage.setItem(LANG_KEY, next);
@@ -127,6 +128,15 @@
       // not remembered
     }
     applyLang();
+    if (!people || !token || token.startsWith("__")) return;
+    try {
+      await api("POST", "/language", { lang: next });
+      const note = $("#lang-note");
+      tr(note, "lang.all-set");
+      note.hidden = false;
+    } catch (e) {
+      showAlert("err.not-sent", { message: e.message });
+    }
   }
 
   function applyLang() {
@@ -530,6 +540,7 @@
       const r = await runCommand(id, text);
       input.value = "";
       reply.replaceChildren(echo(text), article(r, false));
+      hintAfterCommand(text);
     } catch (e) {
       tr(pending, "err.not-sent", { message: e.message });
       pending.classList.add("error");
@@ -537,6 +548,22 @@
       form.removeAttribute("aria-busy");
       $(".command-send", pane).disabled = false;
     }
+  }
+
+  // ---- first-run hints: what to do next --------------------------------------------------------
+
+  /** The walkthrough's next step, after a step of it (commands in either language). */
+  function hintAfterCommand(text) {
+    const t = text.trim().toLowerCase();
+    if (/^(checkin|check-in|runde|round)\s+(start|begynd)\b/.test(t)) showHint("hint.answer");
+    else if (/^(checkin|check-in|runde|round)\s+(close|luk)\b/.test(t) || /^(digest|opsummering)\b/.test(t)) showHint("hint.digest");
+    else if (/^status\b/.test(t)) showHint("hint.close");
+  }
+
+  function showHint(key) {
+    const box = $("#hint");
+    tr(box, key);
+    box.hidden = false;
   }
 
   // ---- the demo setup -----------------------------------------------------------------------------
@@ -554,7 +581,7 @@
       const log = $(".setup-log", block);
       log.replaceChildren();
       let failed = false;
-      for (const command of state.setup) {
+      for (const command of state.setup[lang] ?? state.setup.en) {
         const li = document.createElement("li");
         li.append(echo(command));
         log.append(li);
@@ -605,6 +632,7 @@
         value: button.dataset.value,
         ...(messageId ? { messageId } : {}),
       });
+      if (button.dataset.actionId === "poll.answer") showHint("hint.status");
       const inbox = paneOf(as) ? $(".inbox-messages", paneOf(as)) : null;
       const inPlace = r.replaced && inbox ? $$(":scope > article.msg", inbox).find((el) => el.dataset.id === r.message.id) : null;
       if (inPlace) setBody(inPlace, r.message.html);
@@ -659,6 +687,13 @@
     } catch (e) {
       showAlert("err.load", { message: e.message });
       return;
+    }
+    // The bot speaks the page's language from the start: the four people choose it (as `language`
+    // would); the EN/DA switch changes both, and says so.
+    try {
+      await api("POST", "/language", { lang });
+    } catch {
+      // the page still works; the bot then follows each person's locale
     }
     state.people = info.people;
     state.channel = info.channel;
