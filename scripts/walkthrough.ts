@@ -54,7 +54,7 @@ async function main() {
       step("npm ci");
     }
     const data = mkdtempSync(path.join(os.tmpdir(), "partnerpuls-walkthrough-data-"));
-    bot = spawn("npm", ["start"], { cwd: dir, env: { ...process.env, PORT: "0", DATABASE_URL: data, LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] });
+    bot = spawn("npm", ["start"], { cwd: dir, env: { ...process.env, PORT: "0", DATABASE_URL: data, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
     const url = await new Promise<string>((resolve, reject) => {
       let out = "";
       bot!.stdout!.on("data", (d: Buffer) => {
