@@ -81,9 +81,9 @@ async function main() {
     type Blocks = { type: string; options?: { actionId: string; value: string; selected?: boolean }[] }[];
     const command = (as: string, text: string) => call("POST", "/command", { as, text });
 
-    const { setup } = await call<{ setup: { en: string[] } }>("GET", "/people");
+    const { setup } = await call<{ setup: { en: string[] } | string[] }>("GET", "/people");
     await call("POST", "/language", { lang: "en" });
-    for (const c of setup.en) await command("mette", c);
+    for (const c of Array.isArray(setup) ? setup : setup.en) await command("mette", c);
     step("set up the demo partnership (9 commands)");
     await command("mette", "checkin start");
     step("checkin start");
