@@ -1,7 +1,7 @@
 // Slack's own words: what only the Slack adapter says (files it attaches or sends, a reply cut
 // short to fit one message, its failure replies, the agreement modal). The core's catalogue
 // (src/i18n) names no platform; these entries are formatted by its rules, via format().
-import { format, isLang, type Entry, type Lang, type Params } from "../../src/i18n/i18n.ts";
+import { catalogue, type Entry } from "../../src/i18n/i18n.ts";
 
 const en = {
   "file-attached": "📎 {filename} is attached below.",
@@ -41,10 +41,5 @@ const da: Record<SlackKey, Entry> = {
   "modal.meeting": "Møde (valgfrit)",
 };
 
-/** Both languages, the same keys and placeholders in each (checked by test/core/i18n.test.ts). */
-export const slackWords: Record<Lang, Record<SlackKey, Entry>> = { en, da };
-
-/** One of Slack's own texts in the language asked for (English for any other). */
-export function slackText(lang: Lang, key: SlackKey, params: Params = {}): string {
-  return format(lang, slackWords[isLang(lang) ? lang : "en"][key], params);
-}
+/** Both languages, the same keys and placeholders in each (checked by test/core/i18n.test.ts), and the lookup. */
+export const { words: slackWords, text: slackText } = catalogue<SlackKey>(en, da);

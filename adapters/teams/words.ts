@@ -1,7 +1,7 @@
 // Teams' own words: what only the Teams adapter says (private replies, its welcome, its failure
 // reply, a file as a card with a download link). The core's catalogue (src/i18n) names no
 // platform; these entries are formatted by its rules, via format().
-import { format, isLang, type Entry, type Lang, type Params } from "../../src/i18n/i18n.ts";
+import { catalogue, type Entry } from "../../src/i18n/i18n.ts";
 
 const en = {
   "answered-privately": "{name}, I have answered you in our private chat.",
@@ -73,10 +73,5 @@ const da: Record<TeamsKey, Entry> = {
   "menu.channel.help": "Vis kommandoerne; svaret kommer til dig privat",
 };
 
-/** Both languages, the same keys and placeholders in each (checked by test/core/i18n.test.ts). */
-export const teamsWords: Record<Lang, Record<TeamsKey, Entry>> = { en, da };
-
-/** One of Teams' own texts in the language asked for (English for any other). */
-export function teamsText(lang: Lang, key: TeamsKey, params: Params = {}): string {
-  return format(lang, teamsWords[isLang(lang) ? lang : "en"][key], params);
-}
+/** Both languages, the same keys and placeholders in each (checked by test/core/i18n.test.ts), and the lookup. */
+export const { words: teamsWords, text: teamsText } = catalogue<TeamsKey>(en, da);

@@ -89,6 +89,16 @@ function formatParam(lang: Lang, v: string | number): string {
 }
 
 /** One decimal, with the language's decimal mark (Danish writes 3,5). */
+/**
+ * An adapter's own words (what only that platform says), formatted by the same rules as the core's
+ * catalogue: both languages, the same keys in each, and a lookup that falls back to English.
+ */
+export function catalogue<K extends string>(en: Record<K, Entry>, da: Record<K, Entry>) {
+  const words: Record<Lang, Record<K, Entry>> = { en, da };
+  const text = (lang: Lang, key: K, params: Params = {}): string => format(lang, words[isLang(lang) ? lang : "en"][key], params);
+  return { words, text };
+}
+
 export function formatDecimal(lang: Lang, x: number, digits = 1): string {
   return x.toLocaleString(lang === "da" ? "da-DK" : "en-GB", {
     minimumFractionDigits: digits,
