@@ -57,7 +57,7 @@ export function helpMessage(lang: Lang, asked?: string, can: Capabilities = TEXT
   const topics = asked ? topicsFor(asked) : [];
   if (asked && topics.length) {
     // One command: each of its subcommands, how to write it, and an example.
-    const blocks: Parameters<typeof message>[1] = [{ type: "header", text: `${t(lang, "help.title")}: ${wordsOf(lang, topics[0]!).split(" ")[0]}` }];
+    const blocks: Parameters<typeof message>[1] = [{ type: "header", text: `${t(lang, "help.title")}: ${spelled(COMMAND_TABLE.find((f) => f.topic === topics[0])!.words[0], lang)}` }];
     for (const k of topics) {
       blocks.push({ type: "text", text: [{ t: "strong", text: wordsOf(lang, k) }, { t: "text", text: ` — ${explanation(lang, k, can)}\n` }, code(usageOf(lang, k)), { t: "text", text: `\n${t(lang, "help.example", { example: exampleOf(lang, k) })}` }] });
     }
@@ -79,9 +79,8 @@ export function helpMessage(lang: Lang, asked?: string, can: Capabilities = TEXT
 function unknownTopic(lang: Lang, asked: string): Inline[] {
   const [before, after] = t(lang, "parse.unknown-command", { word: "\u0000" }).split("\u0000");
   const near = nearestWord(asked.trim().split(/\s+/)[0] ?? "", [...new Set(COMMAND_TABLE.map((f) => f.words[0]))] as CommandWord[]);
-  const hint = near ? ` ${t(lang, "parse.did-you-mean", { command: `${t(lang, "usage.help").split(" ")[0]} ${spelled(near, lang)}` })}` : "";
+  const hint = near ? ` ${t(lang, "parse.did-you-mean", { command: `${spelled("help", lang)} ${spelled(near, lang)}` })}` : "";
   return [{ t: "text" as const, text: before ?? "" }, ...userText(asked.slice(0, 40)), { t: "text" as const, text: `${after ?? ""}${hint}` }].filter((n) => n.t !== "text" || n.text);
 }
 
 export const HELP_TOPICS: readonly Topic[] = TOPICS;
-export { topicWho };

@@ -8,7 +8,7 @@ import { COMMAND_TABLE, SUBCOMMAND_WHAT, isParseError, type Args, type CommandFo
 import { commandWord, optionWord, nearestWord, type CommandWord } from "./vocabulary.ts";
 
 export { Command, type CommandName } from "./command.ts";
-export { COMMAND_TABLE, TOPICS, topicWho, type CommandForm, type ParseError, type Topic, type Who } from "./table.ts";
+export { COMMAND_TABLE, TOPICS, topicWho, whoMayRun, type CommandForm, type ParseError, type Topic, type Who } from "./table.ts";
 export { SECTORS, ROLES, isTimeZone, parseDateSpec, parseDateTime, parseSections, type DateSpec, type Sector, type Role } from "./values.ts";
 export { parseUserRef, parseChannelRef, personToken, channelToken, userText } from "./mentions.ts";
 

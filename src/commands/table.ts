@@ -262,6 +262,13 @@ export const COMMAND_TABLE: readonly CommandForm[] = [
 /** What a missing or unknown subcommand is called, where it is not "subcommand". */
 export const SUBCOMMAND_WHAT: Partial<Record<CommandWord, string>> = { export: "format" };
 
+const FORM_OF: ReadonlyMap<CommandName, CommandForm> = new Map(COMMAND_TABLE.map((f) => [f.name, f]));
+
+/** Who may run a command: its form's runners. */
+export function whoMayRun(name: CommandName): Who {
+  return FORM_OF.get(name)!.who;
+}
+
 /** Who a help topic is for: its first form's runners. */
 export function topicWho(topic: Topic): Who {
   return COMMAND_TABLE.find((f) => f.topic === topic)!.who;

@@ -1,9 +1,9 @@
 // Commands and button presses in: who may run what, and which room handles it.
-import type { Actor } from "../ports.ts";
+import type { Actor, MessageRef } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
 import { message, textMessage, plainOf } from "../messages/model.ts";
 import { readAgreement, type AgreementField, type AgreementForm } from "../domain/agreements.ts";
-import { parseCommand, COMMAND_TABLE, type Command, type Who } from "../commands/parse.ts";
+import { parseCommand, whoMayRun, type Command } from "../commands/parse.ts";
 import { t, tn, type Key, type Lang } from "../i18n/i18n.ts";
 import { mayRunCommand } from "../policy.ts";
 import { listMessage } from "../messages/build.ts";
@@ -71,11 +71,11 @@ export class Commands {
     }
   }
 
-  /** A button press. Returns the message that replaces the one pressed, or a short reply. */
-  async action(actor: Actor, actionId: string, value: string): Promise<Message> {
+  /** A button press on `card` (when the platform says which message). Returns the message that replaces it, or a short reply. */
+  async action(actor: Actor, actionId: string, value: string, card?: MessageRef): Promise<Message> {
     const ctx = await this.c.context(actor);
     try {
-      const reply = await this.press(ctx, actionId, value);
+      const reply = await this.press(ctx, actionId, value, card);
       this.c.onEvent({ kind: "press", actionId, outcome: "ok" });
       return inLang(reply, ctx);
     } catch (e) {
@@ -88,7 +88,7 @@ export class Commands {
   }
 
 
-  async press(ctx: Context, actionId: string, value: string): Promise<Message> {
+  async press(ctx: Context, actionId: string, value: string, card?: MessageRef): Promise<Message> {
     let json: unknown;
     try {
       json = JSON.parse(value);
@@ -104,7 +104,7 @@ export class Commands {
     switch (actionId) {
       case "poll.answer": {
         const d = button(AnswerPayload, json);
-        const reply = await this.c.polls.answer(ctx, d);
+        const reply = await this.c.polls.answer(ctx, d, card);
         this.c.onEvent({ kind: "vote" });
         return reply;
       }
@@ -170,12 +170,6 @@ const inP = <C extends Command>(run: (c: CoreContext, ctx: Context, cmd: C, p: P
   run: (c, ctx, cmd, where) => run(c, ctx, cmd, where!.partnership, where!.membership),
 });
 const mine = <C extends Command>(run: (c: CoreContext, ctx: Context, cmd: C) => Promise<Message>): Entry<C> => ({ run: (c, ctx, cmd) => run(c, ctx, cmd) });
-
-/** Who may run each command, from the table. */
-const WHO: ReadonlyMap<Command["name"], Who> = new Map(COMMAND_TABLE.map((f) => [f.name, f.who]));
-export function whoMayRun(name: Command["name"]): Who {
-  return WHO.get(name)!;
-}
 
 /** Every command and the room that does it. */
 export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: N }>> } = {

@@ -2,7 +2,8 @@
 // languages, help lists it where its runners will look for it, the core's registry has a room for
 // it, and each usage line is written in words the parser reads in that language.
 import { describe, it, expect } from "vitest";
-import { REGISTRY, whoMayRun } from "../../src/core/commands.ts";
+import { REGISTRY } from "../../src/core/commands.ts";
+import { whoMayRun } from "../../src/commands/table.ts";
 import { COMMAND_TABLE, TOPICS, topicWho, parseCommand } from "../../src/commands/parse.ts";
 import { HELP_TOPICS, HELP_GROUPS, helpMessage, usageOf, exampleOf, wordsOf } from "../../src/commands/help.ts";
 import { commandWord } from "../../src/commands/vocabulary.ts";
