@@ -9,6 +9,8 @@ export interface AdapterDeps {
   core: Partnerpuls;
   /** for platform plumbing only (installations, conversation references); never partnership data */
   prisma: PrismaClient;
+  /** whether other instances may share this database (PostgreSQL); embedded PGlite is one process's */
+  shared?: boolean;
 }
 
 export interface PlatformAdapter {

@@ -68,8 +68,8 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   // the SDKs are loaded only for a platform that is configured.
   const slackConfig = slackConfigFrom(env);
   const teamsConfig = teamsConfigFrom(env);
-  if (slackConfig) adapters.push(await (await import("./slack/index.ts")).createSlackAdapter({ core, prisma: db.prisma }, slackConfig));
-  if (teamsConfig) adapters.push(await (await import("./teams/index.ts")).createTeamsAdapter({ core, prisma: db.prisma }, teamsConfig));
+  if (slackConfig) adapters.push(await (await import("./slack/index.ts")).createSlackAdapter({ core, prisma: db.prisma, shared: db.kind === "postgres" }, slackConfig));
+  if (teamsConfig) adapters.push(await (await import("./teams/index.ts")).createTeamsAdapter({ core, prisma: db.prisma, shared: db.kind === "postgres" }, teamsConfig));
   let chat: LocalChat | null = null;
   let playgroundToken: string | null = null;
   if (config.PARTNERPULS_PLAYGROUND === "on") {

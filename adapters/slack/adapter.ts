@@ -72,7 +72,7 @@ async function singleWorkspace(token: string, apiUrl: string, log: (l: string) =
 }
 
 export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig, options: SlackAdapterOptions = {}): Promise<SlackAdapter> {
-  const { core, prisma } = deps;
+  const { core, prisma, shared = true } = deps;
   const log = options.log ?? lineLogger("slack");
   const now = options.now ?? Date.now;
   const people = new SlackPeople(now);
@@ -197,11 +197,12 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
   // The same press delivered twice is stopped in the receiver (InboundSeen), on whichever instance.
   /**
    * One press at a time per message, so the card shows the last press, not the slowest: in turn
-   * within this process, and under a lease in the database across instances.
+   * within this process, and under a lease in the database across instances (a database only one
+   * process opens, embedded PGlite, needs none: two queries a press saved).
    */
   const queues = new Map<string, Promise<void>>();
   const serially = (key: string, work: () => Promise<void>): Promise<void> => {
-    const next = (queues.get(key) ?? Promise.resolve()).then(() => withLease(prisma, `slack:message:${key}`, work));
+    const next = (queues.get(key) ?? Promise.resolve()).then(() => (shared ? withLease(prisma, `slack:message:${key}`, work) : work()));
     const tail = next.catch(() => undefined);
     queues.set(key, tail);
     void tail.then(() => {
@@ -225,7 +226,8 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
       const actor = await actorFor(client, teamId, b.team?.domain, b.user.id, b.user.username ?? b.user.name);
       let result: Message;
       try {
-        result = await core.action(actor, decodeActionId(action.action_id), action.value ?? "");
+        const card = container.channel_id && container.message_ts ? { conversationId: container.channel_id, messageId: container.message_ts } : undefined;
+        result = await core.action(actor, decodeActionId(action.action_id), action.value ?? "", card);
       } catch (e) {
         result = failed(actor, `button ${action.action_id}`, e);
       }

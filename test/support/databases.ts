@@ -168,7 +168,7 @@ export function describePostgres(title: string, body: () => void): void {
 }
 
 /** One `describe` per database (nested under `title`), each with a fresh migrated database. */
-export function describeEachDatabase(title: string, body: (db: () => Database) => void): void {
+export function describeEachDatabase(title: string, body: (db: () => Database, kind: "pglite" | "postgres") => void): void {
   describe(title, () => {
     for (const testDatabase of testDatabases) {
       let current: Database | undefined;
@@ -185,7 +185,7 @@ export function describeEachDatabase(title: string, body: (db: () => Database) =
           current = undefined;
           await open?.close();
         });
-        body(db);
+        body(db, testDatabase.name);
       };
       if (testDatabase.name === "postgres") describePostgres("postgres", define);
       else describe(testDatabase.name, define);
