@@ -56,9 +56,9 @@ export class Partnerpuls {
     return this.c.commands.agreement(actor, form);
   }
 
-  /** A button press. Returns the message that replaces the one pressed, or a short reply. */
-  action(actor: Actor, actionId: string, value: string): Promise<Message> {
-    return this.c.commands.action(actor, actionId, value);
+  /** A button press on `card`, the message pressed when the platform says. Returns what replaces it, or a short reply. */
+  action(actor: Actor, actionId: string, value: string, card?: MessageRef): Promise<Message> {
+    return this.c.commands.action(actor, actionId, value, card);
   }
 
   /** What a person has open: polls to answer, actions they own, rounds they coordinate. */

@@ -199,7 +199,8 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
       case "POST /action": {
         const body = ActionBody.safeParse(await json(req));
         if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
-        const result = await opts.core.action(actorFor(body.data.as), body.data.actionId, body.data.value);
+        const card = body.data.messageId ? { conversationId: body.data.as, messageId: body.data.messageId } : undefined;
+        const result = await opts.core.action(actorFor(body.data.as), body.data.actionId, body.data.value, card);
         const replaced = body.data.messageId ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
         const shown = replaced ? { id: body.data.messageId!, at: new Date().toISOString(), message: result } : opts.chat.show(body.data.as, result);
         sendJson(res, 200, { message: view(shown), replaced });

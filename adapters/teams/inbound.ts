@@ -338,7 +338,9 @@ export class Inbound {
       if (isInvoke) await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 400, type: "application/vnd.microsoft.error", value: { code: "BadRequest", message: "no user" } } } });
       return;
     }
-    const result = await this.o.core.action(actor, actionId, value);
+    // The card pressed: the activity it belongs to, in this conversation.
+    const pressed = a.replyToId && a.conversation?.id ? { conversationId: a.conversation.id, messageId: a.replyToId } : undefined;
+    const result = await this.o.core.action(actor, actionId, value, pressed);
     // "Answered privately" and the like in the language the core chose for this person.
     lang = result.lang ?? lang;
     const card = await this.card(tenantId, result, lang, actor.userId);

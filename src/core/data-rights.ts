@@ -4,6 +4,7 @@ import { message, textMessage } from "../messages/model.ts";
 import { t, tn, type Key } from "../i18n/i18n.ts";
 import { personToken } from "../commands/mentions.ts";
 import { LONG_TRANSACTION, UserError, type PartnershipRow, type PersonRow, type Context, type CoreContext } from "./context.ts";
+import { copiesOf } from "./polls.ts";
 
 export class DataRights {
   constructor(readonly c: CoreContext) {}
@@ -77,10 +78,10 @@ export class DataRights {
       if (openIds.length) await tx.answer.deleteMany({ where: { workspaceId, roundId: { in: openIds }, membershipId: { in: ids } } });
       await tx.answer.updateMany({ where: { workspaceId, membershipId: { in: ids } }, data: { membershipId: null } });
       // Jobs: pending ones that concern them are dropped; finished ones keep their key, not their content.
-      const invitations = await tx.invitation.findMany({ where: { workspaceId, membershipId: { in: ids } }, select: { id: true, pollRef: true } });
+      const invitations = await tx.invitation.findMany({ where: { workspaceId, membershipId: { in: ids } }, select: { id: true, pollRefs: true } });
       const invitationIds = invitations.map((i) => i.id);
       // Their direct conversations with the bot, where their polls landed: platform ids of them too.
-      const conversations = [...new Set(invitations.map((i) => (i.pollRef as { conversationId?: unknown } | null)?.conversationId).filter((c): c is string => typeof c === "string" && c.length > 0))];
+      const conversations = [...new Set(invitations.flatMap((i) => copiesOf(i.pollRefs).map((r) => r.conversationId)).filter((c) => c.length > 0))];
       const needles = [userId, ...(name.length >= 2 ? [name] : []), ...ids, ...invitationIds, ...conversations];
       for (const needle of needles) {
         await tx.$executeRaw`

@@ -1,5 +1,6 @@
 // Polls and answers: the poll card a partner sees, recording an answer, snoozes and nudges, and
 // the cards the outbox builds when it delivers them.
+import { randomUUID } from "node:crypto";
 import type { MessageRef } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
 import { message } from "../messages/model.ts";
@@ -8,12 +9,29 @@ import { todayIn } from "../domain/rounds.ts";
 import { mayUsePoll } from "../policy.ts";
 import { pollMessage, nextOpenSection } from "../messages/build.ts";
 import { z } from "zod";
-import { enqueueDeliveries, type AfterDelivery, type RenderRef } from "../outbox/outbox.ts";
+import { enqueueDeliveries, withoutWaitingUpdate, type AfterDelivery, type RenderRef } from "../outbox/outbox.ts";
 import { JobQueue, type Tx as QueueTx } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
 import { REFUSAL_KEY, quietOf, UserError, AnswerPayload, type RoundWithPartnership, type Context, type CoreContext } from "./context.ts";
+
+/**
+ * How long a person's other copies of a poll wait before they show a new answer. Slack allows about
+ * 50 card updates a minute per workspace: a partner clicking through a section on one copy costs
+ * one update of the other per run of clicks, not one per click.
+ */
+export const COPY_UPDATE_DELAY_MS = 8_000;
+
+/** The copies of a poll card an invitation records (Invitation.pollRefs). */
+export function copiesOf(pollRefs: unknown): MessageRef[] {
+  return Array.isArray(pollRefs) ? (pollRefs as MessageRef[]).filter((r) => typeof r?.conversationId === "string" && typeof r?.messageId === "string") : [];
+}
+
+/** One closed card per copy: by its place among the copies, as a key outlives erasure and holds no platform id. */
+export function closedCardKey(invitationId: string, copy: number): string {
+  return `closed:${invitationId}:${copy}`;
+}
 
 export class Polls {
   constructor(readonly c: CoreContext) {}
@@ -21,23 +39,25 @@ export class Polls {
   /** The courier calls this, in the transaction that marks a delivery done. */
   async recordDelivery(tx: QueueTx, after: AfterDelivery, ref: MessageRef | null): Promise<void> {
     if (after.type !== "invitation.sent") return;
-    const before = ref ? await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { pollRef: true } }) : null;
-    await tx.invitation.updateMany({ where: { id: after.invitationId }, data: { sentAt: this.c.now(), ...(ref ? { pollRef: ref as object } : {}) } });
-    if (!ref) return;
-    const inv = await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { roundId: true, workspaceId: true, round: { select: { closedAt: true, workspace: true } } } });
-    if (!inv) return;
-    const ws = this.c.wsRefOf(inv.round.workspace);
+    const now = this.c.now();
+    if (!ref) {
+      await tx.invitation.updateMany({ where: { id: after.invitationId }, data: { sentAt: now } });
+      return;
+    }
+    // Every copy is kept (the first poll and each reminder), so that each stays up to date.
+    const copy = JSON.stringify([{ conversationId: ref.conversationId, messageId: ref.messageId }]);
+    await tx.$executeRaw`
+      UPDATE "Invitation" SET "sentAt" = ${now},
+        "pollRefs" = CASE WHEN "pollRefs" @> ${copy}::jsonb THEN "pollRefs" ELSE "pollRefs" || ${copy}::jsonb END
+      WHERE id = ${after.invitationId}`;
+    const inv = await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { roundId: true, workspaceId: true, pollRefs: true, round: { select: { closedAt: true, workspace: true } } } });
     // A poll that was already on its way when its round closed gets the closed card too.
-    if (inv.round.closedAt)
-      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: ws, to: { kind: "update", ref }, render: { kind: "poll.closed", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: `closed:${after.invitationId}:${ref.conversationId}:${ref.messageId}` }]);
-    // One live copy of a poll: the one before this (a reminder's predecessor) points to it.
-    const old = before?.pollRef as MessageRef | null | undefined;
-    if (old && (old.conversationId !== ref.conversationId || old.messageId !== ref.messageId))
-      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: ws, to: { kind: "update", ref: old }, render: { kind: "poll.moved", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: `moved:${after.invitationId}:${old.conversationId}:${old.messageId}` }]);
+    if (inv?.round.closedAt)
+      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: this.c.wsRefOf(inv.round.workspace), to: { kind: "update", ref }, render: { kind: "poll.copy", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: closedCardKey(after.invitationId, copiesOf(inv.pollRefs).findIndex((r) => r.messageId === ref.messageId && r.conversationId === ref.conversationId)) }]);
   }
 
 
-  /** Builds a message the outbox holds as a reference (polls, closed cards); null: it no longer applies. */
+  /** Builds a message the outbox holds as a reference (polls, their copies); null: it no longer applies. */
   async renderDelivery(ref: RenderRef): Promise<Message | null> {
     const inv = await this.c.db.invitation.findFirst({
       where: { id: ref.invitationId, roundId: ref.roundId },
@@ -47,11 +67,8 @@ export class Polls {
     const { round } = inv;
     const lang = this.c.langOfPerson(inv.membership.person, round.partnership);
     const answers = await this.c.db.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
-    if (ref.kind === "poll.closed") return this.pollViewFrom(round, lang, answers, undefined);
-    if (ref.kind === "poll.moved") {
-      const title = t(lang, "poll.title", { partnership: round.partnership.name, n: round.number });
-      return message(title, [{ type: "header", text: title }, { type: "text", text: t(lang, "poll.moved"), muted: true }], { lang });
-    }
+    // A copy already sent shows the card as it is now: the answers so far, or the closed card.
+    if (ref.kind !== "poll") return this.pollViewFrom(round, lang, answers, undefined);
     // A poll for a round that has closed, or for someone no longer a member, is not sent.
     if (round.closedAt || round.closesAt <= this.c.now() || inv.membership.removedAt) return null;
     if (ref.reminder && inv.completedAt) return null;
@@ -132,7 +149,8 @@ export class Polls {
   }
 
 
-  async answer(ctx: Context, a: z.infer<typeof AnswerPayload>): Promise<Message> {
+  /** Records one answer; `card` is the copy of the poll it was given on, which the reply replaces. */
+  async answer(ctx: Context, a: z.infer<typeof AnswerPayload>, card?: MessageRef): Promise<Message> {
     const { round, inv, lang } = await this.invitedMembership(ctx, a.r);
     const now = this.c.now();
     if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined);
@@ -162,6 +180,23 @@ export class Polls {
       const have = new Set(rows.map((x) => x.itemId));
       const complete = allItemIds.every((id) => have.has(id));
       if (complete && !inv.completedAt) await tx.invitation.update({ where: { id: inv.id }, data: { completedAt: now } });
+      // The person's other copies of this poll (an earlier one, a reminder) show the answer too, a
+      // little later: one update for a run of clicks, built from what is saved when it goes.
+      const copy = { kind: "poll.copy" as const, roundId: round.id, invitationId: inv.id };
+      const others = copiesOf(inv.pollRefs).filter((ref) => !card || ref.conversationId !== card.conversationId || ref.messageId !== card.messageId);
+      const stale = others.length ? await withoutWaitingUpdate(tx, ctx.actor.workspace, others, copy) : [];
+      await enqueueDeliveries(
+        tx,
+        stale.map((ref) => ({
+          workspaceId: ctx.workspaceId,
+          workspace: ctx.actor.workspace,
+          to: { kind: "update" as const, ref },
+          render: copy,
+          dueAt: new Date(Date.now() + COPY_UPDATE_DELAY_MS),
+          // No natural key: the wait above is what keeps it to one.
+          dedupeKey: `copy:${inv.id}:${randomUUID()}`,
+        })),
+      );
       return rows;
     });
     const answeredIds = new Set(answered.map((a) => a.itemId));

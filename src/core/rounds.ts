@@ -1,6 +1,6 @@
 // Rounds: opening one (its invitations, polls and clock jobs in one transaction), closing it
 // (release, closed cards and digest in one transaction), status and reminders.
-import { Prisma } from "../generated/prisma/client.ts";
+import { closedCardKey, copiesOf } from "./polls.ts";
 import type { MessageRef, WorkspaceRef } from "../ports.ts";
 import type { Message, Inline, RichText } from "../messages/model.ts";
 import { textMessage, joinNodes } from "../messages/model.ts";
@@ -145,16 +145,19 @@ export class Rounds {
         WHERE kind = 'deliver' AND status = 'pending' AND "workspaceId" = ${p.workspaceId}
           AND payload->'render'->>'roundId' = ${roundId} AND payload->'render'->>'kind' = 'poll'
           AND result IS NULL`;
-      const delivered = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId, pollRef: { not: Prisma.DbNull } }, select: { id: true, pollRef: true } });
+      // Every copy of every poll that landed (first sends and reminders) becomes the closed card.
+      const delivered = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId, sentAt: { not: null } }, select: { id: true, pollRefs: true } });
       await enqueueDeliveries(
         tx,
-        delivered.map((inv) => ({
-          workspaceId: p.workspaceId,
-          workspace: ws,
-          to: { kind: "update" as const, ref: inv.pollRef as unknown as MessageRef },
-          render: { kind: "poll.closed" as const, roundId, invitationId: inv.id },
-          dedupeKey: `closed:${inv.id}`,
-        })),
+        delivered.flatMap((inv) =>
+          copiesOf(inv.pollRefs).map((ref, i) => ({
+            workspaceId: p.workspaceId,
+            workspace: ws,
+            to: { kind: "update" as const, ref },
+            render: { kind: "poll.copy" as const, roundId, invitationId: inv.id },
+            dedupeKey: closedCardKey(inv.id, i),
+          })),
+        ),
       );
       // One digest per close: its id is the round's, so nothing can record or send it twice.
       const prepared = await this.c.digests.prepareDigest(tx, ws, p, roundId, trigger, `close-${roundId}`);

@@ -170,7 +170,6 @@ export const da: Catalogue = {
   "poll.previous": "‹ Forrige afsnit",
   "poll.next": "Næste afsnit ›",
   "poll.deadline": "Åben til {date}",
-  "poll.moved": "Afstemningen fortsætter i en nyere besked herunder: svar dér.",
   "poll.saved": "Gemt: {value} for »{statement}«",
   "poll.closed": "Denne runde lukkede {date}. Tak.",
   "poll.reminder": "En påmindelse: dine svar hjælper partnerskabet med at se, hvor det står.",

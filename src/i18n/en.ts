@@ -169,7 +169,6 @@ export const en = {
   "poll.previous": "‹ Previous section",
   "poll.next": "Next section ›",
   "poll.deadline": "Open until {date}",
-  "poll.moved": "This poll continues in a newer message below: answer there.",
   "poll.saved": "Saved: {value} for “{statement}”",
   "poll.closed": "This check-in closed on {date}. Thank you.",
   "poll.reminder": "A reminder: your answers help the partnership see where it stands.",

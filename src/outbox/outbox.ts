@@ -1,7 +1,7 @@
 // The outbox's writing side: every message the bot sends on its own is first a "deliver" job,
 // written in the same transaction as the change that caused it. The courier (courier.ts) delivers.
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import type { Destination, WorkspaceRef } from "../ports.ts";
+import type { Destination, MessageRef, WorkspaceRef } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
 import type { Lang } from "../i18n/i18n.ts";
 import { JobQueue, type Tx } from "../jobs/queue.ts";
@@ -18,9 +18,10 @@ export type AfterDelivery = { type: "invitation.sent"; invitationId: string } | 
  */
 export type RenderRef =
   | { kind: "poll"; roundId: string; invitationId: string; reminder?: boolean; withSnooze?: boolean }
-  | { kind: "poll.closed"; roundId: string; invitationId: string }
-  /** an earlier copy of a poll, once a newer one (a reminder) has landed: it points there, with no buttons */
-  | { kind: "poll.moved"; roundId: string; invitationId: string };
+  /** a copy of a poll already sent, brought up to date: the answers so far, or the closed card */
+  | { kind: "poll.copy"; roundId: string; invitationId: string }
+  /** as poll.copy: written by earlier versions, and possibly still queued */
+  | { kind: "poll.closed" | "poll.moved"; roundId: string; invitationId: string };
 
 export interface DeliveryPayload {
   workspace: WorkspaceRef;
@@ -70,4 +71,24 @@ export async function enqueueDeliveries(db: Pick<PrismaClient, "job"> | Tx, item
       payload: { workspace: i.workspace, to: i.to, ...(i.message ? { message: { ...i.message, lang: i.lang } } : {}), ...(i.render ? { render: i.render } : {}), after: i.after ?? { type: "none" } } satisfies DeliveryPayload,
     })),
   );
+}
+
+/**
+ * Of these cards, the ones with no update of this kind still waiting to be sent. A waiting update is
+ * built when it is delivered, so it will show what is saved by then: one is enough. Locking it
+ * keeps the courier from claiming and building it before the caller's transaction commits; one the
+ * courier holds already (SKIP LOCKED) counts as gone, and the caller enqueues another.
+ */
+export async function withoutWaitingUpdate(tx: Tx, workspace: WorkspaceRef, cards: MessageRef[], render: RenderRef): Promise<MessageRef[]> {
+  const left: MessageRef[] = [];
+  for (const ref of cards) {
+    const waiting = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM "Job"
+      WHERE lane = ${laneOf(workspace, { kind: "update", ref })} AND kind = ${DELIVER} AND status = 'pending'
+        AND payload->'to'->'ref'->>'messageId' = ${ref.messageId}
+        AND payload->'render'->>'kind' = ${render.kind} AND payload->'render'->>'invitationId' = ${render.invitationId}
+      LIMIT 1 FOR UPDATE SKIP LOCKED`;
+    if (waiting.length === 0) left.push(ref);
+  }
+  return left;
 }

@@ -1,6 +1,6 @@
 // The one behaviour suite: a whole partnership check-in driven through an adapter's public face.
 // It runs against the local playground now, and unchanged against Slack and Teams.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
 import type { BehaviourDriver, DriverFactory, Seen } from "./driver.ts";
 
 const ORGS = [
@@ -116,6 +116,26 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(status.text).toMatch(/0 of 3 people have answered everything \(1 partly\)/);
     });
 
+    let twoCopies: string[] = [];
+    it("every copy of a poll shows the answers: the first one and a reminder's", { timeout: 60_000 }, async () => {
+      const p = partners[1];
+      const r = await d.command(coordinator, "remind");
+      expect(r.text).toMatch(/3/);
+      const copies = (await d.dms(p)).filter((m) => m.questions.length > 0);
+      expect(copies).toHaveLength(2);
+      const [older, newer] = copies as [Seen, Seen];
+      twoCopies = [older.id, newer.id];
+      const selected = async (id: string, q: number) => (await d.dms(p)).find((m) => m.id === id)!.questions[q]!.options.filter((o) => o.selected).map((o) => o.label);
+      // Answered on the older copy: the reminder shows it too (a few seconds later, one update for a
+      // run of clicks), and the other way round.
+      const later = { timeout: 20_000, interval: 250 };
+      await d.press(p, older, "5", 1);
+      await vi.waitFor(async () => expect(await selected(newer.id, 1)).toEqual(["5"]), later);
+      await d.press(p, newer, "2", 2);
+      await vi.waitFor(async () => expect(await selected(older.id, 2)).toEqual(["2"]), later);
+      expect(await selected(older.id, 1)).toEqual(["5"]);
+    });
+
     it("partners answer all seven sections with buttons", async () => {
       // Partner A rates 4 throughout, B 3, C 5 except a 1 on each section's first statement.
       await answerAll(d, partners[0], () => 4);
@@ -157,6 +177,13 @@ export function behaviourSuite(factory: DriverFactory) {
       await d.press(p, beforeClose, beforeClose.buttons[0]!.label);
       const after = (await d.dms(p)).find((m) => m.id === beforeClose.id)!;
       expect(after.text).toMatch(/closed|lukkede/);
+      // Every copy a partner was sent, the first poll and the reminder alike, is the closed card now.
+      const copies = (await d.dms(partners[1])).filter((m) => twoCopies.includes(m.id));
+      expect(copies).toHaveLength(2);
+      for (const copy of copies) {
+        expect(copy.text).toMatch(/lukkede/);
+        expect(copy.questions).toHaveLength(0);
+      }
     });
   });
 

@@ -384,7 +384,7 @@ describeEachDatabase("delivery through the outbox", (db) => {
     await courier.settle();
     expect(dmCounts(port)).toEqual({ a: 1, b: 1 });
     const invitations = await db().prisma.invitation.findMany({ where: { workspaceId } });
-    expect(invitations.every((i) => i.sentAt !== null && (i.pollRef as { messageId: string }).messageId)).toBe(true);
+    expect(invitations.every((i) => i.sentAt !== null && (i.pollRefs as { messageId: string }[])[0]?.messageId)).toBe(true);
   });
 
   it("resumes a crashed instance's claimed deliveries after its lease, without losing or repeating anyone", async () => {

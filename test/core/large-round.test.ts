@@ -36,7 +36,7 @@ describeEachDatabase("a round of 2,000 partners", (db) => {
       const batch = invitations.slice(k, k + 200);
       await prisma.answer.createMany({ data: batch.flatMap((inv, j) => items.map((itemId, n) => ({ workspaceId: round.workspaceId, roundId: round.id, membershipId: inv.membershipId, itemId, rating: 1 + ((j + n) % 5) }))) });
     }
-    await prisma.invitation.updateMany({ where: { roundId: round.id }, data: { completedAt: new Date(), sentAt: new Date(), pollRef: { conversationId: "D1", messageId: "1" } } });
+    await prisma.invitation.updateMany({ where: { roundId: round.id }, data: { completedAt: new Date(), sentAt: new Date(), pollRefs: [{ conversationId: "D1", messageId: "1" }] } });
     await prisma.job.updateMany({ where: { kind: "deliver", status: "pending" }, data: { status: "done" } });
     const t0 = Date.now();
     const closed = flat(await core.command(coord, "checkin close"));

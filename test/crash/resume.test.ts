@@ -108,7 +108,7 @@ describeEachDatabase("recovery without repeats", (db) => {
     expect(restarted.stats).toMatchObject({ resumed: 3, recovered: 1, unchecked: 0, delivered: 3 });
     // The found one is recorded as sent where it landed, so its card can be replaced at close.
     const inv = await db().prisma.invitation.findFirstOrThrow({ where: { id: ((posted!.payload as DeliveryPayload).after as { invitationId: string }).invitationId } });
-    expect(inv.pollRef).toEqual(ref);
+    expect(inv.pollRefs).toEqual([ref]);
     expect(inv.sentAt).not.toBeNull();
     // Every post carries its delivery's id.
     for (const c of fake.callsTo("chat.postMessage")) expect(c.args.metadata).toEqual({ event_type: DELIVERY_EVENT, event_payload: { delivery: expect.any(String) } });
