@@ -15,6 +15,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, type MigrationTarget } from "./migrate.ts";
+import { readTemplate } from "./pglite-template.ts";
 import { transientReason, withRetry, type RetryOptions } from "./retry.ts";
 import { logger } from "../observability/log.ts";
 
@@ -222,11 +223,20 @@ export interface PGliteStore {
 
 /** Open (creating if needed) a PGlite data directory under a pid lock, or an in-memory database
  *  when `dataDir` is null. */
+/**
+ * PostgreSQL's default shared_buffers (128 MB) stays resident in PGlite's WebAssembly memory; a
+ * partnership's data, thousands of rows, needs a fraction of it, and the files stay in the OS cache.
+ */
+export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"];
+
 export async function openPGlite(dataDir: string | null, opts: { loadDataDir?: Blob } = {}): Promise<PGliteStore> {
   const release = dataDir === null ? async () => undefined : await lockDirectory(dataDir);
   let pglite: PGlite | undefined;
   try {
-    pglite = new PGlite({ dataDir: dataDir ?? "memory://", loadDataDir: opts.loadDataDir });
+    // A new directory starts from the install's empty cluster rather than running initdb.
+    const fresh = dataDir !== null && !fs.existsSync(path.join(dataDir, "PG_VERSION"));
+    const loadDataDir = opts.loadDataDir ?? (fresh ? await readTemplate() : undefined);
+    pglite = new PGlite({ dataDir: dataDir ?? "memory://", loadDataDir, startParams: PGLITE_START_PARAMS });
     await pglite.waitReady;
   } catch (e) {
     if (pglite && !pglite.closed) await pglite.close().catch(() => undefined);

@@ -17,6 +17,7 @@
 //   - a shadow database on the server and introspection through adapter-pg do not work: new
 //     migrations are diffed against a throwaway in-memory PGlite;
 //   - PGlite is PostgreSQL 18 and the server here is 15: the tests apply every migration to both.
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -24,7 +25,7 @@ import { fileURLToPath } from "node:url";
 
 import type { MigrationList, SchemaContainer, SchemaFilter } from "@prisma/schema-engine-wasm/schema_engine_bg";
 
-import { withScratchFactory, withTarget, type MigrationTarget } from "./migration-targets.ts";
+import { queryTarget, withScratchFactory, withTarget, type MigrationTarget } from "./migration-targets.ts";
 import { withEngine } from "./schema-engine.ts";
 
 export type { MigrationTarget } from "./migration-targets.ts";
@@ -77,12 +78,33 @@ const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
  *  recorded as failed (never as applied); later calls refuse until it is resolved. */
 export async function applyMigrations(target: MigrationTarget, opts: MigrateOptions = {}): Promise<ApplyMigrationsResult> {
   const migrationsList = await readMigrationsList(opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
+  // Most starts have nothing to apply: then the engine (a WebAssembly module that keeps tens of MB)
+  // is never loaded.
+  if (await isUpToDate(target, migrationsList)) return { applied: [] };
   return withTarget(target, (factory) =>
     withEngine(factory, undefined, async (engine) => {
       const out = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
       return { applied: out.appliedMigrationNames };
     }),
   );
+}
+
+/**
+ * Whether every migration on disk is recorded as applied, unchanged (Prisma's checksum: SHA-256 of
+ * migration.sql), and nothing else is recorded. Anything else (no table yet, a migration pending,
+ * failed, edited or unknown) is the engine's to apply or to refuse with its own message.
+ */
+async function isUpToDate(target: MigrationTarget, list: MigrationList): Promise<boolean> {
+  const [table] = await queryTarget<{ present: boolean }>(target, `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  if (!table?.present) return false;
+  const rows = await queryTarget<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
+    target,
+    `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,
+  );
+  const applied = new Map(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]));
+  if (rows.some((r) => r.finished_at === null && r.rolled_back_at === null)) return false;
+  if (applied.size !== list.migrationDirectories.length) return false;
+  return list.migrationDirectories.every((d) => d.migrationFile.content.tag === "ok" && applied.get(d.path) === createHash("sha256").update(d.migrationFile.content.value).digest("hex"));
 }
 
 /** `prisma migrate status`: which migrations are applied, pending or failed on the target. */

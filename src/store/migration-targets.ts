@@ -113,6 +113,18 @@ async function pgliteAdapter(db: PGlite, onDispose?: () => Promise<void>): Promi
 }
 
 /** Main database = the given PGlite or a pg.Pool({max:1}); shadow databases = throwaway PGlite. */
+/** Rows of a plain query on the target, without the engine (e.g. reading _prisma_migrations). */
+export async function queryTarget<R>(target: MigrationTarget, sql: string): Promise<R[]> {
+  if (target.kind === "pglite") return (await target.pglite.query<R>(sql)).rows;
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
 export async function withTarget<T>(target: MigrationTarget, fn: (factory: SqlMigrationAwareDriverAdapterFactory) => Promise<T>): Promise<T> {
   const scratch = new ScratchDatabases();
   const shadow = async () => scratch.adapter(await scratch.create());

@@ -274,6 +274,39 @@ describe("PGlite data directory", () => {
   });
 });
 
+describe("the migration engine at start-up", () => {
+  // A process of its own: whether the engine's WebAssembly was loaded is a fact about a process.
+  const startOnce = (dir: string): { engineLoaded: boolean; workspaces: number } => {
+    const code = `
+      const { openDatabase } = await import(${JSON.stringify(path.resolve("src/store/database.ts"))});
+      const db = await openDatabase({ url: process.argv[1] });
+      const workspaces = await db.prisma.workspace.count();
+      await db.close();
+      console.log(JSON.stringify({ engineLoaded: Symbol.for("partnerpuls.schema-engine-wasm") in globalThis, workspaces }));`;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code, dir], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(run.stderr);
+    return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as { engineLoaded: boolean; workspaces: number };
+  };
+
+  it("is loaded only when there is something to migrate", async () => {
+    const dir = await tempDir("engine");
+    expect(startOnce(dir)).toEqual({ engineLoaded: true, workspaces: 0 });
+    expect(startOnce(dir)).toEqual({ engineLoaded: false, workspaces: 0 });
+    // A migration added since: the engine applies it.
+    const migrations = await tempDir("engine-migrations");
+    await cp(DEFAULT_MIGRATIONS_DIR, migrations, { recursive: true });
+    await mkdir(path.join(migrations, "29990101000000_later"));
+    await writeFile(path.join(migrations, "29990101000000_later", "migration.sql"), `CREATE TABLE "Later" (id INT);`);
+    const target = await PGlite.create({ dataDir: dir });
+    try {
+      expect((await applyMigrations({ kind: "pglite", pglite: target }, { migrationsDir: migrations })).applied).toEqual(["29990101000000_later"]);
+      expect((await applyMigrations({ kind: "pglite", pglite: target }, { migrationsDir: migrations })).applied).toEqual([]);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
 describeEachDatabase("test databases", (db) => {
   it("start migrated and empty", async () => {
     expect(await db().prisma.workspace.count()).toBe(0);
