@@ -110,7 +110,7 @@ export class Commands {
       }
       case "poll.section": {
         const d = button(SectionPayload, json);
-        return await this.c.polls.pollFor(ctx, d.r, d.s);
+        return await this.c.polls.pollFor(ctx, d.r, { sectionId: d.s, page: d.p });
       }
       case "poll.open": {
         const d = button(RoundPayload, json);

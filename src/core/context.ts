@@ -61,7 +61,7 @@ export const AnswerPayload = z.object({
   v: z.number().int().min(1).max(10).optional(),
   c: z.string().min(1).max(64).optional(),
 });
-export const SectionPayload = z.object({ r: z.string().uuid(), s: z.string().min(1).max(80) });
+export const SectionPayload = z.object({ r: z.string().uuid(), s: z.string().min(1).max(80), p: z.number().int().min(0).max(1000).optional() });
 export const RoundPayload = z.object({ r: z.string().uuid() });
 export const ActionPayload = z.object({ a: z.string().uuid() });
 export const PostponePayload = z.object({ a: z.string().uuid(), d: z.number().int().min(1).max(60) });

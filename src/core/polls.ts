@@ -7,7 +7,8 @@ import { message } from "../messages/model.ts";
 import { t, formatDateTime, type Lang } from "../i18n/i18n.ts";
 import { todayIn } from "../domain/rounds.ts";
 import { mayUsePoll } from "../policy.ts";
-import { pollMessage, nextOpenSection } from "../messages/build.ts";
+import { pollMessage } from "../messages/build.ts";
+import { nextOpenPage, pageAt, pageOf, pollPages, type PollPage } from "../domain/poll-pages.ts";
 import { z } from "zod";
 import { enqueueDeliveries, withoutWaitingUpdate, type AfterDelivery, type RenderRef } from "../outbox/outbox.ts";
 import { JobQueue, type Tx as QueueTx } from "../jobs/queue.ts";
@@ -15,6 +16,9 @@ import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
 import { REFUSAL_KEY, quietOf, UserError, AnswerPayload, type RoundWithPartnership, type Context, type CoreContext } from "./context.ts";
+
+/** Which page to show: one a button names, or the next unanswered one from a page on (or from the start). */
+export type PageRequest = { sectionId: string; page?: number } | { after: PollPage };
 
 /**
  * How long a person's other copies of a poll wait before they show a new answer. Slack allows about
@@ -72,7 +76,7 @@ export class Polls {
     // A poll for a round that has closed, or for someone no longer a member, is not sent.
     if (round.closedAt || round.closesAt <= this.c.now() || inv.membership.removedAt) return null;
     if (ref.reminder && inv.completedAt) return null;
-    return this.pollViewFrom(round, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, undefined, ref.withSnooze ?? false);
+    return this.pollViewFrom(round, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, ref.withSnooze ?? false);
   }
 
 
@@ -82,14 +86,13 @@ export class Polls {
     lang: Lang,
     roundOrId: string | RoundWithPartnership,
     membershipId: string,
-    sectionId: string | undefined,
+    at: PageRequest | undefined,
     notice?: string,
-    after?: string,
     known?: { itemId: string; rating: number | null; choice: string | null }[],
   ): Promise<Message> {
     const round = typeof roundOrId === "string" ? await this.c.roundWithPartnership(workspaceId, roundOrId) : roundOrId;
     const rows = known ?? (await this.c.db.answer.findMany({ where: { workspaceId, roundId: round.id, membershipId } }));
-    return this.pollViewFrom(round, lang, rows, sectionId, notice, after);
+    return this.pollViewFrom(round, lang, rows, at, notice);
   }
 
 
@@ -98,15 +101,16 @@ export class Polls {
     round: RoundWithPartnership,
     lang: Lang,
     rows: { itemId: string; rating: number | null; choice: string | null }[],
-    sectionId: string | undefined,
+    at: PageRequest | undefined,
     notice?: string,
-    after?: string,
     withSnooze = false,
   ): Message {
     const snapshot = this.c.results.snapshotOf(round);
     const answers = new Map(rows.map((a) => [a.itemId, { rating: a.rating, choice: a.choice }]));
     const open = round.closedAt === null && round.closesAt > this.c.now();
-    const shown = sectionId && round.sectionIds.includes(sectionId) ? sectionId : nextOpenSection(round.sectionIds, snapshot, (id) => answers.has(id), after);
+    const pages = pollPages(snapshot, round.sectionIds);
+    const asked = at && "sectionId" in at ? pageAt(pages, at.sectionId, at.page) : undefined;
+    const shown = asked ?? nextOpenPage(pages, (id) => answers.has(id), at && "after" in at ? at.after : undefined);
     return pollMessage({
       lang,
       partnershipName: round.partnership.name,
@@ -114,7 +118,8 @@ export class Polls {
       roundNumber: round.number,
       snapshot,
       sectionIds: round.sectionIds,
-      sectionId: shown,
+      pages,
+      page: shown,
       answers,
       closesAt: round.closesAt,
       closedAt: round.closedAt,
@@ -143,9 +148,9 @@ export class Polls {
   }
 
 
-  async pollFor(ctx: Context, roundId: string, sectionId: string | undefined, notice?: string): Promise<Message> {
+  async pollFor(ctx: Context, roundId: string, at: PageRequest | undefined, notice?: string): Promise<Message> {
     const { inv, lang } = await this.invitedMembership(ctx, roundId);
-    return this.pollView(ctx.workspaceId, lang, roundId, inv.membershipId, sectionId, notice);
+    return this.pollView(ctx.workspaceId, lang, roundId, inv.membershipId, at, notice);
   }
 
 
@@ -200,13 +205,14 @@ export class Polls {
       return rows;
     });
     const answeredIds = new Set(answered.map((a) => a.itemId));
-    const sectionDone = section.items.every((i) => answeredIds.has(i.id));
+    const page = pageOf(pollPages(snapshot, round.sectionIds), item.id)!;
+    const pageDone = page.itemIds.every((id) => answeredIds.has(id));
     const label = rating !== null ? String(rating) : (snapshot.choiceSets[(item as { choices: string }).choices] ?? []).find((c) => c.value === choice)!.label[lang];
     // Which statement the answer was for: the card may show several.
     const statement = item.text[lang].length > 60 ? `${item.text[lang].slice(0, 59).trimEnd()}…` : item.text[lang];
     const notice = t(lang, "poll.saved", { value: label, statement });
-    // Stay on the section until it is complete, then move on to the next unanswered one.
-    return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, sectionDone ? undefined : section.id, notice, section.id, answered);
+    // Stay on the page until it is complete, then move on to the next unanswered one.
+    return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, pageDone ? { after: page } : page, notice, answered);
   }
 
 

@@ -2,6 +2,7 @@
 import type { Lang } from "../i18n/i18n.ts";
 import { t, formatDate, formatDecimal, formatSigned, formatPercent } from "../i18n/i18n.ts";
 import type { Snapshot } from "../domain/rounds.ts";
+import type { PollPage } from "../domain/poll-pages.ts";
 import type { Block, Message, Inline, RichText } from "./model.ts";
 import { message, joinNodes, joinLines, plainOf } from "./model.ts";
 import { userText } from "../commands/parse.ts";
@@ -17,8 +18,10 @@ export interface PollView {
   snapshot: Snapshot;
   /** the sections this round asks, in order */
   sectionIds: string[];
-  /** section to show, or null for the "all done" view */
-  sectionId: string | null;
+  /** the round's pages (src/domain/poll-pages.ts) */
+  pages: PollPage[];
+  /** the page to show, or null for the "all done" view */
+  page: PollPage | null;
   answers: Map<string, { rating: number | null; choice: string | null }>;
   closesAt: Date;
   /** when it closed, if it did (early, by a coordinator, or at its deadline) */
@@ -31,19 +34,13 @@ export interface PollView {
   withSnooze?: boolean;
 }
 
-export function answerValue(roundId: string, itemId: string, v: { rating?: number; choice?: string }): string {
-  return JSON.stringify({ r: roundId, i: itemId, ...(v.rating !== undefined ? { v: v.rating } : { c: v.choice }) });
+/** A button's way to a page: its section, and which page of it when there are several. */
+export function pageValue(roundId: string, page: PollPage): string {
+  return JSON.stringify({ r: roundId, s: page.sectionId, ...(page.page > 0 ? { p: page.page } : {}) });
 }
 
-/** The section a partner should see next: the first with an unanswered item, from `after` on. */
-export function nextOpenSection(sectionIds: string[], snapshot: Snapshot, answered: (itemId: string) => boolean, after?: string): string | null {
-  const start = after ? sectionIds.indexOf(after) : 0;
-  const order = [...sectionIds.slice(Math.max(0, start)), ...sectionIds.slice(0, Math.max(0, start))];
-  for (const id of order) {
-    const s = snapshot.sections.find((x) => x.id === id);
-    if (s && s.items.some((i) => !answered(i.id))) return id;
-  }
-  return null;
+export function answerValue(roundId: string, itemId: string, v: { rating?: number; choice?: string }): string {
+  return JSON.stringify({ r: roundId, i: itemId, ...(v.rating !== undefined ? { v: v.rating } : { c: v.choice }) });
 }
 
 export function pollMessage(v: PollView): Message {
@@ -52,7 +49,7 @@ export function pollMessage(v: PollView): Message {
   const title = t(lang, "poll.title", { partnership: v.partnershipName, n: v.roundNumber });
   blocks.push({ type: "header", text: title });
   // The last click's confirmation belongs to a section card, not to the thank-you card.
-  if (v.notice && v.sectionId !== null) blocks.push({ type: "text", text: v.notice, muted: true });
+  if (v.notice && v.page !== null) blocks.push({ type: "text", text: v.notice, muted: true });
   const deadline = formatDate(lang, v.closesAt, v.timeZone);
   if (!v.open) {
     // The day it closed: a coordinator may have closed it before its deadline.
@@ -60,30 +57,32 @@ export function pollMessage(v: PollView): Message {
     blocks.push({ type: "text", text: t(lang, "poll.closed", { date: closed }) });
     return message(`${title}: ${t(lang, "poll.closed", { date: closed })}`, blocks, { lang });
   }
-  const answeredCount = (sid: string) => snapshot.sections.find((s) => s.id === sid)!.items.filter((i) => v.answers.has(i.id)).length;
   // Progress counts statements answered in the whole round, not sections reached.
   const asked = snapshot.sections.filter((s) => v.sectionIds.includes(s.id)).flatMap((s) => s.items);
   const done = asked.filter((i) => v.answers.has(i.id)).length;
-  if (v.sectionId === null) {
+  if (v.page === null) {
     blocks.push({ type: "progress", current: asked.length, total: Math.max(1, asked.length), label: t(lang, "poll.all-done-progress", { n: v.sectionIds.length }) });
     blocks.push({ type: "text", text: t(lang, "poll.thanks", { date: deadline }) });
-    blocks.push({ type: "buttons", buttons: [{ label: t(lang, "poll.review"), actionId: "poll.section", value: JSON.stringify({ r: v.roundId, s: v.sectionIds[0] }) }] });
+    blocks.push({ type: "buttons", buttons: [{ label: t(lang, "poll.review"), actionId: "poll.section", value: pageValue(v.roundId, v.pages[0]!) }] });
     blocks.push({ type: "text", text: snapshot.credit[lang], muted: true });
     return message(`${title}: ${t(lang, "poll.thanks", { date: deadline })}`, blocks, { lang });
   }
-  const index = v.sectionIds.indexOf(v.sectionId);
-  const section = snapshot.sections.find((s) => s.id === v.sectionId)!;
+  const { page } = v;
+  const index = v.sectionIds.indexOf(page.sectionId);
+  const section = snapshot.sections.find((s) => s.id === page.sectionId)!;
+  const where = t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] });
+  const ofPages = page.pages > 1 ? ` · ${t(lang, "poll.page", { i: page.page + 1, n: page.pages })}` : "";
   blocks.push({
     type: "progress",
     current: done,
     total: Math.max(1, asked.length),
-    label: `${t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] })} · ${t(lang, "poll.answered", { done, n: asked.length })}`,
+    label: `${where}${ofPages} · ${t(lang, "poll.answered", { done, n: asked.length })}`,
   });
-  if (section.intro) blocks.push({ type: "text", text: section.intro[lang], muted: true });
+  if (section.intro && page.page === 0) blocks.push({ type: "text", text: section.intro[lang], muted: true });
   const scale = snapshot.scale;
   // The scale is explained once, under the card's first rating statement.
   let scaleExplained = false;
-  for (const item of section.items) {
+  for (const item of section.items.filter((i) => page.itemIds.includes(i.id))) {
     const current = v.answers.get(item.id);
     if (item.kind === "rating" && scale) {
       const options = [];
@@ -108,15 +107,19 @@ export function pollMessage(v: PollView): Message {
     }
   }
   const nav = [];
-  if (index > 0) nav.push({ label: t(lang, "poll.previous"), actionId: "poll.section" as const, value: JSON.stringify({ r: v.roundId, s: v.sectionIds[index - 1] }) });
-  if (index < v.sectionIds.length - 1) nav.push({ label: t(lang, "poll.next"), actionId: "poll.section" as const, value: JSON.stringify({ r: v.roundId, s: v.sectionIds[index + 1] }) });
+  const at = v.pages.findIndex((p) => p.sectionId === page.sectionId && p.page === page.page);
+  const before = v.pages[at - 1];
+  const after = v.pages[at + 1];
+  // Within a section the buttons say "page", between sections "section".
+  if (before) nav.push({ label: t(lang, before.sectionId === page.sectionId ? "poll.previous-page" : "poll.previous"), actionId: "poll.section" as const, value: pageValue(v.roundId, before) });
+  if (after) nav.push({ label: t(lang, after.sectionId === page.sectionId ? "poll.next-page" : "poll.next"), actionId: "poll.section" as const, value: pageValue(v.roundId, after) });
   if (v.withSnooze) {
     nav.push({ label: t(lang, "nudge.snooze"), actionId: "poll.snooze" as const, value: JSON.stringify({ r: v.roundId }) });
     nav.push({ label: t(lang, "nudge.optout"), actionId: "nudge.optout" as const, value: JSON.stringify({ r: v.roundId }) });
   }
   if (nav.length) blocks.push({ type: "buttons", buttons: nav });
   blocks.push({ type: "text", text: `${t(lang, "poll.deadline", { date: deadline })} · ${snapshot.credit[lang]}`, muted: true });
-  const fallback = `${title} — ${t(lang, "poll.progress", { i: index + 1, n: v.sectionIds.length, title: section.title[lang] })} (${answeredCount(section.id)}/${section.items.length})`;
+  const fallback = `${title} — ${where}${ofPages} (${page.itemIds.filter((id) => v.answers.has(id)).length}/${page.itemIds.length})`;
   return message(fallback, blocks, { lang });
 }
 

@@ -314,6 +314,30 @@ describeEachDatabase("the core", (db) => {
     await h.cmd("coord", "checkin close");
   });
 
+  it("pages a section longer than one card, and takes a partner through every page of it", async () => {
+    const items = Array.from({ length: 20 }, (_, i) => ({ id: `long.${i + 1}`, kind: "rating", text: { en: `Statement ${i + 1}`, da: `Udsagn ${i + 1}` } }));
+    const long = {
+      key: "long-section",
+      version: 1,
+      title: { en: "A long section", da: "Et langt afsnit" },
+      description: { en: "Twenty statements", da: "Tyve udsagn" },
+      credit: { en: "Our own", da: "Vores egen" },
+      scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
+      sections: [{ id: "long", title: { en: "Long", da: "Lang" }, items }],
+    };
+    expect(await h.cmd("coord", `instrument add ${JSON.stringify(long)}`)).toMatch(/long-section v1 added/);
+    expect(await h.cmd("coord", 'checkin start instrument=long-section p="Sund By"')).toMatch(/started/);
+    const first = h.port.lastDm("anna")!;
+    expect(first.blocks.filter((b) => b.type === "question")).toHaveLength(8);
+    expect(text(first)).toMatch(/page 1 of 3 · 0 of 20 answered/);
+    await h.answerAll("anna", () => 4);
+    const pagesSeen = new Set(h.port.dms.filter((d) => d.userId === "anna").map((d) => /page (\d) of 3/.exec(text(d.message))?.[1]).filter(Boolean));
+    expect([...pagesSeen].sort()).toEqual(["1", "2", "3"]);
+    expect(text(h.port.lastDm("anna")!)).toMatch(/Thank you/);
+    expect(await h.cmd("coord", 'status p="Sund By"')).toMatch(/1 of 4 people have answered everything/);
+    await h.cmd("coord", 'checkin close p="Sund By"');
+  });
+
   it("asks which partnership when a person is in several", async () => {
     await h.cmd("coord", 'partnership create "Aktiv Hverdag"');
     expect(await h.cmd("coord", "status")).toMatch(/several partnerships: add partnership="Name" \(one of "Sund By", "Aktiv Hverdag"\)/);
