@@ -89,10 +89,14 @@ export class Digests {
         for (const item of s.items) {
           const i = release.score.items.find((x) => x.itemId === item.id);
           const withheld = !i || i.withheld;
+          const values = item.kind === "choice" && !withheld ? (snapshot.choiceSets[item.choices] ?? []).map((c) => c.value) : null;
+          const choices = values ? values.map((v): [string, number] => [v, i!.choices[v] ?? 0]) : null;
+          const top = choices ? Math.max(...choices.map(([, n]) => n)) : 0;
           rows.push({
             round: r.number, instrument: r.instrumentKey, version: r.instrumentVersion, section: s.id, item: item.id, statement: item.text[ctx.lang],
             n: withheld ? null : i.n, mean: withheld ? null : i.mean, sd: withheld ? null : i.sd, min: withheld ? null : i.min, max: withheld ? null : i.max,
             divergent: !withheld && i.divergent, withheld,
+            choices, mostCommon: choices && top > 0 ? choices.filter(([, n]) => n === top).map(([v]) => v).join("/") : null,
           });
         }
     }

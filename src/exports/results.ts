@@ -23,14 +23,18 @@ export interface ExportRow {
   max: number | null;
   divergent: boolean;
   withheld: boolean;
+  /** a choice statement (Activity 1's purposes, the map): how many chose each value, in the choice set's order */
+  choices: [value: string, count: number][] | null;
+  /** the value(s) chosen most often, "/" between a tie */
+  mostCommon: string | null;
 }
 
 export type ExportLang = "en" | "da";
 
 /** Column names. English is the format other tools read (kept exactly); Danish is for people. */
 export const CSV_HEADERS: Record<ExportLang, readonly string[]> = {
-  en: ["round", "instrument", "version", "section", "item", "statement", "n", "mean", "sd", "min", "max", "divergent", "withheld"],
-  da: ["runde", "instrument", "version", "afsnit", "udsagn-id", "udsagn", "n", "gennemsnit", "standardafvigelse", "min", "maks", "uenighed", "tilbageholdt"],
+  en: ["round", "instrument", "version", "section", "item", "statement", "n", "mean", "sd", "min", "max", "divergent", "withheld", "choices", "most_common"],
+  da: ["runde", "instrument", "version", "afsnit", "udsagn-id", "udsagn", "n", "gennemsnit", "standardafvigelse", "min", "maks", "uenighed", "tilbageholdt", "valg", "hyppigst"],
 };
 
 /** Two decimals, as every export shows them; null for no value (withheld, no answers). */
@@ -48,7 +52,7 @@ function rounded(x: number | null): number | null {
  */
 export function resultsCsv(rows: ExportRow[], lang: ExportLang): string {
   const da = lang === "da";
-  const records = rows.map((r) => [r.round, r.instrument, r.version, r.section, r.item, r.statement, rounded(r.n), rounded(r.mean), rounded(r.sd), rounded(r.min), rounded(r.max), r.divergent ? 1 : 0, r.withheld ? 1 : 0]);
+  const records = rows.map((r) => [r.round, r.instrument, r.version, r.section, r.item, r.statement, rounded(r.n), rounded(r.mean), rounded(r.sd), rounded(r.min), rounded(r.max), r.divergent ? 1 : 0, r.withheld ? 1 : 0, r.choices ? r.choices.map(([v, n]) => `${v}=${n}`).join(" ") : null, r.mostCommon]);
   return stringify(records, {
     header: true,
     columns: [...CSV_HEADERS[lang]],
@@ -74,9 +78,12 @@ export function resultsCsv(rows: ExportRow[], lang: ExportLang): string {
  *       { "round": 1, "instrument": "vichealth-checklist", "version": 1,
  *         "statements": [
  *           { "section": "s1", "item": "s1.1", "statement": "…", "n": 3, "mean": 4, "sd": 0.82,
- *             "min": 3, "max": 5, "divergent": false, "withheld": false } ] } ]
+ *             "min": 3, "max": 5, "divergent": false, "withheld": false },
+ *           { "section": "purposes", "item": "purposes.p1", "statement": "…", "n": 6, …,
+ *             "choices": { "networking": 1, "coordinating": 4, … }, "mostCommon": "coordinating" } ] } ]
  *   }
  *
+ * A choice statement has `choices` (count per value, in order) and `mostCommon`; a rating one has neither.
  * `language` is the language of the statement texts. Rounds keep the order of the rows.
  */
 export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partnership: string; exportedAt: string }): string {
@@ -87,7 +94,7 @@ export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partner
       round = { round: r.round, instrument: r.instrument, version: r.version, statements: [] };
       rounds.push(round);
     }
-    round.statements.push({ section: r.section, item: r.item, statement: r.statement, n: rounded(r.n), mean: rounded(r.mean), sd: rounded(r.sd), min: rounded(r.min), max: rounded(r.max), divergent: r.divergent, withheld: r.withheld });
+    round.statements.push({ section: r.section, item: r.item, statement: r.statement, n: rounded(r.n), mean: rounded(r.mean), sd: rounded(r.sd), min: rounded(r.min), max: rounded(r.max), divergent: r.divergent, withheld: r.withheld, ...(r.choices ? { choices: Object.fromEntries(r.choices), mostCommon: r.mostCommon } : {}) });
   }
   return JSON.stringify({ partnership: meta.partnership, exportedAt: meta.exportedAt, language: lang, rounds }, null, 2) + "\n";
 }

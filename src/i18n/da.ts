@@ -207,6 +207,11 @@ export const da: Catalogue = {
   "digest.divergent-range": "svar fra {min} til {max}",
   "digest.divergent-split": "svarene er delte",
   "digest.no-divergence": "Partnerne er stort set enige om alle udsagn.",
+  "digest.purposes": "Hvorfor vi samarbejder: det niveau af samarbejde, hvert formål kræver",
+  "digest.purpose-line": "{purpose}: oftest {level} ({top} af {n}) · {counts}",
+  "digest.purpose-differ": " – partnerne er uenige, fra {low} til {high}",
+  "digest.purpose-withheld": "{purpose}: færre end {n} svar, vises ikke",
+  "poll.levels": "Det betyder niveauerne:",
   "digest.overdue": "Forsinkede aftaler:",
 
   "action.due": "frist {date}",

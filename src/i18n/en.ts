@@ -205,6 +205,11 @@ export const en = {
   "digest.divergent-range": "answers from {min} to {max}",
   "digest.divergent-split": "answers split",
   "digest.no-divergence": "Partners broadly agree on every statement.",
+  "digest.purposes": "Why we partner: the level of working together each purpose calls for",
+  "digest.purpose-line": "{purpose}: most often {level} ({top} of {n}) · {counts}",
+  "digest.purpose-differ": " — partners differ, from {low} to {high}",
+  "digest.purpose-withheld": "{purpose}: fewer than {n} answers, not shown",
+  "poll.levels": "What the levels mean:",
   "digest.overdue": "Overdue actions:",
 
   "action.due": "due {date}",

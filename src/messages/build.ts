@@ -3,6 +3,7 @@ import type { Lang } from "../i18n/i18n.ts";
 import { t, formatDate, formatDecimal, formatSigned, formatPercent } from "../i18n/i18n.ts";
 import type { Snapshot } from "../domain/rounds.ts";
 import type { PollPage } from "../domain/poll-pages.ts";
+import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
 import type { Block, Message, Inline, RichText } from "./model.ts";
 import { message, joinNodes, joinLines, plainOf } from "./model.ts";
 import { userText } from "../commands/parse.ts";
@@ -82,6 +83,7 @@ export function pollMessage(v: PollView): Message {
   const scale = snapshot.scale;
   // The scale is explained once, under the card's first rating statement.
   let scaleExplained = false;
+  const levelsExplained = new Set<string>();
   for (const item of section.items.filter((i) => page.itemIds.includes(i.id))) {
     const current = v.answers.get(item.id);
     if (item.kind === "rating" && scale) {
@@ -98,6 +100,13 @@ export function pollMessage(v: PollView): Message {
       scaleExplained = true;
     } else if (item.kind === "choice") {
       const choices = snapshot.choiceSets[item.choices] ?? [];
+      // What each level means (the continuum, a link's strength), once per card, before the first choice.
+      if (!levelsExplained.has(item.choices) && choices.some((c) => c.description)) {
+        levelsExplained.add(item.choices);
+        const lines: RichText = [{ t: "text", text: t(lang, "poll.levels") }];
+        for (const c of choices) lines.push({ t: "text", text: "\n" }, { t: "strong", text: c.label[lang] }, { t: "text", text: c.description ? `: ${c.description[lang]}` : "" });
+        blocks.push({ type: "text", text: lines, muted: true });
+      }
       blocks.push({
         type: "question",
         itemId: item.id,
@@ -147,6 +156,34 @@ export interface DigestView {
   pending?: { roundNumber: number; done: number; invited: number; closesAt: Date };
 }
 
+/**
+ * Activity 1, per purpose: how many chose each level of the continuum, the most common level, and
+ * whether partners differ (the checklist's rule, on the levels' order); withheld below minimum-n.
+ */
+function purposeLines(v: DigestView): string[] {
+  const { lang, snapshot, score } = v;
+  const levels = snapshot.choiceSets[GENERATED_CHOICE_SET.purposes] ?? [];
+  const lines: string[] = [];
+  for (const sid of v.sectionIds) {
+    for (const item of snapshot.sections.find((s) => s.id === sid)?.items ?? []) {
+      if (item.kind !== "choice" || item.choices !== GENERATED_CHOICE_SET.purposes) continue;
+      const s = score.items.find((x) => x.itemId === item.id);
+      if (!s || s.withheld) {
+        lines.push(`• ${t(lang, "digest.purpose-withheld", { purpose: item.text[lang], n: v.minimumN })}`);
+        continue;
+      }
+      const count = (value: string) => s.choices[value] ?? 0;
+      const top = Math.max(...levels.map((l) => count(l.value)));
+      const common = levels.filter((l) => count(l.value) === top).map((l) => l.label[lang]);
+      const chosen = levels.filter((l) => count(l.value) > 0);
+      const differ = s.divergent && chosen.length ? t(lang, "digest.purpose-differ", { low: chosen[0]!.label[lang], high: chosen.at(-1)!.label[lang] }) : "";
+      const counts = levels.map((l) => `${l.label[lang]} ${count(l.value)}`).join(", ");
+      lines.push(`• ${t(lang, "digest.purpose-line", { purpose: item.text[lang], level: common.join(" / "), top, n: s.n, counts })}${differ}`);
+    }
+  }
+  return lines;
+}
+
 export function digestMessage(v: DigestView): Message {
   const { lang, snapshot, score } = v;
   const blocks: BlockIn[] = [];
@@ -166,7 +203,9 @@ export function digestMessage(v: DigestView): Message {
   } else if (score.withheld) {
     blocks.push({ type: "text", text: t(lang, "digest.withheld", { n: v.minimumN }) });
   } else {
-    const bars = v.sectionIds.map((sid) => {
+    // A section of choices only (Activity 1's purposes) has no sum: it is reported below instead.
+    const summed = v.sectionIds.filter((sid) => snapshot.sections.find((x) => x.id === sid)!.items.some((i) => i.kind === "rating"));
+    const bars = summed.map((sid) => {
       const s = score.sections.find((x) => x.id === sid)!;
       const sec = snapshot.sections.find((x) => x.id === sid)!;
       const delta = v.trend?.sections[sid];
@@ -193,6 +232,8 @@ export function digestMessage(v: DigestView): Message {
     } else if (score.noBandReason && score.noBandReason !== "no-bands") {
       blocks.push({ type: "text", text: t(lang, `digest.no-band.${score.noBandReason}`, { n: v.minimumN }), muted: true });
     }
+    const purposes = purposeLines(v);
+    if (purposes.length) blocks.push({ type: "text", text: joinLines([t(lang, "digest.purposes"), ...purposes]) });
     const past = v.history.filter((h) => h.total !== null);
     if (past.length > 0 && score.total)
       blocks.push({

@@ -16,6 +16,7 @@ import { z } from "zod";
 import type { Snapshot } from "../domain/rounds.ts";
 import { sectionItems } from "../domain/rounds.ts";
 import { scoreRound, type RoundScore } from "../scoring/score.ts";
+import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
 
 /** No partnership can go below this: with two respondents each one knows the other's answers. */
 export const MINIMUM_N_FLOOR = 3;
@@ -79,8 +80,18 @@ export function computeRelease(input: ReleaseInput): Release {
     answers: input.answers.filter((a) => frozen.has(a.respondent)),
     invited: input.invited,
     minimumN,
+    ordered: orderedChoices(input.snapshot),
   });
   return { score, minimumN, anonymity: input.anonymity === "attributed" ? "attributed" : "confidential", at: input.at.toISOString() };
+}
+
+/** The choice items whose answers are levels in order: those of the generated sections (purposes, the map). */
+export function orderedChoices(snapshot: Snapshot): Record<string, readonly string[]> {
+  const ordered = new Set<string>(Object.values(GENERATED_CHOICE_SET));
+  const out: Record<string, readonly string[]> = {};
+  for (const item of snapshot.sections.flatMap((s) => s.items))
+    if (item.kind === "choice" && ordered.has(item.choices)) out[item.id] = (snapshot.choiceSets[item.choices] ?? []).map((c) => c.value);
+  return out;
 }
 
 /** What an open round shows: how many have answered, never what. */

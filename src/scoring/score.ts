@@ -27,6 +27,12 @@ export interface RoundScoringInput {
   invited: number;
   /** aggregates of fewer respondents are withheld, in every anonymity mode */
   minimumN: number;
+  /**
+   * Choice items whose answers are levels in order (the continuum, a link's strength): their
+   * values from lowest to highest. Partners disagree on them by the checklist's rule, on the
+   * levels' positions; on any other choice, when no answer is given by most of them.
+   */
+  ordered?: Record<string, readonly string[]>;
 }
 
 export interface ItemScore {
@@ -159,8 +165,12 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
         }
       }
       const withheld = hideBelow(n);
-      // Partners disagree on a choice when no single answer is given by most of them.
       const top = Math.max(0, ...Object.values(choices));
+      const levels = input.ordered?.[itemId];
+      const positions = levels ? Object.keys(choices).map((c) => levels.indexOf(c)).filter((i) => i >= 0) : [];
+      const divergent = levels
+        ? positions.length > 0 && Math.max(...positions) - Math.min(...positions) >= divergenceThreshold({ min: 1, max: levels.length })
+        : top * 2 <= n;
       items.push({
         itemId,
         n,
@@ -171,7 +181,7 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
         sd: null,
         distribution: [],
         choices: withheld ? {} : choices,
-        divergent: !withheld && n >= 2 && top * 2 <= n,
+        divergent: !withheld && n >= 2 && divergent,
         withheld,
       });
     }

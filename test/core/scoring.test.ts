@@ -1,4 +1,5 @@
 // Scoring against rounds computed by hand.
+import fc from "fast-check";
 import { describe, it, expect } from "vitest";
 import { scoreRound, trendBetween, mostDivergent, divergenceThreshold, type RoundScoringInput } from "../../src/scoring/score.ts";
 import { findBuiltIn, CHECKLIST_KEY } from "../../src/instruments/catalogue.ts";
@@ -168,6 +169,42 @@ describe("divergence", () => {
       ["p2", false, { networking: 2, cooperating: 1 }],
     ]);
     expect(s.noBandReason).toBe("no-bands");
+  });
+});
+
+describe("levels in order (the continuum): partners differ by the checklist's rule, on the levels' positions", () => {
+  const LEVELS = ["networking", "coordinating", "cooperating", "collaborating"];
+  const scored = (choices: string[]) =>
+    scoreRound({
+      sections: [{ id: "purposes", ratingItemIds: [], choiceItemIds: ["p1"] }],
+      instrumentSectionIds: ["purposes"],
+      scale: { min: 1, max: 5 },
+      bands: [],
+      answers: choices.map((choice, i) => ({ respondent: `r${i}`, itemId: "p1", rating: null, choice })),
+      invited: choices.length,
+      minimumN: 3,
+      ordered: { p1: LEVELS },
+    }).items[0]!;
+
+  it("by hand: three levels apart differ, even with a majority; one level apart do not, even with none", () => {
+    // A 4-level scale: the threshold is ⌈(4 − 1) · 3/4⌉ = 3 positions, as 3 of 4 on the checklist's 1–5.
+    expect(scored(["networking", "networking", "networking", "collaborating"]).divergent).toBe(true);
+    expect(scored(["networking", "coordinating", "networking", "coordinating"]).divergent).toBe(false);
+    expect(scored(["networking", "cooperating", "cooperating"]).divergent).toBe(false);
+  });
+
+  it("for any answers: differ exactly when the lowest and highest level chosen are 3 or more apart", () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...LEVELS), { minLength: 3, maxLength: 20 }), (choices) => {
+        const positions = choices.map((c) => LEVELS.indexOf(c));
+        expect(scored(choices).divergent).toBe(Math.max(...positions) - Math.min(...positions) >= 3);
+      }),
+    );
+  });
+
+  it("withholds a purpose answered by fewer than minimum-n, and never calls it divergent", () => {
+    const s = scored(["networking", "collaborating"]);
+    expect([s.withheld, s.divergent, s.choices]).toEqual([true, false, {}]);
   });
 });
 
