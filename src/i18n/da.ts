@@ -203,6 +203,7 @@ export const da: Catalogue = {
   "digest.no-band.no-complete-responses": "Intet niveau: ingen besvarede alle afsnit.",
   "digest.no-band.below-minimum-n": { one: "Intet niveau: færre end {n} person besvarede alle afsnit.", other: "Intet niveau: færre end {n} personer besvarede alle afsnit." },
   "digest.history": "Udvikling: {series}",
+  "digest.new-series": "Dette er den første runde med version {version} af {instrument}: den begynder en ny serie og sammenlignes ikke med runderne med version {previous}.",
   "digest.divergent": "Hvor partnerne er mest uenige:",
   "digest.divergent-range": "svar fra {min} til {max}",
   "digest.divergent-split": "svarene er delte",

@@ -201,6 +201,7 @@ export const en = {
   "digest.no-band.no-complete-responses": "No band: nobody answered every section.",
   "digest.no-band.below-minimum-n": { one: "No band: fewer than {n} person answered every section.", other: "No band: fewer than {n} people answered every section." },
   "digest.history": "Trend: {series}",
+  "digest.new-series": "This is the first round of version {version} of {instrument}: it starts a new series, and is not compared with the rounds of version {previous}.",
   "digest.divergent": "Where partners disagree most:",
   "digest.divergent-range": "answers from {min} to {max}",
   "digest.divergent-split": "answers split",

@@ -152,6 +152,8 @@ export interface DigestView {
   minimumN: number;
   actions: { open: number; overdue: { number: number; text: string; owner: Inline | null; due: Date }[] };
   divergent: ItemScore[];
+  /** the first round of a new instrument version, after rounds of another: it starts a new series */
+  newSeries?: { version: number; previousVersion: number };
   /** the round open now, when the digest shows an earlier, closed one */
   pending?: { roundNumber: number; done: number; invited: number; closesAt: Date };
 }
@@ -232,6 +234,7 @@ export function digestMessage(v: DigestView): Message {
     } else if (score.noBandReason && score.noBandReason !== "no-bands") {
       blocks.push({ type: "text", text: t(lang, `digest.no-band.${score.noBandReason}`, { n: v.minimumN }), muted: true });
     }
+    if (v.newSeries) blocks.push({ type: "text", text: t(lang, "digest.new-series", { instrument: snapshot.title[lang], version: v.newSeries.version, previous: v.newSeries.previousVersion }), muted: true });
     const purposes = purposeLines(v);
     if (purposes.length) blocks.push({ type: "text", text: joinLines([t(lang, "digest.purposes"), ...purposes]) });
     const past = v.history.filter((h) => h.total !== null);

@@ -14,6 +14,11 @@ type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 /** Reads go through the caller's transaction when there is one (PGlite has a single connection). */
 export type Reader = PrismaClient | Tx;
 
+/** A section's statements in a round's snapshot, as one comparable string (ids and wording). */
+function statementsOf(snapshot: Snapshot, sectionId: string): string {
+  return JSON.stringify(snapshot.sections.find((s) => s.id === sectionId)?.items.map((i) => [i.id, i.text.en, i.text.da]) ?? []);
+}
+
 /** How many earlier rounds the digest's trend line shows. */
 const HISTORY = 4;
 
@@ -142,6 +147,19 @@ export class RoundResults {
     const earlierScores = [];
     for (const r of earlier) earlierScores.push({ round: r, score: (await this.releaseOf(db, r)).release.score });
     const previous = earlierScores[0];
+    // …and the same statements: a version's purposes or partner map can differ from round to round.
+    const asked = (r: RoundLike, sid: string) => statementsOf(this.snapshotOf(r), sid);
+    const comparable = previous ? (sid: string) => asked(round, sid) === asked(previous.round, sid) : () => false;
+    const sameStatements = (r: RoundLike) => r.sectionIds.length === round.sectionIds.length && round.sectionIds.every((sid) => r.sectionIds.includes(sid) && asked(r, sid) === asked(round, sid));
+    // A round of a new version says that it starts a new series, rather than showing no trend.
+    const otherVersion =
+      earlier.length === 0
+        ? await db.round.findFirst({
+            where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, instrumentVersion: { not: round.instrumentVersion }, number: { lt: round.number }, closedAt: { not: null } },
+            orderBy: { number: "desc" },
+            select: { instrumentVersion: true },
+          })
+        : null;
     const [openActions, overdue] = await Promise.all([
       db.action.count({ where: { workspaceId, partnershipId, status: "open" } }),
       db.action.findMany({
@@ -173,8 +191,9 @@ export class RoundResults {
       snapshot,
       sectionIds: round.sectionIds,
       score,
-      trend: released && previous ? trendBetween(score, previous.score, previous.round.number) : null,
-      history: released ? earlierScores.reverse().map((e) => ({ roundNumber: e.round.number, total: e.score.total?.mean ?? null })) : [],
+      trend: released && previous ? trendBetween(score, previous.score, previous.round.number, comparable) : null,
+      history: released ? earlierScores.filter((e) => sameStatements(e.round)).reverse().map((e) => ({ roundNumber: e.round.number, total: e.score.total?.mean ?? null })) : [],
+      newSeries: released && otherVersion ? { version: round.instrumentVersion, previousVersion: otherVersion.instrumentVersion } : undefined,
       open: !round.closedAt,
       released,
       closesAt: round.closedAt ?? round.closesAt,

@@ -269,13 +269,19 @@ export interface Trend {
 }
 
 /** Change since an earlier round of the same instrument: only what both rounds show. */
-export function trendBetween(current: RoundScore, previous: RoundScore, previousRoundNumber: number): Trend {
+/**
+ * The change since an earlier round, per section and in total. `comparable` says which sections
+ * asked the same statements in both rounds (the caller knows the snapshots); the total changes
+ * only when every section did.
+ */
+export function trendBetween(current: RoundScore, previous: RoundScore, previousRoundNumber: number, comparable: (sectionId: string) => boolean = () => true): Trend {
   const sections: Record<string, number> = {};
   for (const s of current.sections) {
     const p = previous.sections.find((x) => x.id === s.id);
-    if (p && s.meanSum !== null && p.meanSum !== null && p.maxSum === s.maxSum) sections[s.id] = s.meanSum - p.meanSum;
+    if (p && comparable(s.id) && s.meanSum !== null && p.meanSum !== null && p.maxSum === s.maxSum) sections[s.id] = s.meanSum - p.meanSum;
   }
-  const total = current.total && previous.total ? current.total.mean - previous.total.mean : null;
+  const allComparable = current.sections.every((s) => comparable(s.id));
+  const total = allComparable && current.total && previous.total ? current.total.mean - previous.total.mean : null;
   return { previousRoundNumber, sections, total };
 }
 

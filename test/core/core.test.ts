@@ -371,6 +371,59 @@ describeEachDatabase("the core", (db) => {
   });
 });
 
+describeEachDatabase("series of rounds", (db) => {
+  let h: ReturnType<typeof setup>;
+  const pulse = (version: number, wording: string) => ({
+    key: "team-pulse",
+    version,
+    title: { en: "Team pulse", da: "Teampuls" },
+    description: { en: "Two statements", da: "To udsagn" },
+    credit: { en: "Our own", da: "Vores egen" },
+    scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
+    sections: [{ id: "one", title: { en: "One", da: "En" }, items: [{ id: "one.1", kind: "rating", text: { en: wording, da: wording } }, { id: "one.2", kind: "rating", text: { en: "We share the work", da: "Vi deler arbejdet" } }] }],
+  });
+  const round = async (instrument: string, rating: number) => {
+    expect(await h.cmd("coord", `checkin start instrument=${instrument}`)).toMatch(/started/);
+    for (const p of ["p1", "p2", "p3"]) await h.answerAll(p, () => rating);
+    await h.cmd("coord", "checkin close");
+    return text(h.port.posts.at(-1)!.message);
+  };
+  beforeAll(async () => {
+    h = setup(db);
+    await h.build("Serien", ["p1", "p2", "p3"], "channel=#{C9} language=en");
+  });
+  afterAll(() => h.stop());
+
+  it("keeps a round's statements as they were when it opened, whatever happens to the instrument", async () => {
+    expect(await h.cmd("coord", `instrument add ${JSON.stringify(pulse(1, "We meet often enough"))}`)).toMatch(/added/);
+    expect(await h.cmd("coord", "checkin start instrument=team-pulse")).toMatch(/started/);
+    // The stored definition is changed behind the round's back (no command does this).
+    const stored = await db().prisma.customInstrument.findFirstOrThrow({ where: { key: "team-pulse", version: 1 } });
+    await db().prisma.customInstrument.update({ where: { id: stored.id }, data: { definition: pulse(1, "Rewritten afterwards") } });
+    expect(text(h.port.lastDm("p1")!)).toMatch(/We meet often enough/);
+    await h.answerAll("p1", () => 3);
+    expect(h.port.dms.filter((d) => d.userId === "p1").map((d) => text(d.message)).join("\n")).not.toMatch(/Rewritten afterwards/);
+    for (const p of ["p2", "p3"]) await h.answerAll(p, () => 3);
+    await h.cmd("coord", "checkin close");
+    // No bands in this instrument: the section's bar carries the figures.
+    expect(text(h.port.posts.at(-1)!.message)).toMatch(/One: 6\.0 \/ 10\n/);
+    await db().prisma.customInstrument.update({ where: { id: stored.id }, data: { definition: pulse(1, "We meet often enough") } });
+  });
+
+  it("compares like with like: the same version's rounds show a trend, a new version starts a new series", async () => {
+    const second = await round("team-pulse", 4);
+    expect(second).toMatch(/One: 8\.0 \/ 10 \(\+2\.0\)/);
+    // The same version with other wording (here, a definition changed in the database) is not compared.
+    const stored = await db().prisma.customInstrument.findFirstOrThrow({ where: { key: "team-pulse", version: 1 } });
+    await db().prisma.customInstrument.update({ where: { id: stored.id }, data: { definition: pulse(1, "Reworded") } });
+    expect(await round("team-pulse", 5)).toMatch(/One: 10\.0 \/ 10\n/);
+    expect(await h.cmd("coord", `instrument add ${JSON.stringify(pulse(2, "We meet as often as the work needs"))}`)).toMatch(/added/);
+    const third = await round("team-pulse", 5);
+    expect(third).toMatch(/first round of version 2 of Team pulse: it starts a new series, and is not compared with the rounds of version 1/);
+    expect(third).toMatch(/One: 10\.0 \/ 10\n/);
+  });
+});
+
 describeEachDatabase("concurrency", (db) => {
   it("numbers actions and rounds uniquely when coordinators write at the same moment", async () => {
     const core = new Partnerpuls(db().prisma);
