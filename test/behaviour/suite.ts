@@ -199,4 +199,23 @@ export function behaviourSuite(factory: DriverFactory) {
       expect((await d.command(partners[1], "action done 1")).text).toMatch(/owner|ansvarlige/);
     });
   });
+
+  describe("the Indig et al. instrument", () => {
+    it("runs a round of its five domains, scored and digested", { timeout: 120_000 }, async () => {
+      const r = await d.command(coordinator, "checkin start instrument=indig-domains deadline=7d");
+      expect(r.text).toMatch(/#2/);
+      for (const p of partners) expect((await latestPoll(d, p)).text).toMatch(/(Section|Afsnit) 1 (of|af) 5/);
+      // Partner A rates 5 throughout, B 4, C 3: each domain sums 25, 20 and 15, a mean of 20.0 of 25.
+      await answerAll(d, partners[0], () => 5);
+      await answerAll(d, partners[1], () => 4);
+      await answerAll(d, partners[2], () => 3);
+      await d.command(coordinator, "checkin close");
+      const digest = (await d.channelMessages()).at(-1)!;
+      expect(digest.text).toMatch(/check-in #2/);
+      expect(digest.text).toMatch(/Indig/);
+      expect(digest.bars.map((b) => b.label)).toEqual(["Leadership", "Governance", "Resources", "Collaboration", "Engagement and motivation"]);
+      for (const bar of digest.bars) expect(bar.display).toMatch(/^20\.0 \/ 25$/);
+      expect(digest.text).toMatch(/3 of 3 \(100 %\)/);
+    });
+  });
 }
