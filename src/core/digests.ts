@@ -97,6 +97,7 @@ export class Digests {
             n: withheld ? null : i.n, mean: withheld ? null : i.mean, sd: withheld ? null : i.sd, min: withheld ? null : i.min, max: withheld ? null : i.max,
             divergent: !withheld && i.divergent, withheld,
             choices, mostCommon: choices && top > 0 ? choices.filter(([, n]) => n === top).map(([v]) => v).join("/") : null,
+            dontKnow: item.dontKnow && !withheld ? (i.dontKnow ?? 0) : null,
           });
         }
     }

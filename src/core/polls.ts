@@ -165,7 +165,10 @@ export class Polls {
     if (!section || !item) throw new UserError("err.bad-button");
     let rating: number | null = null;
     let choice: string | null = null;
-    if (item.kind === "rating") {
+    // "Don't know" is a row with neither rating nor choice, where the statement allows it.
+    if (a.d !== undefined) {
+      if (!item.dontKnow || a.v !== undefined || a.c !== undefined) throw new UserError("err.bad-button");
+    } else if (item.kind === "rating") {
       const scale = snapshot.scale!;
       if (a.v === undefined || a.v < scale.min || a.v > scale.max) throw new UserError("err.bad-button");
       rating = a.v;
@@ -207,7 +210,7 @@ export class Polls {
     const answeredIds = new Set(answered.map((a) => a.itemId));
     const page = pageOf(pollPages(snapshot, round.sectionIds), item.id)!;
     const pageDone = page.itemIds.every((id) => answeredIds.has(id));
-    const label = rating !== null ? String(rating) : (snapshot.choiceSets[(item as { choices: string }).choices] ?? []).find((c) => c.value === choice)!.label[lang];
+    const label = a.d !== undefined ? t(lang, "poll.dont-know") : rating !== null ? String(rating) : (snapshot.choiceSets[(item as { choices: string }).choices] ?? []).find((c) => c.value === choice)!.label[lang];
     // Which statement the answer was for: the card may show several.
     const statement = item.text[lang].length > 60 ? `${item.text[lang].slice(0, 59).trimEnd()}…` : item.text[lang];
     const notice = t(lang, "poll.saved", { value: label, statement });

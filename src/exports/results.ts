@@ -27,14 +27,16 @@ export interface ExportRow {
   choices: [value: string, count: number][] | null;
   /** the value(s) chosen most often, "/" between a tie */
   mostCommon: string | null;
+  /** answers of "don't know" (excluded from n and the figures), where the statement allows it */
+  dontKnow: number | null;
 }
 
 export type ExportLang = "en" | "da";
 
 /** Column names. English is the format other tools read (kept exactly); Danish is for people. */
 export const CSV_HEADERS: Record<ExportLang, readonly string[]> = {
-  en: ["round", "instrument", "version", "section", "item", "statement", "n", "mean", "sd", "min", "max", "divergent", "withheld", "choices", "most_common"],
-  da: ["runde", "instrument", "version", "afsnit", "udsagn-id", "udsagn", "n", "gennemsnit", "standardafvigelse", "min", "maks", "uenighed", "tilbageholdt", "valg", "hyppigst"],
+  en: ["round", "instrument", "version", "section", "item", "statement", "n", "mean", "sd", "min", "max", "divergent", "withheld", "choices", "most_common", "dont_know"],
+  da: ["runde", "instrument", "version", "afsnit", "udsagn-id", "udsagn", "n", "gennemsnit", "standardafvigelse", "min", "maks", "uenighed", "tilbageholdt", "valg", "hyppigst", "ved-ikke"],
 };
 
 /** Two decimals, as every export shows them; null for no value (withheld, no answers). */
@@ -52,7 +54,7 @@ function rounded(x: number | null): number | null {
  */
 export function resultsCsv(rows: ExportRow[], lang: ExportLang): string {
   const da = lang === "da";
-  const records = rows.map((r) => [r.round, r.instrument, r.version, r.section, r.item, r.statement, rounded(r.n), rounded(r.mean), rounded(r.sd), rounded(r.min), rounded(r.max), r.divergent ? 1 : 0, r.withheld ? 1 : 0, r.choices ? r.choices.map(([v, n]) => `${v}=${n}`).join(" ") : null, r.mostCommon]);
+  const records = rows.map((r) => [r.round, r.instrument, r.version, r.section, r.item, r.statement, rounded(r.n), rounded(r.mean), rounded(r.sd), rounded(r.min), rounded(r.max), r.divergent ? 1 : 0, r.withheld ? 1 : 0, r.choices ? r.choices.map(([v, n]) => `${v}=${n}`).join(" ") : null, r.mostCommon, r.dontKnow]);
   return stringify(records, {
     header: true,
     columns: [...CSV_HEADERS[lang]],
@@ -84,6 +86,7 @@ export function resultsCsv(rows: ExportRow[], lang: ExportLang): string {
  *   }
  *
  * A choice statement has `choices` (count per value, in order) and `mostCommon`; a rating one has neither.
+ * A statement that allows "don't know" has `dontKnow`, the number who answered so.
  * `language` is the language of the statement texts. Rounds keep the order of the rows.
  */
 export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partnership: string; exportedAt: string }): string {
@@ -94,7 +97,7 @@ export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partner
       round = { round: r.round, instrument: r.instrument, version: r.version, statements: [] };
       rounds.push(round);
     }
-    round.statements.push({ section: r.section, item: r.item, statement: r.statement, n: rounded(r.n), mean: rounded(r.mean), sd: rounded(r.sd), min: rounded(r.min), max: rounded(r.max), divergent: r.divergent, withheld: r.withheld, ...(r.choices ? { choices: Object.fromEntries(r.choices), mostCommon: r.mostCommon } : {}) });
+    round.statements.push({ section: r.section, item: r.item, statement: r.statement, n: rounded(r.n), mean: rounded(r.mean), sd: rounded(r.sd), min: rounded(r.min), max: rounded(r.max), divergent: r.divergent, withheld: r.withheld, ...(r.choices ? { choices: Object.fromEntries(r.choices), mostCommon: r.mostCommon } : {}), ...(r.dontKnow !== null ? { dontKnow: r.dontKnow } : {}) });
   }
   return JSON.stringify({ partnership: meta.partnership, exportedAt: meta.exportedAt, language: lang, rounds }, null, 2) + "\n";
 }

@@ -11,14 +11,21 @@ export type Localised = z.infer<typeof Localised>;
 
 const ItemId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "item ids are short lowercase slugs");
 
+/**
+ * Whether partners may answer "don't know": excluded from means and shown as a count. Off unless
+ * said, and off for the VicHealth checklist, whose total needs every statement rated.
+ */
+const DontKnow = z.boolean().optional();
+
 /** A statement rated on the instrument's scale (1 = strongly disagree … 5 = strongly agree). */
-export const RatingItem = z.object({ id: ItemId, kind: z.literal("rating"), text: Localised });
+export const RatingItem = z.object({ id: ItemId, kind: z.literal("rating"), text: Localised, dontKnow: DontKnow });
 /** A question answered by picking one of the instrument's choices (e.g. a continuum level). */
 export const ChoiceItem = z.object({
   id: ItemId,
   kind: z.literal("choice"),
   text: Localised,
   choices: z.string().min(1), // key into instrument.choiceSets
+  dontKnow: DontKnow,
 });
 export const Item = z.discriminatedUnion("kind", [RatingItem, ChoiceItem]);
 export type Item = z.infer<typeof Item>;

@@ -40,8 +40,13 @@ export function pageValue(roundId: string, page: PollPage): string {
   return JSON.stringify({ r: roundId, s: page.sectionId, ...(page.page > 0 ? { p: page.page } : {}) });
 }
 
-export function answerValue(roundId: string, itemId: string, v: { rating?: number; choice?: string }): string {
-  return JSON.stringify({ r: roundId, i: itemId, ...(v.rating !== undefined ? { v: v.rating } : { c: v.choice }) });
+export function answerValue(roundId: string, itemId: string, v: { rating?: number; choice?: string; dontKnow?: true }): string {
+  return JSON.stringify({ r: roundId, i: itemId, ...(v.dontKnow ? { d: 1 } : v.rating !== undefined ? { v: v.rating } : { c: v.choice }) });
+}
+
+/** A statement's "don't know" button, where the instrument allows it; chosen when the answer has neither rating nor choice. */
+function dontKnowOption(lang: Lang, roundId: string, item: { id: string; dontKnow?: boolean }, current: { rating: number | null; choice: string | null } | undefined) {
+  return item.dontKnow ? [{ label: t(lang, "poll.dont-know"), actionId: "poll.answer" as const, value: answerValue(roundId, item.id, { dontKnow: true }), selected: current !== undefined && current.rating === null && current.choice === null }] : [];
 }
 
 export function pollMessage(v: PollView): Message {
@@ -90,6 +95,7 @@ export function pollMessage(v: PollView): Message {
       const options = [];
       for (let r = scale.min; r <= scale.max; r++)
         options.push({ label: String(r), actionId: "poll.answer" as const, value: answerValue(v.roundId, item.id, { rating: r }), selected: current?.rating === r });
+      options.push(...dontKnowOption(lang, v.roundId, item, current));
       blocks.push({
         type: "question",
         itemId: item.id,
@@ -111,7 +117,10 @@ export function pollMessage(v: PollView): Message {
         type: "question",
         itemId: item.id,
         prompt: item.text[lang],
-        options: choices.map((c) => ({ label: c.label[lang], actionId: "poll.answer" as const, value: answerValue(v.roundId, item.id, { choice: c.value }), selected: current?.choice === c.value })),
+        options: [
+          ...choices.map((c) => ({ label: c.label[lang], actionId: "poll.answer" as const, value: answerValue(v.roundId, item.id, { choice: c.value }), selected: current?.choice === c.value })),
+          ...dontKnowOption(lang, v.roundId, item, current),
+        ],
       });
     }
   }
@@ -250,7 +259,7 @@ export function digestMessage(v: DigestView): Message {
       const lines = v.divergent.map((i) => {
         const item = snapshot.sections.flatMap((s) => s.items).find((x) => x.id === i.itemId)!;
         const how = i.min !== null ? t(lang, "digest.divergent-range", { min: i.min, max: i.max! }) : t(lang, "digest.divergent-split");
-        return `• ${item.text[lang]} — ${how}`;
+        return `• ${item.text[lang]} — ${how}${i.dontKnow ? ` (${t(lang, "digest.dont-know", { n: i.dontKnow })})` : ""}`;
       });
       blocks.push({ type: "text", text: `${t(lang, "digest.divergent")}\n${lines.join("\n")}` });
     } else if (score.respondents >= 2) {

@@ -56,8 +56,8 @@ export interface ReleaseInput {
 export function completeRespondents(snapshot: Snapshot, sectionIds: string[], answers: ReleaseInput["answers"]): Set<string> {
   const asked = snapshot.sections.filter((s) => sectionIds.includes(s.id)).flatMap((s) => s.items.map((i) => i.id));
   const have = new Map<string, Set<string>>();
+  // Every answer row counts, "don't know" (neither rating nor choice) among them.
   for (const a of answers) {
-    if (a.rating === null && a.choice === null) continue;
     let s = have.get(a.respondent);
     if (!s) have.set(a.respondent, (s = new Set()));
     s.add(a.itemId);

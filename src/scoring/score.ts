@@ -49,6 +49,8 @@ export interface ItemScore {
   distribution: number[];
   /** for choice items: count per chosen value */
   choices: Record<string, number>;
+  /** answers of "don't know" (excluded from everything above); absent in releases made before it existed */
+  dontKnow?: number;
   divergent: boolean;
   withheld: boolean;
 }
@@ -129,16 +131,20 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
   for (const section of input.sections) {
     for (const itemId of section.ratingItemIds) {
       const ratings: number[] = [];
+      let dontKnow = 0;
       for (const m of byRespondent.values()) {
-        const r = m.get(itemId)?.rating;
-        if (typeof r === "number") ratings.push(r);
+        const a = m.get(itemId);
+        if (typeof a?.rating === "number") ratings.push(a.rating);
+        else if (a && a.choice === null) dontKnow++;
       }
       const distribution = new Array(scale.max - scale.min + 1).fill(0) as number[];
       for (const r of ratings) distribution[r - scale.min] = (distribution[r - scale.min] ?? 0) + 1;
       const min = ratings.length ? Math.min(...ratings) : null;
       const max = ratings.length ? Math.max(...ratings) : null;
       const spread = min === null || max === null ? null : max - min;
-      const withheld = hideBelow(ratings.length);
+      // Withheld below minimum-n of everyone who answered it, "don't know" included: a count of
+      // "don't know" beside the ratings of two people would still show those two.
+      const withheld = hideBelow(ratings.length + dontKnow) || (ratings.length > 0 && hideBelow(ratings.length));
       items.push({
         itemId,
         n: ratings.length,
@@ -149,6 +155,7 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
         sd: withheld ? null : populationSd(ratings),
         distribution: withheld ? distribution.map(() => 0) : distribution,
         choices: {},
+        dontKnow: withheld ? 0 : dontKnow,
         divergent: !withheld && ratings.length >= 2 && spread !== null && spread >= threshold,
         withheld,
       });
@@ -157,14 +164,15 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
       // No prototype: a custom instrument's choice value may be any word, "constructor" included.
       const choices: Record<string, number> = Object.create(null) as Record<string, number>;
       let n = 0;
+      let dontKnow = 0;
       for (const m of byRespondent.values()) {
-        const c = m.get(itemId)?.choice;
-        if (typeof c === "string") {
-          choices[c] = (choices[c] ?? 0) + 1;
+        const a = m.get(itemId);
+        if (typeof a?.choice === "string") {
+          choices[a.choice] = (choices[a.choice] ?? 0) + 1;
           n++;
-        }
+        } else if (a && a.rating === null) dontKnow++;
       }
-      const withheld = hideBelow(n);
+      const withheld = hideBelow(n + dontKnow) || (n > 0 && hideBelow(n));
       const top = Math.max(0, ...Object.values(choices));
       const levels = input.ordered?.[itemId];
       const positions = levels ? Object.keys(choices).map((c) => levels.indexOf(c)).filter((i) => i >= 0) : [];
@@ -181,6 +189,7 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
         sd: null,
         distribution: [],
         choices: withheld ? {} : choices,
+        dontKnow: withheld ? 0 : dontKnow,
         divergent: !withheld && n >= 2 && divergent,
         withheld,
       });
@@ -221,13 +230,12 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
   const totals: number[] = [];
   let completeRespondents = 0;
   for (const m of byRespondent.values()) {
-    const complete = allItemIds.every((id) => {
-      const a = m.get(id);
-      return a !== undefined && (a.rating !== null || a.choice !== null);
-    });
-    if (!complete) continue;
+    // A "don't know" is an answer: the respondent is complete…
+    if (!allItemIds.every((id) => m.has(id))) continue;
     completeRespondents++;
-    totals.push(ratingItemIds.reduce((sum, id) => sum + (m.get(id)?.rating ?? 0), 0));
+    // …but a total needs every statement rated, so it leaves them out of the total.
+    const ratings = ratingItemIds.map((id) => m.get(id)?.rating);
+    if (ratings.every((r): r is number => typeof r === "number")) totals.push(ratings.reduce((sum, r) => sum + r, 0));
   }
 
   const asked = new Set(input.sections.map((s) => s.id));

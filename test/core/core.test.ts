@@ -242,17 +242,17 @@ describeEachDatabase("the core", (db) => {
     const file = m.blocks.find((b) => b.type === "file");
     if (file?.type !== "file") throw new Error("no file");
     const rows = file.content.trim().split("\n");
-    expect(rows[0]).toBe("round,instrument,version,section,item,statement,n,mean,sd,min,max,divergent,withheld,choices,most_common");
+    expect(rows[0]).toBe("round,instrument,version,section,item,statement,n,mean,sd,min,max,divergent,withheld,choices,most_common,dont_know");
     expect(rows.length).toBeGreaterThan(35 * 3);
     expect(file.content).not.toMatch(/anna|Anna|bo\b/);
     // rounds 2 and 3 (section 2, two respondents, minimum-n 3, confidential and attributed) are withheld; round 4 is shown
     for (const n of ["2,", "3,"]) {
       const withheld = rows.filter((r) => r.startsWith(n));
       expect(withheld).toHaveLength(5);
-      for (const r of withheld) expect(r).toMatch(/,,,,,,0,1,,$/);
+      for (const r of withheld) expect(r).toMatch(/,,,,,,0,1,,,$/);
     }
     // round 4 (partial; 5, 4, 3): n 3, mean 4, sd √(2/3), min 3, max 5
-    expect(rows.find((r) => r.startsWith("4,vichealth-checklist,1,s1,s1.1,"))).toMatch(/,3,4,0\.82,3,5,0,0,,$/);
+    expect(rows.find((r) => r.startsWith("4,vichealth-checklist,1,s1,s1.1,"))).toMatch(/,3,4,0\.82,3,5,0,0,,,$/);
   });
 
   it("speaks Danish to people who choose it, with Danish plurals and decimals", async () => {
@@ -421,6 +421,52 @@ describeEachDatabase("series of rounds", (db) => {
     const third = await round("team-pulse", 5);
     expect(third).toMatch(/first round of version 2 of Team pulse: it starts a new series, and is not compared with the rounds of version 1/);
     expect(third).toMatch(/One: 10\.0 \/ 10\n/);
+  });
+});
+
+describeEachDatabase("\"don't know\"", (db) => {
+  let h: ReturnType<typeof setup>;
+  beforeAll(async () => {
+    h = setup(db);
+    await h.build("Usikker", ["q1", "q2", "q3", "q4"], "channel=#{C8} language=en");
+  });
+  afterAll(() => h.stop());
+
+  it("is offered where the instrument allows it, completes a partner's answers, and is counted apart in the export", async () => {
+    const unsure = {
+      key: "unsure",
+      version: 1,
+      title: { en: "Unsure", da: "Usikker" },
+      description: { en: "Two statements", da: "To udsagn" },
+      credit: { en: "Our own", da: "Vores egen" },
+      scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
+      sections: [{ id: "one", title: { en: "One", da: "En" }, items: [{ id: "one.1", kind: "rating", dontKnow: true, text: { en: "Our funding is secure", da: "Vores finansiering er sikker" } }, { id: "one.2", kind: "rating", text: { en: "We meet often enough", da: "Vi mødes ofte nok" } }] }],
+    };
+    expect(await h.cmd("coord", `instrument add ${JSON.stringify(unsure)}`)).toMatch(/added/);
+    expect(await h.cmd("coord", "checkin start instrument=unsure")).toMatch(/started/);
+    const card = h.port.lastDm("q1")!;
+    const [first, second] = card.blocks.filter((b) => b.type === "question") as Extract<(typeof card.blocks)[number], { type: "question" }>[];
+    expect(first!.options.map((o) => o.label)).toEqual(["1", "2", "3", "4", "5", "Don't know"]);
+    expect(second!.options.map((o) => o.label)).toEqual(["1", "2", "3", "4", "5"]);
+    // q1 does not know; the others rate 4, 4 and 5.
+    const dontKnow = first!.options.at(-1)!;
+    const reply = await h.core().action(h.as("q1"), dontKnow.actionId, dontKnow.value);
+    expect(text(reply)).toMatch(/Saved: Don't know for “Our funding is secure”/);
+    h.port.dms.push({ ws: h.ws, userId: "q1", message: reply, id: "reply" });
+    await h.answerAll("q1", () => 3);
+    // A forged "don't know" for a statement that does not allow it changes nothing.
+    const forged = JSON.stringify({ ...JSON.parse(dontKnow.value), i: "one.2" });
+    expect(text(await h.core().action(h.as("q1"), "poll.answer", forged))).toMatch(/no longer works|button/i);
+    expect(await h.cmd("coord", "status")).toMatch(/1 of 4 people have answered everything/);
+    for (const [p, r] of [["q2", 4], ["q3", 4], ["q4", 5]] as const) await h.answerAll(p, () => r);
+    await h.cmd("coord", "checkin close");
+    const exported = await h.core().command(h.as("coord"), "export csv");
+    const file = exported.blocks.find((b) => b.type === "file" && b.filename.endsWith(".csv"));
+    if (file?.type !== "file") throw new Error("no CSV");
+    const rows = file.content.trim().split("\n");
+    // one.1: three ratings (4, 4, 5), one "don't know"; one.2: four ratings (3, 4, 4, 5), and no such column.
+    expect(rows.find((r) => r.includes(",one.1,"))).toMatch(/,3,4\.33,0\.47,4,5,0,0,,,1$/);
+    expect(rows.find((r) => r.includes(",one.2,"))).toMatch(/,4,4,0\.71,3,5,0,0,,,$/);
   });
 });
 

@@ -208,6 +208,49 @@ describe("levels in order (the continuum): partners differ by the checklist's ru
   });
 });
 
+describe("\"don't know\"", () => {
+  const input = (answers: { respondent: string; itemId: string; rating: number | null }[]): RoundScoringInput => ({
+    sections: [{ id: "one", ratingItemIds: ["a", "b"], choiceItemIds: [] }],
+    instrumentSectionIds: ["one"],
+    scale: { min: 1, max: 5 },
+    bands: [{ id: "low", min: 2, max: 6 }, { id: "high", min: 7, max: 10 }],
+    answers: answers.map((a) => ({ ...a, choice: null })),
+    invited: 5,
+    minimumN: 3,
+  });
+
+  it("by hand: is an answer, counted apart, and in no mean, section sum or total", () => {
+    const s = scoreRound(input([
+      { respondent: "r1", itemId: "a", rating: 4 }, { respondent: "r1", itemId: "b", rating: 4 },
+      { respondent: "r2", itemId: "a", rating: 5 }, { respondent: "r2", itemId: "b", rating: 3 },
+      { respondent: "r3", itemId: "a", rating: 3 }, { respondent: "r3", itemId: "b", rating: 5 },
+      { respondent: "r4", itemId: "a", rating: null }, { respondent: "r4", itemId: "b", rating: 1 },
+    ]));
+    const a = s.items.find((i) => i.itemId === "a")!;
+    expect([a.n, a.mean, a.dontKnow]).toEqual([3, 4, 1]);
+    expect(s.items.find((i) => i.itemId === "b")!.mean).toBe(13 / 4);
+    expect(s.completeRespondents).toBe(4);
+    // r4 rated only one of two: out of the section's sums and the total (8, 8, 8).
+    expect([s.sections[0]!.respondents, s.sections[0]!.meanSum, s.total?.mean]).toEqual([3, 8, 8]);
+  });
+
+  it("for any answers: adding \"don't know\" never changes a statement's mean", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 3, maxLength: 12 }), fc.integer({ min: 1, max: 6 }), (ratings, unsure) => {
+        const rated = ratings.map((rating, i) => ({ respondent: `r${i}`, itemId: "a", rating }));
+        const without = scoreRound(input(rated)).items[0]!;
+        const withUnsure = scoreRound(input([...rated, ...Array.from({ length: unsure }, (_, i) => ({ respondent: `u${i}`, itemId: "a", rating: null }))])).items[0]!;
+        expect([withUnsure.mean, withUnsure.n, withUnsure.dontKnow]).toEqual([without.mean, without.n, unsure]);
+      }),
+    );
+  });
+
+  it("withholds a statement two people rated, however many said \"don't know\"", () => {
+    const s = scoreRound(input([{ respondent: "r1", itemId: "a", rating: 1 }, { respondent: "r2", itemId: "a", rating: 5 }, { respondent: "r3", itemId: "a", rating: null }, { respondent: "r4", itemId: "a", rating: null }]));
+    expect([s.items[0]!.withheld, s.items[0]!.mean, s.items[0]!.dontKnow]).toEqual([true, null, 0]);
+  });
+});
+
 describe("trend over three rounds", () => {
   // Round 1: everyone 3 (105). Round 2: section 1 rated 5, the rest 3 (115). Round 3: all 4 (140).
   const r1 = scoreRound(round({ a: () => 3, b: () => 3, c: () => 3 }));

@@ -142,7 +142,7 @@ describeEachDatabase("Teams: files as download links", (db) => {
     const expected = Buffer.from(await coreFile(mette, "export csv", /\.csv$/), "utf8");
     expect(body.equals(expected)).toBe(true);
     const lines = body.toString("utf8").trimEnd().split("\n");
-    expect(lines[0]).toBe("round,instrument,version,section,item,statement,n,mean,sd,min,max,divergent,withheld,choices,most_common");
+    expect(lines[0]).toBe("round,instrument,version,section,item,statement,n,mean,sd,min,max,divergent,withheld,choices,most_common,dont_know");
     expect(lines).toHaveLength(1 + 3 * 35);
 
     const json = await fetchLink(jsonUrl);
