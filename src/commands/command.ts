@@ -49,6 +49,8 @@ export const Command = z.discriminatedUnion("name", [
     ownerId: z.string().optional(),
     due: z.custom<DateSpec>().optional(),
     meeting: z.string().max(AGREEMENT_LIMITS.meeting).optional(),
+    /** the digest's statement the agreement answers (s3.2) */
+    statementId: z.string().max(64).optional(),
   }),
   PartnershipOpt.extend({ name: z.literal("action.list") }),
   PartnershipOpt.extend({ name: z.literal("action.done"), number: z.number().int().positive() }),

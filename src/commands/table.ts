@@ -80,11 +80,13 @@ function withOptions(a: Args, base: Candidate, readers: Partial<Record<OptionWor
   return out;
 }
 /** The name an option's error uses, where it differs from the option's. */
-const WHAT: Partial<Record<OptionWord, string>> = { owner: "person", due: "date", with: "person", pulse: "days" };
+const WHAT: Partial<Record<OptionWord, string>> = { owner: "person", due: "date", with: "person", pulse: "days", statement: "statement" };
 /** The command's field an option fills, where it differs from the option's. */
-const KEY: Partial<Record<OptionWord, string>> = { owner: "ownerId", window: "windowDays", pulse: "pulseDays" };
+const KEY: Partial<Record<OptionWord, string>> = { owner: "ownerId", window: "windowDays", pulse: "pulseDays", statement: "statementId" };
 
 const text = (v: string) => v;
+/** A statement's id as the digest shows it (s3.2). */
+const statementId = (v: string) => (/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(v) ? v.toLowerCase() : null);
 const people = (v: string): string[] | null => {
   const ids = v.split(/[\s,]+/).filter(Boolean).map(parseUserRef);
   return ids.length > 0 && ids.every((x) => x !== null) ? (ids as string[]) : null;
@@ -185,8 +187,8 @@ export const COMMAND_TABLE: readonly CommandForm[] = [
   { name: "instrument.list", words: ["instrument", "list"], topic: "instrument", who: "anyone" },
   { name: "instrument.add", words: ["instrument", "add"], topic: "instrument", who: "anyone", raw: true, args: 1, read: (a) => (a.args[0] ? { json: a.args[0] } : a.missing("json")) },
   { name: "status", words: ["status"], topic: "status", who: "member" },
-  { name: "action.add", words: ["action", "add"], topic: "action.add", who: "coordinator", options: ["owner", "due", "meeting"], args: 1,
-    read: (a) => (a.args[0] ? withOptions(a, { text: a.args[0] }, { owner: parseUserRef, due: parseDateSpec, meeting: text }) : a.missing("text")) },
+  { name: "action.add", words: ["action", "add"], topic: "action.add", who: "coordinator", options: ["owner", "due", "meeting", "statement"], args: 1,
+    read: (a) => (a.args[0] ? withOptions(a, { text: a.args[0] }, { owner: parseUserRef, due: parseDateSpec, meeting: text, statement: statementId }) : a.missing("text")) },
   { name: "action.list", words: ["action", "list"], topic: "action.list", who: "member" },
   { name: "action.done", words: ["action", "done"], topic: "action.done", who: "member", args: 1,
     read: (a) => (a.args[0] ? ((n) => (n === null ? a.invalid("number", a.args[0]!) : { number: n }))(numberOf(a.args[0])) : a.missing("number")) },

@@ -59,6 +59,7 @@ export const OPTION_WORDS = {
   owner: { en: ["owner"], da: ["ansvarlig", "ejer"] },
   due: { en: ["due"], da: ["dato", "forfald"] },
   meeting: { en: ["meeting"], da: ["møde", "moede"] },
+  statement: { en: ["statement"], da: ["udsagn"] },
   window: { en: ["window"], da: ["vindue", "svarfrist"] },
   at: { en: ["at"], da: ["tid", "kl", "når"] },
   with: { en: ["with", "participants"], da: ["med", "deltagere"] },

@@ -36,11 +36,17 @@ export class Actions {
     const meetingNo = cmd.meeting && /^#?\d{1,6}$/.test(cmd.meeting) ? Number(cmd.meeting.replace("#", "")) : null;
     const meeting = meetingNo ? await this.c.db.meeting.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: meetingNo } }) : null;
     if (meetingNo && !meeting) throw new UserError("err.no-such-meeting", { number: meetingNo }, "meeting");
+    // statement=s3.2: a rating statement of one of this partnership's closed rounds, as its digest names it.
+    if (cmd.statementId) {
+      const rounds = await this.c.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, select: { id: true, snapshot: true }, orderBy: { number: "desc" }, take: 20 });
+      const known = rounds.some((r) => this.c.results.snapshotOf(r).sections.some((s) => s.items.some((i) => i.id === cmd.statementId && i.kind === "rating")));
+      if (!known) throw new UserError("err.no-such-statement", { statement: cmd.statementId }, "action.add");
+    }
     const action = await this.c.db.$transaction(async (tx) => {
       await this.c.lockPartnership(tx, p.id);
       const last = await tx.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
       const action = await tx.action.create({
-        data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, text: cmd.text, ownerId, dueDate, sourceMeeting: meeting ? meeting.title : (cmd.meeting ?? null), meetingId: meeting?.id ?? null },
+        data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, text: cmd.text, ownerId, dueDate, sourceMeeting: meeting ? meeting.title : (cmd.meeting ?? null), meetingId: meeting?.id ?? null, statementId: cmd.statementId ?? null },
       });
       await JobQueue.enqueue(tx, this.reminderJobs(p, action));
       return action;

@@ -161,10 +161,20 @@ export interface DigestView {
   minimumN: number;
   actions: { open: number; overdue: { number: number; text: string; owner: Inline | null; due: Date }[] };
   divergent: ItemScore[];
+  /** the lowest-scoring statements, each with its id to act on (action add … statement=s3.2) */
+  lowest: ItemScore[];
+  /** agreements made on a statement: its mean in this round, and in the previous comparable one */
+  followed: { number: number; text: string; id: string; before: number | null; now: number | null }[];
   /** the first round of a new instrument version, after rounds of another: it starts a new series */
   newSeries?: { version: number; previousVersion: number };
   /** the round open now, when the digest shows an earlier, closed one */
   pending?: { roundNumber: number; done: number; invited: number; closesAt: Date };
+}
+
+/** A catalogue sentence with a person's own words (an agreement's text) in place of {text}, kept as theirs. */
+function sentenceWith(lang: Lang, key: "digest.followed-line" | "digest.followed-not-asked", params: Record<string, string | number>, own: string): RichText {
+  const [before = "", after = ""] = t(lang, key, { ...params, text: "\u0000" }).split("\u0000");
+  return joinNodes(before, userText(own), after);
 }
 
 /**
@@ -255,6 +265,19 @@ export function digestMessage(v: DigestView): Message {
         }),
         muted: true,
       });
+    if (v.lowest.length > 0) {
+      const text = (id: string) => snapshot.sections.flatMap((s) => s.items).find((x) => x.id === id)!.text[lang];
+      const lines = v.lowest.map((i) => `• ${t(lang, "digest.lowest-line", { id: i.itemId, statement: text(i.itemId), mean: formatDecimal(lang, i.mean!) })}`);
+      blocks.push({ type: "text", text: joinLines([t(lang, "digest.lowest"), ...lines]) });
+      blocks.push({ type: "text", text: t(lang, "digest.lowest-hint", { id: v.lowest[0]!.itemId }), muted: true });
+    }
+    if (v.followed.length > 0) {
+      const lines = v.followed.map((a) => {
+        const params = { number: a.number, id: a.id, before: a.before === null ? "–" : formatDecimal(lang, a.before), now: a.now === null ? "–" : formatDecimal(lang, a.now) };
+        return joinNodes("• ", sentenceWith(lang, a.now === null ? "digest.followed-not-asked" : "digest.followed-line", params, a.text));
+      });
+      blocks.push({ type: "text", text: joinLines([t(lang, "digest.followed"), ...lines]) });
+    }
     if (v.divergent.length > 0) {
       const lines = v.divergent.map((i) => {
         const item = snapshot.sections.flatMap((s) => s.items).find((x) => x.id === i.itemId)!;

@@ -7,7 +7,7 @@ import type { Lang } from "../i18n/i18n.ts";
 import type { Message, Inline } from "../messages/model.ts";
 import { digestMessage } from "../messages/build.ts";
 import { Snapshot, todayIn } from "../domain/rounds.ts";
-import { trendBetween, mostDivergent } from "../scoring/score.ts";
+import { trendBetween, mostDivergent, lowestScoring } from "../scoring/score.ts";
 import { computeRelease, parseRelease, unreleasedScore, effectiveMinimumN, type Release } from "./release.ts";
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -168,6 +168,15 @@ export class RoundResults {
         orderBy: { dueDate: "asc" },
       }),
     ]);
+    // Agreements made on a statement: its mean here, beside the previous comparable round's.
+    const onStatements = released ? await db.action.findMany({ where: { workspaceId, partnershipId, statementId: { not: null } }, orderBy: { number: "desc" }, take: 10 }) : [];
+    const meanIn = (s: typeof score | undefined, id: string) => s?.items.find((i) => i.itemId === id && !i.withheld)?.mean ?? null;
+    const sectionOf = (id: string) => snapshot.sections.find((s) => s.items.some((i) => i.id === id))?.id;
+    const followed = onStatements.map((a) => {
+      const id = a.statementId!;
+      const sid = sectionOf(id);
+      return { number: a.number, text: a.text, id, now: meanIn(score, id), before: sid && comparable(sid) ? meanIn(previous?.score, id) : null };
+    });
     let pending: { roundNumber: number; done: number; invited: number; closesAt: Date } | undefined;
     if (!roundId && latest.id !== round.id && !latest.closedAt) {
       const counts = (await this.releaseOf(db, latest)).release.score;
@@ -204,6 +213,8 @@ export class RoundResults {
         overdue: overdue.map((a) => ({ number: a.number, text: a.text, owner: a.owner ? personLabel(a.owner.person) : null, due: a.dueDate! })),
       },
       divergent: released ? mostDivergent(score, 3) : [],
+      lowest: released ? lowestScoring(score, 3) : [],
+      followed,
       pending,
     });
     return { message, builtFrom };

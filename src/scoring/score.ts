@@ -293,6 +293,14 @@ export function trendBetween(current: RoundScore, previous: RoundScore, previous
   return { previousRoundNumber, sections, total };
 }
 
+/** The statements rated lowest (mean), of those shown: where a steering group might act first. */
+export function lowestScoring(score: RoundScore, limit = 3): ItemScore[] {
+  return score.items
+    .filter((i) => !i.withheld && i.mean !== null)
+    .sort((a, b) => a.mean! - b.mean! || a.itemId.localeCompare(b.itemId))
+    .slice(0, limit);
+}
+
 /** Statements partners disagree on most: divergent ones first, by standard deviation. */
 export function mostDivergent(score: RoundScore, limit = 3): ItemScore[] {
   return score.items

@@ -422,6 +422,16 @@ describeEachDatabase("series of rounds", (db) => {
     expect(third).toMatch(/first round of version 2 of Team pulse: it starts a new series, and is not compared with the rounds of version 1/);
     expect(third).toMatch(/One: 10\.0 \/ 10\n/);
   });
+
+  it("turns a low statement into an agreement, and the next digest says whether it moved", async () => {
+    const latest = text(h.port.posts.at(-1)!.message);
+    expect(latest).toMatch(/Lowest-scoring statements:\n• one\.1 We meet as often as the work needs — 5\.0\n• one\.2 We share the work — 5\.0/);
+    expect(latest).toMatch(/To act on one: action add "What we will do" statement=one\.1 owner=@person/);
+    expect(await h.cmd("coord", 'action add "Plan the meetings for spring" statement=s9.9 owner=@{p1} due=2027-01-31')).toMatch(/No closed round of this partnership has a statement s9\.9/);
+    expect(await h.cmd("coord", 'action add "Plan the meetings for spring" statement=one.1 owner=@{p1} due=2027-01-31')).toMatch(/#1/);
+    const next = await round("team-pulse", 3);
+    expect(next).toMatch(/Agreements on statements, and whether they moved:\n• #1 Plan the meetings for spring \(one\.1\): 5\.0 → 3\.0/);
+  });
 });
 
 describeEachDatabase("\"don't know\"", (db) => {
