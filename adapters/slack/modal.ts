@@ -6,7 +6,7 @@ import type { Lang } from "../../src/i18n/i18n.ts";
 import { slackText } from "./words.ts";
 import { commandWord } from "../../src/commands/vocabulary.ts";
 import { AGREEMENT_LIMITS, type AgreementField, type AgreementForm } from "../../src/domain/agreements.ts";
-import { renderMessage, plainText, truncate, type SlackBlock } from "./blocks.ts";
+import { renderMessage, truncate, type SlackBlock } from "./blocks.ts";
 
 export const ACTION_MODAL_ID = "partnerpuls.action.add";
 

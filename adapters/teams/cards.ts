@@ -170,7 +170,7 @@ interface RenderState {
 }
 
 function block(b: Block, index: number, opts: RenderState): CardElement[] {
-  const { names, lang } = opts;
+  const { names } = opts;
   switch (b.type) {
     case "header":
       return [{ type: "TextBlock", text: inline(b.text), wrap: true, size: "Medium", weight: "Bolder" }];

@@ -3,7 +3,7 @@
 // instance can reach anyone later. See manifest/teams/README.md for registering the bot.
 import type { AdapterDeps, PlatformAdapter } from "../adapter.ts";
 import { readBody, sendJson, HttpError, type Mount } from "../../src/server.ts";
-import { teamsConfigFrom, type TeamsConfig } from "./config.ts";
+import type { TeamsConfig } from "./config.ts";
 import { BotAdapter, createAuthentication, outboundAudience, type Activity } from "./bot.ts";
 import { TEAMS_PEOPLE, ConversationStore } from "./store.ts";
 import { Sender } from "./send.ts";

@@ -1,8 +1,6 @@
 // Reading a rhythm: a 5-field cron expression, or a friendly English or Danish phrase ("first
 // monday of each quarter at 9:00", "hver mandag kl. 9.30"), into a stored `Rhythm`. Never throws;
 // a wrong rhythm names the field and value (the texts are rhythm-text.ts's). See recurrence.ts.
-import { z } from "zod";
-import { t } from "../i18n/i18n.ts";
 import { canEverFire, mondayOfIso, type Rhythm, type RhythmForm, type CronField, type RhythmErrorCode, type RhythmError, type ParseResult } from "./rhythm.ts";
 
 // ───────────────────────────── Parsing ─────────────────────────────

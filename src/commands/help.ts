@@ -1,7 +1,7 @@
 // `help`: a short overview by role that fits a screen, and `help <command>` for how to write each
 // of its subcommands, with an example, in the person's language and that language's command words.
 // It reads the command table, so a command added there is in help too.
-import { COMMAND_TABLE, TOPICS, topicWho, type Topic } from "./table.ts";
+import { COMMAND_TABLE, TOPICS, type Topic } from "./table.ts";
 import { commandWord, nearestWord, spelled, type CommandWord } from "./vocabulary.ts";
 import { t, type Lang, type Key } from "../i18n/i18n.ts";
 import { message, type Message, type Inline } from "../messages/model.ts";

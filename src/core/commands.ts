@@ -1,7 +1,7 @@
 // Commands and button presses in: who may run what, and which room handles it.
 import type { Actor, MessageRef } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
-import { message, textMessage, plainOf } from "../messages/model.ts";
+import { textMessage, plainOf } from "../messages/model.ts";
 import { readAgreement, type AgreementField, type AgreementForm } from "../domain/agreements.ts";
 import { parseCommand, whoMayRun, type Command } from "../commands/parse.ts";
 import { t, tn, type Key, type Lang } from "../i18n/i18n.ts";

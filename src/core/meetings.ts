@@ -1,6 +1,6 @@
 // Meetings: the pulse before, the follow-up after, and the agreements sent to participants.
 import type { Message } from "../messages/model.ts";
-import { message, textMessage } from "../messages/model.ts";
+import { textMessage } from "../messages/model.ts";
 import { type Command } from "../commands/parse.ts";
 import { t, tn, formatDate, formatDateTime } from "../i18n/i18n.ts";
 import { plainOf } from "../messages/model.ts";

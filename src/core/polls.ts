@@ -3,7 +3,6 @@
 import { randomUUID } from "node:crypto";
 import type { MessageRef } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
-import { message } from "../messages/model.ts";
 import { t, formatDateTime, type Lang } from "../i18n/i18n.ts";
 import { todayIn } from "../domain/rounds.ts";
 import { mayUsePoll } from "../policy.ts";

@@ -1,7 +1,7 @@
 // Rounds: opening one (its invitations, polls and clock jobs in one transaction), closing it
 // (release, closed cards and digest in one transaction), status and reminders.
 import { closedCardKey, copiesOf } from "./polls.ts";
-import type { MessageRef, WorkspaceRef } from "../ports.ts";
+import type { WorkspaceRef } from "../ports.ts";
 import type { Message, Inline, RichText } from "../messages/model.ts";
 import { textMessage, joinNodes } from "../messages/model.ts";
 import { type Command } from "../commands/parse.ts";

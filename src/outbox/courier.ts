@@ -12,7 +12,7 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { ChatPort, Delivery, MessageRef, Platform } from "../ports.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
-import { JobQueue, LeaseLostError, type ClaimedJob, type Tx } from "../jobs/queue.ts";
+import { JobQueue, LeaseLostError, type ClaimedJob } from "../jobs/queue.ts";
 import { crashPoint } from "../crashpoints.ts";
 import { Pacer } from "./pacer.ts";
 import { DELIVER, laneOf, type DeliveryPayload } from "./outbox.ts";
