@@ -210,7 +210,6 @@ export const da: Catalogue = {
   "digest.lowest-hint": "Sådan gør I et af dem til en aftale: aftale tilføj \"Det, vi vil gøre\" udsagn={id} ansvarlig=@person dato=31.1.2027",
   "digest.followed": "Aftaler om udsagn, og om de har flyttet sig:",
   "digest.followed-line": "#{number} {text} ({id}): {before} → {now}",
-  "digest.followed-not-asked": "#{number} {text} ({id}): ikke stillet i denne runde",
   "digest.dont-know": "{n} ved ikke",
   "digest.new-series": "Dette er den første runde med version {version} af {instrument}: den begynder en ny serie og sammenlignes ikke med runderne med version {previous}.",
   "digest.divergent": "Hvor partnerne er mest uenige:",

@@ -208,7 +208,6 @@ export const en = {
   "digest.lowest-hint": "To act on one: action add \"What we will do\" statement={id} owner=@person due=2027-01-31",
   "digest.followed": "Agreements on statements, and whether they moved:",
   "digest.followed-line": "#{number} {text} ({id}): {before} → {now}",
-  "digest.followed-not-asked": "#{number} {text} ({id}): not asked in this round",
   "digest.dont-know": "{n} don't know",
   "digest.new-series": "This is the first round of version {version} of {instrument}: it starts a new series, and is not compared with the rounds of version {previous}.",
   "digest.divergent": "Where partners disagree most:",

@@ -163,7 +163,7 @@ export interface DigestView {
   divergent: ItemScore[];
   /** the lowest-scoring statements, each with its id to act on (action add … statement=s3.2) */
   lowest: ItemScore[];
-  /** agreements made on a statement: its mean in this round, and in the previous comparable one */
+  /** agreements made on a statement this round asked: its mean here (null: withheld), and in the previous comparable round */
   followed: { number: number; text: string; id: string; before: number | null; now: number | null }[];
   /** the first round of a new instrument version, after rounds of another: it starts a new series */
   newSeries?: { version: number; previousVersion: number };
@@ -172,7 +172,7 @@ export interface DigestView {
 }
 
 /** A catalogue sentence with a person's own words (an agreement's text) in place of {text}, kept as theirs. */
-function sentenceWith(lang: Lang, key: "digest.followed-line" | "digest.followed-not-asked", params: Record<string, string | number>, own: string): RichText {
+function sentenceWith(lang: Lang, key: "digest.followed-line", params: Record<string, string | number>, own: string): RichText {
   const [before = "", after = ""] = t(lang, key, { ...params, text: "\u0000" }).split("\u0000");
   return joinNodes(before, userText(own), after);
 }
@@ -274,7 +274,7 @@ export function digestMessage(v: DigestView): Message {
     if (v.followed.length > 0) {
       const lines = v.followed.map((a) => {
         const params = { number: a.number, id: a.id, before: a.before === null ? "–" : formatDecimal(lang, a.before), now: a.now === null ? "–" : formatDecimal(lang, a.now) };
-        return joinNodes("• ", sentenceWith(lang, a.now === null ? "digest.followed-not-asked" : "digest.followed-line", params, a.text));
+        return joinNodes("• ", sentenceWith(lang, "digest.followed-line", params, a.text));
       });
       blocks.push({ type: "text", text: joinLines([t(lang, "digest.followed"), ...lines]) });
     }

@@ -172,10 +172,11 @@ export class RoundResults {
     const onStatements = released ? await db.action.findMany({ where: { workspaceId, partnershipId, statementId: { not: null } }, orderBy: { number: "desc" }, take: 10 }) : [];
     const meanIn = (s: typeof score | undefined, id: string) => s?.items.find((i) => i.itemId === id && !i.withheld)?.mean ?? null;
     const sectionOf = (id: string) => snapshot.sections.find((s) => s.items.some((i) => i.id === id))?.id;
-    const followed = onStatements.map((a) => {
+    // Only those this round asked: a digest of another instrument says nothing of them.
+    const followed = onStatements.flatMap((a) => {
       const id = a.statementId!;
       const sid = sectionOf(id);
-      return { number: a.number, text: a.text, id, now: meanIn(score, id), before: sid && comparable(sid) ? meanIn(previous?.score, id) : null };
+      return sid ? [{ number: a.number, text: a.text, id, now: meanIn(score, id), before: comparable(sid) ? meanIn(previous?.score, id) : null }] : [];
     });
     let pending: { roundNumber: number; done: number; invited: number; closesAt: Date } | undefined;
     if (!roundId && latest.id !== round.id && !latest.closedAt) {
