@@ -49,34 +49,53 @@ function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z")) {
   return { port, core, as, cmd, answerAll, build, setNow: (d: Date) => (now = d), ws, settle: app.settle, stop: app.stop };
 }
 
-describeEachDatabase("the core", (db) => {
-  let h: ReturnType<typeof setup>;
+/** A partnership's own instrument, as `instrument add` takes it: one 1–5 scale, the given sections. */
+function ownInstrument(key: string, version: number, title: string, sections: object[]) {
+  return {
+    key,
+    version,
+    title: { en: title, da: title },
+    description: { en: title, da: title },
+    credit: { en: "Our own", da: "Vores egen" },
+    scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
+    sections,
+  };
+}
+
+/** The core and a partnership of these partners, for the tests of one describe; stopped after them. */
+function partnershipFor(db: () => Database, name: string, partners: string[], opts: string) {
+  let h: ReturnType<typeof setup> | undefined;
   beforeAll(async () => {
     h = setup(db);
-    await h.build("Sund By", ["anna", "bo", "carl", "dina"], "channel=#{C1} language=en");
+    await h.build(name, partners, opts);
   });
   // The courier stops before the database closes.
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
+  return () => h!;
+}
+
+describeEachDatabase("the core", (db) => {
+  const h = partnershipFor(db, "Sund By", ["anna", "bo", "carl", "dina"], "channel=#{C1} language=en");
 
   it("lets only coordinators change a partnership, and anyone ask for help", async () => {
-    expect(await h.cmd("anna", 'org add "X" sector=ngo')).toMatch(/Only the coordinators of Sund By/);
-    expect(await h.cmd("anna", "set anonymity attributed")).toMatch(/Only the coordinators/);
-    expect(await h.cmd("anna", "help")).toMatch(/checkin start/);
-    expect(await h.cmd("stranger", "status")).toMatch(/not in a partnership/);
+    expect(await h().cmd("anna", 'org add "X" sector=ngo')).toMatch(/Only the coordinators of Sund By/);
+    expect(await h().cmd("anna", "set anonymity attributed")).toMatch(/Only the coordinators/);
+    expect(await h().cmd("anna", "help")).toMatch(/checkin start/);
+    expect(await h().cmd("stranger", "status")).toMatch(/not in a partnership/);
     const orgs = await db().prisma.organisation.count();
     expect(orgs).toBeGreaterThanOrEqual(4);
   });
 
   it("says in every reply which language it chose for the person, and flags errors", async () => {
-    const who = h.as("lang-probe", { locale: "da-DK" });
-    const help = await h.core().command(who, "help");
+    const who = h().as("lang-probe", { locale: "da-DK" });
+    const help = await h().core().command(who, "help");
     expect(help.lang).toBe("da");
-    const wrong = await h.core().command(who, "checkin sart");
+    const wrong = await h().core().command(who, "checkin sart");
     expect(wrong).toMatchObject({ lang: "da", error: true });
-    expect((await h.core().command(who, "language en")).lang).toBe("en");
-    expect((await h.core().command(who, "partnership list")).lang).toBe("en");
-    expect((await h.core().action(who, "poll.open", "not json")).lang).toBe("en");
-    expect((await h.core().home(who)).lang).toBe("en");
+    expect((await h().core().command(who, "language en")).lang).toBe("en");
+    expect((await h().core().command(who, "partnership list")).lang).toBe("en");
+    expect((await h().core().action(who, "poll.open", "not json")).lang).toBe("en");
+    expect((await h().core().home(who)).lang).toBe("en");
   });
 
   it("keeps workspaces apart: the same names in another workspace see nothing of this one", async () => {
@@ -86,23 +105,23 @@ describeEachDatabase("the core", (db) => {
     expect(text(await other.command(t2, 'partnership create "Sund By"'))).toMatch(/created/);
     expect(text(await other.command(t2, "member list"))).toMatch(/1 member/);
     expect(text(await other.command(t2, "org list"))).toMatch(/No organisations/);
-    expect(await h.cmd("coord", "member list")).toMatch(/5 members/);
+    expect(await h().cmd("coord", "member list")).toMatch(/5 members/);
     // a button from one workspace does nothing in another
-    await h.cmd("coord", "checkin start sections=1");
-    const poll = h.port.lastDm("anna")!;
+    await h().cmd("coord", "checkin start sections=1");
+    const poll = h().port.lastDm("anna")!;
     const q = poll.blocks.find((b) => b.type === "question")!;
     if (q.type !== "question") throw new Error();
     const stolen = await other.action({ workspace: { platform: "slack", externalId: "T2" }, userId: "anna" }, "poll.answer", q.options[0]!.value);
     expect(text(stolen)).toMatch(/no longer works/);
     expect(await db().prisma.answer.count()).toBe(0);
-    await h.cmd("coord", "checkin close");
+    await h().cmd("coord", "checkin close");
   });
 
   it("stores nothing about someone who only asks for help or mistypes", async () => {
     const p = db().prisma;
     const before = [await p.workspace.count(), await p.person.count()];
     const stranger: Actor = { workspace: { platform: "teams", externalId: "tenant-9" }, userId: "visitor", displayName: "Visitor", locale: "da-DK" };
-    const core = h.core();
+    const core = h().core();
     expect(text(await core.command(stranger, "help"))).toMatch(/For koordinatorer/);
     expect(text(await core.command(stranger, "status"))).toMatch(/ikke med i et partnerskab/);
     expect(text(await core.command(stranger, "mydata erase confirm"))).toMatch(/slettet/);
@@ -125,72 +144,72 @@ describeEachDatabase("the core", (db) => {
     expect(malformed.length).toBeGreaterThan(700);
     const before = await counts();
     for (const line of malformed) {
-      const reply = await h.core().command(h.as("coord"), line);
+      const reply = await h().core().command(h().as("coord"), line);
       expect(Message.safeParse(reply).success).toBe(true);
       expect(reply.fallback.length).toBeGreaterThan(10);
       expect(reply.fallback).toMatch(/Type `help`|Write it like this/);
     }
     expect(await counts()).toEqual(before);
     for (const line of lines.filter((l) => parseCommand(l).ok)) {
-      const reply = await h.core().command(h.as("anna"), line); // a partner: may not change anything
+      const reply = await h().core().command(h().as("anna"), line); // a partner: may not change anything
       expect(Message.safeParse(reply).success).toBe(true);
     }
     expect(await counts()).toEqual(before);
-    await h.cmd("anna", "language en"); // the random lines may have changed her own language
+    await h().cmd("anna", "language en"); // the random lines may have changed her own language
   });
 
   it("keeps confidential answers unattributed, and a round keeps the mode it opened with", async () => {
-    await h.cmd("coord", "checkin start sections=2");
-    await h.answerAll("anna", () => 4);
-    await h.answerAll("bo", () => 2);
-    const conf = await h.cmd("coord", "status");
+    await h().cmd("coord", "checkin start sections=2");
+    await h().answerAll("anna", () => 4);
+    await h().answerAll("bo", () => 2);
+    const conf = await h().cmd("coord", "status");
     expect(conf).toMatch(/2 of 4 people have answered everything/);
     expect(conf).not.toMatch(/Anna|Bo\b/);
     // Switching to attributed mid-round names nobody in this round: it applies from the next one.
-    expect(await h.cmd("coord", "set anonymity attributed")).toMatch(/applies from the next check-in; check-in #\d+ keeps/);
-    const still = await h.cmd("coord", "status");
+    expect(await h().cmd("coord", "set anonymity attributed")).toMatch(/applies from the next check-in; check-in #\d+ keeps/);
+    const still = await h().cmd("coord", "status");
     expect(still).not.toMatch(/Anna|Bo\b|Answered: /);
-    expect(await h.cmd("coord", "set minimum-n 1")).toMatch(/cannot be below 3/);
-    await h.cmd("coord", "set anonymity confidential");
+    expect(await h().cmd("coord", "set minimum-n 1")).toMatch(/cannot be below 3/);
+    await h().cmd("coord", "set anonymity confidential");
     // While the round is open, the digest has counts and no numbers at all.
-    await h.cmd("coord", "digest");
-    const open = text(h.port.posts.at(-1)!.message);
+    await h().cmd("coord", "digest");
+    const open = text(h().port.posts.at(-1)!.message);
     expect(open).toMatch(/Check-in #\d+ is open until .*: 2 of 4 have answered everything so far\. Its results come when it closes\./);
     expect(open).not.toMatch(/\/ 25/);
-    await h.cmd("coord", "checkin close");
+    await h().cmd("coord", "checkin close");
     // Below minimum-n (2 < 3): the digest shows no numbers.
-    const digest = text(h.port.posts.at(-1)!.message);
+    const digest = text(h().port.posts.at(-1)!.message);
     expect(digest).toMatch(/Fewer than 3 people answered every statement/);
     expect(digest).not.toMatch(/\/ 25/);
   });
 
   it("names who answered a round opened in attributed mode, to coordinators only", async () => {
-    await h.cmd("coord", "set anonymity attributed");
-    await h.cmd("coord", "checkin start sections=2");
-    await h.answerAll("anna", () => 4);
-    await h.answerAll("bo", () => 2);
-    const attr = await h.cmd("coord", "status");
+    await h().cmd("coord", "set anonymity attributed");
+    await h().cmd("coord", "checkin start sections=2");
+    await h().answerAll("anna", () => 4);
+    await h().answerAll("bo", () => 2);
+    const attr = await h().cmd("coord", "status");
     expect(attr).toMatch(/Answered: Anna, Bo/);
     // Never seen by the bot: shown as a person node, which each adapter renders as a mention.
-    const status = await h.core().command(h.as("coord"), "status");
+    const status = await h().core().command(h().as("coord"), "status");
     const nodes = status.blocks.flatMap((b) => (b.type === "text" && typeof b.text !== "string" ? b.text : []));
     const notYet = nodes.findIndex((n) => n.t === "text" && n.text.endsWith("Not yet: "));
     expect(nodes.slice(notYet + 1, notYet + 4)).toEqual([{ t: "person", id: "carl" }, { t: "text", text: ", " }, { t: "person", id: "dina" }]);
     expect(attr).toMatch(/Not yet: @carl, @dina/);
-    expect(await h.cmd("anna", "status")).not.toMatch(/Answered: /); // partners see counts only
-    await h.cmd("coord", "checkin close");
+    expect(await h().cmd("anna", "status")).not.toMatch(/Answered: /); // partners see counts only
+    await h().cmd("coord", "checkin close");
     // Attributed mode applies minimum-n too: two respondents show no numbers.
-    const digest = text(h.port.posts.at(-1)!.message);
+    const digest = text(h().port.posts.at(-1)!.message);
     expect(digest).toMatch(/Fewer than 3 people answered every statement/);
     expect(digest).not.toMatch(/\/ 25/);
-    await h.cmd("coord", "set anonymity confidential");
+    await h().cmd("coord", "set anonymity confidential");
   });
 
   it("digests a partial round with section means and says why there is no band", async () => {
-    await h.cmd("coord", "checkin start sections=1,3");
-    for (const [p, r] of [["anna", 5], ["bo", 4], ["carl", 3]] as const) await h.answerAll(p, () => r);
-    await h.cmd("coord", "checkin close");
-    const digest = h.port.posts.at(-1)!;
+    await h().cmd("coord", "checkin start sections=1,3");
+    for (const [p, r] of [["anna", 5], ["bo", 4], ["carl", 3]] as const) await h().answerAll(p, () => r);
+    await h().cmd("coord", "checkin close");
+    const digest = h().port.posts.at(-1)!;
     expect(digest.channelId).toBe("C1");
     const m = digest.message;
     const bars = m.blocks.find((b) => b.type === "bars");
@@ -205,10 +224,10 @@ describeEachDatabase("the core", (db) => {
   it("shows the trend over three complete rounds", async () => {
     const totals: string[] = [];
     for (const rating of [3, 4, 5]) {
-      await h.cmd("coord", "checkin start");
-      for (const p of ["anna", "bo", "carl", "dina"]) await h.answerAll(p, (item) => (p === "dina" && item === "s4.2" ? 1 : rating));
-      await h.cmd("coord", "checkin close");
-      totals.push(text(h.port.posts.at(-1)!.message));
+      await h().cmd("coord", "checkin start");
+      for (const p of ["anna", "bo", "carl", "dina"]) await h().answerAll(p, (item) => (p === "dina" && item === "s4.2" ? 1 : rating));
+      await h().cmd("coord", "checkin close");
+      totals.push(text(h().port.posts.at(-1)!.message));
     }
     // Three partners rate everything r, Dina the same but 1 on one statement of section 4:
     // r = 3: (3 × 105 + 103) / 4 = 104.5; r = 4: (3 × 140 + 137) / 4 = 139.25; r = 5: (3 × 175 + 171) / 4 = 174.
@@ -223,22 +242,22 @@ describeEachDatabase("the core", (db) => {
   });
 
   it("records follow-up actions and reports overdue ones in the digest", async () => {
-    expect(await h.cmd("coord", 'action add "Write the plan" owner=@bo due=2026-11-01 meeting="Steering group"')).toMatch(/Action #1 recorded/);
-    expect(await h.cmd("coord", 'action add "Book a room" due=30.11.2026')).toMatch(/#2/);
-    expect(await h.cmd("coord", 'action add "Ghost" owner=@nobody')).toMatch(/not a member/);
-    const list = await h.cmd("anna", "action list");
+    expect(await h().cmd("coord", 'action add "Write the plan" owner=@bo due=2026-11-01 meeting="Steering group"')).toMatch(/Action #1 recorded/);
+    expect(await h().cmd("coord", 'action add "Book a room" due=30.11.2026')).toMatch(/#2/);
+    expect(await h().cmd("coord", 'action add "Ghost" owner=@nobody')).toMatch(/not a member/);
+    const list = await h().cmd("anna", "action list");
     expect(list).toMatch(/#1 Write the plan — Bo, due 1 Nov 2026 — \*overdue\* \(Steering group\)/);
     expect(list).toMatch(/#2 Book a room — due 30 Nov 2026/);
     expect(list).not.toMatch(/#2 Book a room.*overdue/);
-    await h.cmd("coord", "digest");
-    expect(text(h.port.posts.at(-1)!.message)).toMatch(/2 open, 1 overdue[\s\S]*#1 Write the plan — Bo/);
-    expect(await h.cmd("anna", "action done 1")).toMatch(/Only the action's owner or a coordinator/);
-    expect(await h.cmd("bo", "action done 1")).toMatch(/Action #1 done/);
-    expect(await h.cmd("coord", "action done 9")).toMatch(/no action #9/);
+    await h().cmd("coord", "digest");
+    expect(text(h().port.posts.at(-1)!.message)).toMatch(/2 open, 1 overdue[\s\S]*#1 Write the plan — Bo/);
+    expect(await h().cmd("anna", "action done 1")).toMatch(/Only the action's owner or a coordinator/);
+    expect(await h().cmd("bo", "action done 1")).toMatch(/Action #1 done/);
+    expect(await h().cmd("coord", "action done 9")).toMatch(/no action #9/);
   });
 
   it("exports aggregates only, never who answered what", async () => {
-    const m = await h.core().command(h.as("coord"), "export csv");
+    const m = await h().core().command(h().as("coord"), "export csv");
     const file = m.blocks.find((b) => b.type === "file");
     if (file?.type !== "file") throw new Error("no file");
     const rows = file.content.trim().split("\n");
@@ -256,35 +275,35 @@ describeEachDatabase("the core", (db) => {
   });
 
   it("speaks Danish to people who choose it, with Danish plurals and decimals", async () => {
-    expect(await h.cmd("carl", "sprog da")).toMatch(/Jeg skriver til dig på dansk/);
-    expect(await h.cmd("carl", "hjælp")).toMatch(/For koordinatorer/);
-    expect(await h.cmd("carl", "aftale liste")).toMatch(/frist 30\. nov\. 2026|frist 30\. nov 2026/);
-    expect(await h.cmd("carl", "org tilføj X sektor=ngo")).toMatch(/Kun koordinatorerne i Sund By/);
-    expect(await h.cmd("carl", "runde start frist=30.02.2027")).toMatch(/ikke gyldig som fristen/);
+    expect(await h().cmd("carl", "sprog da")).toMatch(/Jeg skriver til dig på dansk/);
+    expect(await h().cmd("carl", "hjælp")).toMatch(/For koordinatorer/);
+    expect(await h().cmd("carl", "aftale liste")).toMatch(/frist 30\. nov\. 2026|frist 30\. nov 2026/);
+    expect(await h().cmd("carl", "org tilføj X sektor=ngo")).toMatch(/Kun koordinatorerne i Sund By/);
+    expect(await h().cmd("carl", "runde start frist=30.02.2027")).toMatch(/ikke gyldig som fristen/);
   });
 
   it("exports and erases a person's own data", async () => {
-    const m = await h.core().command(h.as("dina"), "mydata export");
+    const m = await h().core().command(h().as("dina"), "mydata export");
     const file = m.blocks.find((b) => b.type === "file");
     if (file?.type !== "file") throw new Error("no file");
     const data = JSON.parse(file.content);
     expect(data.person.platformUserId).toBe("dina");
     expect(data.memberships[0].answers.length).toBeGreaterThan(100);
-    expect(await h.cmd("dina", "mydata erase")).toMatch(/cannot be undone/);
+    expect(await h().cmd("dina", "mydata erase")).toMatch(/cannot be undone/);
     const person = await db().prisma.person.findFirst({ where: { platformUserId: "dina" } });
     expect(await db().prisma.answer.count({ where: { membership: { personId: person!.id } } })).toBeGreaterThan(0);
-    expect(await h.cmd("dina", "mydata erase confirm")).toMatch(/erased/);
+    expect(await h().cmd("dina", "mydata erase confirm")).toMatch(/erased/);
     expect(await db().prisma.answer.count({ where: { membership: { personId: person!.id } } })).toBe(0);
     expect(await db().prisma.person.findFirst({ where: { id: person!.id } })).toBeNull();
-    expect(await h.cmd("coord", "mydata erase confirm")).toMatch(/only coordinator of Sund By/);
+    expect(await h().cmd("coord", "mydata erase confirm")).toMatch(/only coordinator of Sund By/);
   });
 
   it("runs the purpose and map instruments with questions built from the partnership", async () => {
-    expect(await h.cmd("coord", "checkin start instrument=vichealth-purpose")).toMatch(/Add the partnership's purposes first/);
-    await h.cmd("coord", 'purpose add "Share knowledge about diabetes prevention"');
-    await h.cmd("coord", 'purpose add "Run a joint walking programme"');
-    expect(await h.cmd("coord", "checkin start instrument=vichealth-purpose")).toMatch(/started/);
-    const poll = h.port.lastDm("anna")!;
+    expect(await h().cmd("coord", "checkin start instrument=vichealth-purpose")).toMatch(/Add the partnership's purposes first/);
+    await h().cmd("coord", 'purpose add "Share knowledge about diabetes prevention"');
+    await h().cmd("coord", 'purpose add "Run a joint walking programme"');
+    expect(await h().cmd("coord", "checkin start instrument=vichealth-purpose")).toMatch(/started/);
+    const poll = h().port.lastDm("anna")!;
     const q = poll.blocks.find((b) => b.type === "question");
     expect(q?.type === "question" && [q.prompt, q.options.map((o) => o.label)]).toEqual(["Share knowledge about diabetes prevention", ["Networking", "Coordinating", "Cooperating", "Collaborating"]]);
     // The levels are explained on the card before a partner chooses.
@@ -293,7 +312,7 @@ describeEachDatabase("the core", (db) => {
     const chosen: Record<string, [string, string]> = { anna: ["Coordinating", "Networking"], bo: ["Coordinating", "Collaborating"], carl: ["Networking", "Coordinating"] };
     for (const [who, [first, second]] of Object.entries(chosen)) {
       for (let guard = 0; guard < 50; guard++) {
-        const card = h.port.lastDm(who)!;
+        const card = h().port.lastDm(who)!;
         const open = card.blocks.find((b) => b.type === "question" && !b.options.some((o) => o.selected));
         if (!open || open.type !== "question") break;
         const label = open.prompt.startsWith("Share knowledge") ? first : open.prompt.startsWith("Run a joint") ? second : "4";
@@ -301,20 +320,20 @@ describeEachDatabase("the core", (db) => {
         const danish: Record<string, string> = { Networking: "Netværk", Coordinating: "Koordinering", Collaborating: "Kollaboration" };
         const option = open.options.find((o) => o.label === label || o.label === danish[label]);
         if (!option) throw new Error(`${who}: no option ${label} for "${open.prompt}" among ${open.options.map((o) => o.label).join(", ")}`);
-        h.port.dms.push({ ws: h.ws, userId: who, message: await h.core().action(h.as(who), option.actionId, option.value), id: "reply" });
+        h().port.dms.push({ ws: h().ws, userId: who, message: await h().core().action(h().as(who), option.actionId, option.value), id: "reply" });
       }
     }
-    await h.cmd("coord", "checkin close");
-    const digest = text(h.port.posts.at(-1)!.message);
+    await h().cmd("coord", "checkin close");
+    const digest = text(h().port.posts.at(-1)!.message);
     expect(digest).toMatch(/Why we partner: the level of working together each purpose calls for/);
     expect(digest).toContain("• Share knowledge about diabetes prevention: most often Coordinating (2 of 3) · Networking 1, Coordinating 2, Cooperating 0, Collaborating 0\n");
     expect(digest).toContain("• Run a joint walking programme: most often Networking / Coordinating / Collaborating (1 of 3) · Networking 1, Coordinating 1, Cooperating 0, Collaborating 1 — partners differ, from Networking to Collaborating");
     // A section of choices only has no bar, and so no "fewer than 3 answers" beside it.
     expect(digest).not.toMatch(/Purposes of the partnership:/);
-    expect(await h.cmd("coord", "checkin start instrument=vichealth-map")).toMatch(/started/);
-    const map = h.port.lastDm("anna")!;
+    expect(await h().cmd("coord", "checkin start instrument=vichealth-map")).toMatch(/started/);
+    const map = h().port.lastDm("anna")!;
     expect(text(map)).toMatch(/Org anna ↔ Org bo: the link today/);
-    await h.cmd("coord", "checkin close");
+    await h().cmd("coord", "checkin close");
   });
 
   it("accepts a custom instrument an organisation adds, and refuses a broken one", async () => {
@@ -327,86 +346,66 @@ describeEachDatabase("the core", (db) => {
       scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
       sections: [{ id: "one", title: { en: "One", da: "En" }, items: [{ id: "one.1", kind: "rating", text: { en: "We meet often enough", da: "Vi mødes ofte nok" } }] }],
     };
-    expect(await h.cmd("coord", `instrument add ${JSON.stringify(custom)}`)).toMatch(/local-wellbeing v1 added/);
-    expect(await h.cmd("coord", `instrument add ${JSON.stringify(custom)}`)).toMatch(/already exists/);
-    expect(await h.cmd("coord", 'instrument add {"key": "x"')).toMatch(/not valid JSON/);
-    expect(await h.cmd("coord", 'instrument add {"key": "x"}')).toMatch(/has errors/);
-    expect(await h.cmd("anna", `instrument add ${JSON.stringify({ ...custom, version: 2 })}`)).toMatch(/Only a partnership coordinator/);
-    expect(await h.cmd("coord", "instrument list")).toMatch(/local-wellbeing/);
-    expect(await h.cmd("coord", "checkin start instrument=local-wellbeing")).toMatch(/started: Our own pulse/);
-    await h.cmd("coord", "checkin close");
+    expect(await h().cmd("coord", `instrument add ${JSON.stringify(custom)}`)).toMatch(/local-wellbeing v1 added/);
+    expect(await h().cmd("coord", `instrument add ${JSON.stringify(custom)}`)).toMatch(/already exists/);
+    expect(await h().cmd("coord", 'instrument add {"key": "x"')).toMatch(/not valid JSON/);
+    expect(await h().cmd("coord", 'instrument add {"key": "x"}')).toMatch(/has errors/);
+    expect(await h().cmd("anna", `instrument add ${JSON.stringify({ ...custom, version: 2 })}`)).toMatch(/Only a partnership coordinator/);
+    expect(await h().cmd("coord", "instrument list")).toMatch(/local-wellbeing/);
+    expect(await h().cmd("coord", "checkin start instrument=local-wellbeing")).toMatch(/started: Our own pulse/);
+    await h().cmd("coord", "checkin close");
   });
 
   it("pages a section longer than one card, and takes a partner through every page of it", async () => {
     const items = Array.from({ length: 20 }, (_, i) => ({ id: `long.${i + 1}`, kind: "rating", text: { en: `Statement ${i + 1}`, da: `Udsagn ${i + 1}` } }));
-    const long = {
-      key: "long-section",
-      version: 1,
-      title: { en: "A long section", da: "Et langt afsnit" },
-      description: { en: "Twenty statements", da: "Tyve udsagn" },
-      credit: { en: "Our own", da: "Vores egen" },
-      scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
-      sections: [{ id: "long", title: { en: "Long", da: "Lang" }, items }],
-    };
-    expect(await h.cmd("coord", `instrument add ${JSON.stringify(long)}`)).toMatch(/long-section v1 added/);
-    expect(await h.cmd("coord", 'checkin start instrument=long-section p="Sund By"')).toMatch(/started/);
-    const first = h.port.lastDm("anna")!;
+    const long = ownInstrument("long-section", 1, "A long section", [{ id: "long", title: { en: "Long", da: "Lang" }, items }]);
+    expect(await h().cmd("coord", `instrument add ${JSON.stringify(long)}`)).toMatch(/long-section v1 added/);
+    expect(await h().cmd("coord", 'checkin start instrument=long-section p="Sund By"')).toMatch(/started/);
+    const first = h().port.lastDm("anna")!;
     expect(first.blocks.filter((b) => b.type === "question")).toHaveLength(8);
     expect(text(first)).toMatch(/page 1 of 3 · 0 of 20 answered/);
-    await h.answerAll("anna", () => 4);
-    const pagesSeen = new Set(h.port.dms.filter((d) => d.userId === "anna").map((d) => /page (\d) of 3/.exec(text(d.message))?.[1]).filter(Boolean));
+    await h().answerAll("anna", () => 4);
+    const pagesSeen = new Set(h().port.dms.filter((d) => d.userId === "anna").map((d) => /page (\d) of 3/.exec(text(d.message))?.[1]).filter(Boolean));
     expect([...pagesSeen].sort()).toEqual(["1", "2", "3"]);
-    expect(text(h.port.lastDm("anna")!)).toMatch(/Thank you/);
-    expect(await h.cmd("coord", 'status p="Sund By"')).toMatch(/1 of \d people have answered everything/);
-    await h.cmd("coord", 'checkin close p="Sund By"');
+    expect(text(h().port.lastDm("anna")!)).toMatch(/Thank you/);
+    expect(await h().cmd("coord", 'status p="Sund By"')).toMatch(/1 of \d people have answered everything/);
+    await h().cmd("coord", 'checkin close p="Sund By"');
   });
 
   it("asks which partnership when a person is in several", async () => {
-    await h.cmd("coord", 'partnership create "Aktiv Hverdag"');
-    expect(await h.cmd("coord", "status")).toMatch(/several partnerships: add partnership="Name" \(one of "Sund By", "Aktiv Hverdag"\)/);
-    expect(await h.cmd("coord", 'status p="Sund By"')).toMatch(/Sund By — check-in/);
-    expect(await h.cmd("coord", "status", { channelId: "C1" })).toMatch(/Sund By — check-in/);
-    expect(await h.cmd("coord", 'partnership create "sund by"')).toMatch(/already exists/);
-    expect(await h.cmd("coord", "set channel #{C1} p=\"Aktiv Hverdag\"")).toMatch(/already the home channel of Sund By/);
+    await h().cmd("coord", 'partnership create "Aktiv Hverdag"');
+    expect(await h().cmd("coord", "status")).toMatch(/several partnerships: add partnership="Name" \(one of "Sund By", "Aktiv Hverdag"\)/);
+    expect(await h().cmd("coord", 'status p="Sund By"')).toMatch(/Sund By — check-in/);
+    expect(await h().cmd("coord", "status", { channelId: "C1" })).toMatch(/Sund By — check-in/);
+    expect(await h().cmd("coord", 'partnership create "sund by"')).toMatch(/already exists/);
+    expect(await h().cmd("coord", "set channel #{C1} p=\"Aktiv Hverdag\"")).toMatch(/already the home channel of Sund By/);
   });
 });
 
 describeEachDatabase("series of rounds", (db) => {
-  let h: ReturnType<typeof setup>;
-  const pulse = (version: number, wording: string) => ({
-    key: "team-pulse",
-    version,
-    title: { en: "Team pulse", da: "Teampuls" },
-    description: { en: "Two statements", da: "To udsagn" },
-    credit: { en: "Our own", da: "Vores egen" },
-    scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
-    sections: [{ id: "one", title: { en: "One", da: "En" }, items: [{ id: "one.1", kind: "rating", text: { en: wording, da: wording } }, { id: "one.2", kind: "rating", text: { en: "We share the work", da: "Vi deler arbejdet" } }] }],
-  });
+  const h = partnershipFor(db, "Serien", ["p1", "p2", "p3"], "channel=#{C9} language=en");
+  const pulse = (version: number, wording: string) =>
+    ownInstrument("team-pulse", version, "Team pulse", [{ id: "one", title: { en: "One", da: "En" }, items: [{ id: "one.1", kind: "rating", text: { en: wording, da: wording } }, { id: "one.2", kind: "rating", text: { en: "We share the work", da: "Vi deler arbejdet" } }] }]);
   const round = async (instrument: string, rating: number) => {
-    expect(await h.cmd("coord", `checkin start instrument=${instrument}`)).toMatch(/started/);
-    for (const p of ["p1", "p2", "p3"]) await h.answerAll(p, () => rating);
-    await h.cmd("coord", "checkin close");
-    return text(h.port.posts.at(-1)!.message);
+    expect(await h().cmd("coord", `checkin start instrument=${instrument}`)).toMatch(/started/);
+    for (const p of ["p1", "p2", "p3"]) await h().answerAll(p, () => rating);
+    await h().cmd("coord", "checkin close");
+    return text(h().port.posts.at(-1)!.message);
   };
-  beforeAll(async () => {
-    h = setup(db);
-    await h.build("Serien", ["p1", "p2", "p3"], "channel=#{C9} language=en");
-  });
-  afterAll(() => h.stop());
 
   it("keeps a round's statements as they were when it opened, whatever happens to the instrument", async () => {
-    expect(await h.cmd("coord", `instrument add ${JSON.stringify(pulse(1, "We meet often enough"))}`)).toMatch(/added/);
-    expect(await h.cmd("coord", "checkin start instrument=team-pulse")).toMatch(/started/);
+    expect(await h().cmd("coord", `instrument add ${JSON.stringify(pulse(1, "We meet often enough"))}`)).toMatch(/added/);
+    expect(await h().cmd("coord", "checkin start instrument=team-pulse")).toMatch(/started/);
     // The stored definition is changed behind the round's back (no command does this).
     const stored = await db().prisma.customInstrument.findFirstOrThrow({ where: { key: "team-pulse", version: 1 } });
     await db().prisma.customInstrument.update({ where: { id: stored.id }, data: { definition: pulse(1, "Rewritten afterwards") } });
-    expect(text(h.port.lastDm("p1")!)).toMatch(/We meet often enough/);
-    await h.answerAll("p1", () => 3);
-    expect(h.port.dms.filter((d) => d.userId === "p1").map((d) => text(d.message)).join("\n")).not.toMatch(/Rewritten afterwards/);
-    for (const p of ["p2", "p3"]) await h.answerAll(p, () => 3);
-    await h.cmd("coord", "checkin close");
+    expect(text(h().port.lastDm("p1")!)).toMatch(/We meet often enough/);
+    await h().answerAll("p1", () => 3);
+    expect(h().port.dms.filter((d) => d.userId === "p1").map((d) => text(d.message)).join("\n")).not.toMatch(/Rewritten afterwards/);
+    for (const p of ["p2", "p3"]) await h().answerAll(p, () => 3);
+    await h().cmd("coord", "checkin close");
     // No bands in this instrument: the section's bar carries the figures.
-    expect(text(h.port.posts.at(-1)!.message)).toMatch(/One: 6\.0 \/ 10\n/);
+    expect(text(h().port.posts.at(-1)!.message)).toMatch(/One: 6\.0 \/ 10\n/);
     await db().prisma.customInstrument.update({ where: { id: stored.id }, data: { definition: pulse(1, "We meet often enough") } });
   });
 
@@ -417,60 +416,47 @@ describeEachDatabase("series of rounds", (db) => {
     const stored = await db().prisma.customInstrument.findFirstOrThrow({ where: { key: "team-pulse", version: 1 } });
     await db().prisma.customInstrument.update({ where: { id: stored.id }, data: { definition: pulse(1, "Reworded") } });
     expect(await round("team-pulse", 5)).toMatch(/One: 10\.0 \/ 10\n/);
-    expect(await h.cmd("coord", `instrument add ${JSON.stringify(pulse(2, "We meet as often as the work needs"))}`)).toMatch(/added/);
+    expect(await h().cmd("coord", `instrument add ${JSON.stringify(pulse(2, "We meet as often as the work needs"))}`)).toMatch(/added/);
     const third = await round("team-pulse", 5);
     expect(third).toMatch(/first round of version 2 of Team pulse: it starts a new series, and is not compared with the rounds of version 1/);
     expect(third).toMatch(/One: 10\.0 \/ 10\n/);
   });
 
   it("turns a low statement into an agreement, and the next digest says whether it moved", async () => {
-    const latest = text(h.port.posts.at(-1)!.message);
+    const latest = text(h().port.posts.at(-1)!.message);
     expect(latest).toMatch(/Lowest-scoring statements:\n• one\.1 We meet as often as the work needs — 5\.0\n• one\.2 We share the work — 5\.0/);
     expect(latest).toMatch(/To act on one: action add "What we will do" statement=one\.1 owner=@person/);
-    expect(await h.cmd("coord", 'action add "Plan the meetings for spring" statement=s9.9 owner=@{p1} due=2027-01-31')).toMatch(/No closed round of this partnership has a statement s9\.9/);
-    expect(await h.cmd("coord", 'action add "Plan the meetings for spring" statement=one.1 owner=@{p1} due=2027-01-31')).toMatch(/#1/);
+    expect(await h().cmd("coord", 'action add "Plan the meetings for spring" statement=s9.9 owner=@{p1} due=2027-01-31')).toMatch(/No closed round of this partnership has a statement s9\.9/);
+    expect(await h().cmd("coord", 'action add "Plan the meetings for spring" statement=one.1 owner=@{p1} due=2027-01-31')).toMatch(/#1/);
     const next = await round("team-pulse", 3);
     expect(next).toMatch(/Agreements on statements, and whether they moved:\n• #1 Plan the meetings for spring \(one\.1\): 5\.0 → 3\.0/);
   });
 });
 
 describeEachDatabase("\"don't know\"", (db) => {
-  let h: ReturnType<typeof setup>;
-  beforeAll(async () => {
-    h = setup(db);
-    await h.build("Usikker", ["q1", "q2", "q3", "q4"], "channel=#{C8} language=en");
-  });
-  afterAll(() => h.stop());
+  const h = partnershipFor(db, "Usikker", ["q1", "q2", "q3", "q4"], "channel=#{C8} language=en");
 
   it("is offered where the instrument allows it, completes a partner's answers, and is counted apart in the export", async () => {
-    const unsure = {
-      key: "unsure",
-      version: 1,
-      title: { en: "Unsure", da: "Usikker" },
-      description: { en: "Two statements", da: "To udsagn" },
-      credit: { en: "Our own", da: "Vores egen" },
-      scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
-      sections: [{ id: "one", title: { en: "One", da: "En" }, items: [{ id: "one.1", kind: "rating", dontKnow: true, text: { en: "Our funding is secure", da: "Vores finansiering er sikker" } }, { id: "one.2", kind: "rating", text: { en: "We meet often enough", da: "Vi mødes ofte nok" } }] }],
-    };
-    expect(await h.cmd("coord", `instrument add ${JSON.stringify(unsure)}`)).toMatch(/added/);
-    expect(await h.cmd("coord", "checkin start instrument=unsure")).toMatch(/started/);
-    const card = h.port.lastDm("q1")!;
+    const unsure = ownInstrument("unsure", 1, "Unsure", [{ id: "one", title: { en: "One", da: "En" }, items: [{ id: "one.1", kind: "rating", dontKnow: true, text: { en: "Our funding is secure", da: "Vores finansiering er sikker" } }, { id: "one.2", kind: "rating", text: { en: "We meet often enough", da: "Vi mødes ofte nok" } }] }]);
+    expect(await h().cmd("coord", `instrument add ${JSON.stringify(unsure)}`)).toMatch(/added/);
+    expect(await h().cmd("coord", "checkin start instrument=unsure")).toMatch(/started/);
+    const card = h().port.lastDm("q1")!;
     const [first, second] = card.blocks.filter((b) => b.type === "question") as Extract<(typeof card.blocks)[number], { type: "question" }>[];
     expect(first!.options.map((o) => o.label)).toEqual(["1", "2", "3", "4", "5", "Don't know"]);
     expect(second!.options.map((o) => o.label)).toEqual(["1", "2", "3", "4", "5"]);
     // q1 does not know; the others rate 4, 4 and 5.
     const dontKnow = first!.options.at(-1)!;
-    const reply = await h.core().action(h.as("q1"), dontKnow.actionId, dontKnow.value);
+    const reply = await h().core().action(h().as("q1"), dontKnow.actionId, dontKnow.value);
     expect(text(reply)).toMatch(/Saved: Don't know for “Our funding is secure”/);
-    h.port.dms.push({ ws: h.ws, userId: "q1", message: reply, id: "reply" });
-    await h.answerAll("q1", () => 3);
+    h().port.dms.push({ ws: h().ws, userId: "q1", message: reply, id: "reply" });
+    await h().answerAll("q1", () => 3);
     // A forged "don't know" for a statement that does not allow it changes nothing.
     const forged = JSON.stringify({ ...JSON.parse(dontKnow.value), i: "one.2" });
-    expect(text(await h.core().action(h.as("q1"), "poll.answer", forged))).toMatch(/no longer works|button/i);
-    expect(await h.cmd("coord", "status")).toMatch(/1 of 4 people have answered everything/);
-    for (const [p, r] of [["q2", 4], ["q3", 4], ["q4", 5]] as const) await h.answerAll(p, () => r);
-    await h.cmd("coord", "checkin close");
-    const exported = await h.core().command(h.as("coord"), "export csv");
+    expect(text(await h().core().action(h().as("q1"), "poll.answer", forged))).toMatch(/no longer works|button/i);
+    expect(await h().cmd("coord", "status")).toMatch(/1 of 4 people have answered everything/);
+    for (const [p, r] of [["q2", 4], ["q3", 4], ["q4", 5]] as const) await h().answerAll(p, () => r);
+    await h().cmd("coord", "checkin close");
+    const exported = await h().core().command(h().as("coord"), "export csv");
     const file = exported.blocks.find((b) => b.type === "file" && b.filename.endsWith(".csv"));
     if (file?.type !== "file") throw new Error("no CSV");
     const rows = file.content.trim().split("\n");
