@@ -6,6 +6,7 @@ import { message, textMessage } from "../messages/model.ts";
 import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
 import { resultsCsv, resultsJson, type ExportRow } from "../exports/results.ts";
+import { choiceCounts } from "../scoring/score.ts";
 import { randomUUID } from "node:crypto";
 import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
 import { UserError, type Tx, type PartnershipRow, type Context, type DigestTrigger, type DigestTarget, type CoreContext } from "./context.ts";
@@ -89,14 +90,12 @@ export class Digests {
         for (const item of s.items) {
           const i = release.score.items.find((x) => x.itemId === item.id);
           const withheld = !i || i.withheld;
-          const values = item.kind === "choice" && !withheld ? (snapshot.choiceSets[item.choices] ?? []).map((c) => c.value) : null;
-          const choices = values ? values.map((v): [string, number] => [v, i!.choices[v] ?? 0]) : null;
-          const top = choices ? Math.max(...choices.map(([, n]) => n)) : 0;
+          const chosen = item.kind === "choice" && !withheld ? choiceCounts(i, (snapshot.choiceSets[item.choices] ?? []).map((c) => c.value)) : null;
           rows.push({
             round: r.number, instrument: r.instrumentKey, version: r.instrumentVersion, section: s.id, item: item.id, statement: item.text[ctx.lang],
             n: withheld ? null : i.n, mean: withheld ? null : i.mean, sd: withheld ? null : i.sd, min: withheld ? null : i.min, max: withheld ? null : i.max,
             divergent: !withheld && i.divergent, withheld,
-            choices, mostCommon: choices && top > 0 ? choices.filter(([, n]) => n === top).map(([v]) => v).join("/") : null,
+            choices: chosen?.counts ?? null, mostCommon: chosen?.mostCommon.length ? chosen.mostCommon.join("/") : null,
             dontKnow: item.dontKnow && !withheld ? (i.dontKnow ?? 0) : null,
           });
         }

@@ -8,6 +8,7 @@ import type { Block, Message, Inline, RichText } from "./model.ts";
 import { message, joinNodes, joinLines, plainOf } from "./model.ts";
 import { userText } from "../commands/parse.ts";
 import type { RoundScore, Trend, ItemScore } from "../scoring/score.ts";
+import { choiceCounts } from "../scoring/score.ts";
 
 type BlockIn = Parameters<typeof message>[1][number];
 
@@ -193,13 +194,13 @@ function purposeLines(v: DigestView): string[] {
         lines.push(`• ${t(lang, "digest.purpose-withheld", { purpose: item.text[lang], n: v.minimumN })}`);
         continue;
       }
-      const count = (value: string) => s.choices[value] ?? 0;
-      const top = Math.max(...levels.map((l) => count(l.value)));
-      const common = levels.filter((l) => count(l.value) === top).map((l) => l.label[lang]);
-      const chosen = levels.filter((l) => count(l.value) > 0);
+      const { counts, mostCommon } = choiceCounts(s, levels.map((l) => l.value));
+      const label = (value: string) => levels.find((l) => l.value === value)!.label[lang];
+      const common = mostCommon.map(label);
+      const top = counts.find(([v]) => v === mostCommon[0])?.[1] ?? 0;
+      const chosen = levels.filter((l) => (s.choices[l.value] ?? 0) > 0);
       const differ = s.divergent && chosen.length ? t(lang, "digest.purpose-differ", { low: chosen[0]!.label[lang], high: chosen.at(-1)!.label[lang] }) : "";
-      const counts = levels.map((l) => `${l.label[lang]} ${count(l.value)}`).join(", ");
-      lines.push(`• ${t(lang, "digest.purpose-line", { purpose: item.text[lang], level: common.join(" / "), top, n: s.n, counts })}${differ}`);
+      lines.push(`• ${t(lang, "digest.purpose-line", { purpose: item.text[lang], level: common.join(" / "), top, n: s.n, counts: counts.map(([v, n]) => `${label(v)} ${n}`).join(", ") })}${differ}`);
     }
   }
   return lines;

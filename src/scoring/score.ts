@@ -293,6 +293,13 @@ export function trendBetween(current: RoundScore, previous: RoundScore, previous
   return { previousRoundNumber, sections, total };
 }
 
+/** A choice statement's count per value, in the choice set's order, and the value(s) chosen most often (none when nobody chose). */
+export function choiceCounts(item: ItemScore, values: readonly string[]): { counts: [value: string, n: number][]; mostCommon: string[] } {
+  const counts = values.map((v): [string, number] => [v, item.choices[v] ?? 0]);
+  const top = Math.max(0, ...counts.map(([, n]) => n));
+  return { counts, mostCommon: top > 0 ? counts.filter(([, n]) => n === top).map(([v]) => v) : [] };
+}
+
 /** The statements rated lowest (mean), of those shown: where a steering group might act first. */
 export function lowestScoring(score: RoundScore, limit = 3): ItemScore[] {
   return score.items
