@@ -8,6 +8,7 @@ import { todayIn } from "../domain/rounds.ts";
 import { mayUsePoll } from "../policy.ts";
 import { pollMessage } from "../messages/build.ts";
 import { nextOpenPage, pageAt, pageOf, pollPages, type PollPage } from "../domain/poll-pages.ts";
+import { askedItemIds, askedOf, askedSectionIds } from "../domain/partner-map.ts";
 import { z } from "zod";
 import { enqueueDeliveries, withoutWaitingUpdate, type AfterDelivery, type RenderRef } from "../outbox/outbox.ts";
 import { JobQueue, type Tx as QueueTx } from "../jobs/queue.ts";
@@ -71,11 +72,11 @@ export class Polls {
     const lang = this.c.langOfPerson(inv.membership.person, round.partnership);
     const answers = await this.c.db.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
     // A copy already sent shows the card as it is now: the answers so far, or the closed card.
-    if (ref.kind !== "poll") return this.pollViewFrom(round, lang, answers, undefined);
+    if (ref.kind !== "poll") return this.pollViewFrom(round, inv.organisationId, lang, answers, undefined);
     // A poll for a round that has closed, or for someone no longer a member, is not sent.
     if (round.closedAt || round.closesAt <= this.c.now() || inv.membership.removedAt) return null;
     if (ref.reminder && inv.completedAt) return null;
-    return this.pollViewFrom(round, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, ref.withSnooze ?? false);
+    return this.pollViewFrom(round, inv.organisationId, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, ref.withSnooze ?? false);
   }
 
 
@@ -84,30 +85,32 @@ export class Polls {
     workspaceId: string,
     lang: Lang,
     roundOrId: string | RoundWithPartnership,
-    membershipId: string,
+    inv: { membershipId: string; organisationId: string | null },
     at: PageRequest | undefined,
     notice?: string,
     known?: { itemId: string; rating: number | null; choice: string | null }[],
   ): Promise<Message> {
     const round = typeof roundOrId === "string" ? await this.c.roundWithPartnership(workspaceId, roundOrId) : roundOrId;
-    const rows = known ?? (await this.c.db.answer.findMany({ where: { workspaceId, roundId: round.id, membershipId } }));
-    return this.pollViewFrom(round, lang, rows, at, notice);
+    const rows = known ?? (await this.c.db.answer.findMany({ where: { workspaceId, roundId: round.id, membershipId: inv.membershipId } }));
+    return this.pollViewFrom(round, inv.organisationId, lang, rows, at, notice);
   }
 
 
-  /** A person's poll card from what is already known: no database reads. */
+  /** A person's poll card from what is already known: no database reads. `organisationId`: the one they answer for. */
   pollViewFrom(
     round: RoundWithPartnership,
+    organisationId: string | null,
     lang: Lang,
     rows: { itemId: string; rating: number | null; choice: string | null }[],
     at: PageRequest | undefined,
     notice?: string,
     withSnooze = false,
   ): Message {
-    const snapshot = this.c.results.snapshotOf(round);
+    const snapshot = askedOf(this.c.results.snapshotOf(round), organisationId);
+    const sectionIds = askedSectionIds(snapshot, round.sectionIds);
     const answers = new Map(rows.map((a) => [a.itemId, { rating: a.rating, choice: a.choice }]));
     const open = round.closedAt === null && round.closesAt > this.c.now();
-    const pages = pollPages(snapshot, round.sectionIds);
+    const pages = pollPages(snapshot, sectionIds);
     const asked = at && "sectionId" in at ? pageAt(pages, at.sectionId, at.page) : undefined;
     const shown = asked ?? nextOpenPage(pages, (id) => answers.has(id), at && "after" in at ? at.after : undefined);
     return pollMessage({
@@ -116,7 +119,7 @@ export class Polls {
       roundId: round.id,
       roundNumber: round.number,
       snapshot,
-      sectionIds: round.sectionIds,
+      sectionIds,
       pages,
       page: shown,
       answers,
@@ -149,7 +152,7 @@ export class Polls {
 
   async pollFor(ctx: Context, roundId: string, at: PageRequest | undefined, notice?: string): Promise<Message> {
     const { inv, lang } = await this.invitedMembership(ctx, roundId);
-    return this.pollView(ctx.workspaceId, lang, roundId, inv.membershipId, at, notice);
+    return this.pollView(ctx.workspaceId, lang, roundId, inv, at, notice);
   }
 
 
@@ -157,8 +160,9 @@ export class Polls {
   async answer(ctx: Context, a: z.infer<typeof AnswerPayload>, card?: MessageRef): Promise<Message> {
     const { round, inv, lang } = await this.invitedMembership(ctx, a.r);
     const now = this.c.now();
-    if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined);
-    const snapshot = this.c.results.snapshotOf(round);
+    if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv, undefined);
+    // Only what this person is asked: of the map, their own organisation's links.
+    const snapshot = askedOf(this.c.results.snapshotOf(round), inv.organisationId);
     const section = snapshot.sections.find((s) => round.sectionIds.includes(s.id) && s.items.some((i) => i.id === a.i));
     const item = section?.items.find((i) => i.id === a.i);
     if (!section || !item) throw new UserError("err.bad-button");
@@ -175,7 +179,7 @@ export class Polls {
       if (!a.c || !(snapshot.choiceSets[item.choices] ?? []).some((c) => c.value === a.c)) throw new UserError("err.bad-button");
       choice = a.c;
     }
-    const allItemIds = snapshot.sections.filter((s) => round.sectionIds.includes(s.id)).flatMap((s) => s.items.map((i) => i.id));
+    const allItemIds = askedItemIds(snapshot, round.sectionIds);
     const answered = await this.c.db.$transaction(async (tx) => {
       // One answer per member per statement per round: a retry or double click overwrites itself.
       await tx.answer.upsert({
@@ -207,14 +211,14 @@ export class Polls {
       return rows;
     });
     const answeredIds = new Set(answered.map((a) => a.itemId));
-    const page = pageOf(pollPages(snapshot, round.sectionIds), item.id)!;
+    const page = pageOf(pollPages(snapshot, askedSectionIds(snapshot, round.sectionIds)), item.id)!;
     const pageDone = page.itemIds.every((id) => answeredIds.has(id));
     const label = a.d !== undefined ? t(lang, "poll.dont-know") : rating !== null ? String(rating) : (snapshot.choiceSets[(item as { choices: string }).choices] ?? []).find((c) => c.value === choice)!.label[lang];
     // Which statement the answer was for: the card may show several.
     const statement = item.text[lang].length > 60 ? `${item.text[lang].slice(0, 59).trimEnd()}…` : item.text[lang];
     const notice = t(lang, "poll.saved", { value: label, statement });
     // Stay on the page until it is complete, then move on to the next unanswered one.
-    return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, pageDone ? { after: page } : page, notice, answered);
+    return this.pollView(ctx.workspaceId, lang, round, inv, pageDone ? { after: page } : page, notice, answered);
   }
 
 
@@ -254,14 +258,14 @@ export class Polls {
     const { round, inv, lang } = await this.invitedMembership(ctx, roundId);
     const now = this.c.now();
     const at = nextAllowed(new Date(now.getTime() + 24 * 3600_000), quietOf(round.partnership));
-    if (round.closedAt || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined);
-    if (at >= round.closesAt) return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined, t(lang, "nudge.no-time"));
+    if (round.closedAt || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv, undefined);
+    if (at >= round.closesAt) return this.pollView(ctx.workspaceId, lang, round, inv, undefined, t(lang, "nudge.no-time"));
     const day = todayIn(round.partnership.timeZone, at).toISOString().slice(0, 10);
     await this.c.db.$transaction(async (tx) => {
       await tx.invitation.update({ where: { id: inv.id }, data: { snoozedUntil: at } });
       await JobQueue.enqueue(tx, [{ workspaceId: ctx.workspaceId, kind: "nudge", dueAt: at, dedupeKey: `snooze:${inv.id}:${day}`, payload: { invitationId: inv.id, n: inv.nudges, snooze: true } }]);
     });
-    return this.pollView(ctx.workspaceId, lang, round, inv.membershipId, undefined, t(lang, "ok.snoozed", { date: formatDateTime(lang, at, round.partnership.timeZone) }));
+    return this.pollView(ctx.workspaceId, lang, round, inv, undefined, t(lang, "ok.snoozed", { date: formatDateTime(lang, at, round.partnership.timeZone) }));
   }
 
 

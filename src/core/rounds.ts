@@ -8,6 +8,7 @@ import { type Command } from "../commands/parse.ts";
 import { t, formatDate } from "../i18n/i18n.ts";
 import { CHECKLIST_KEY } from "../instruments/catalogue.ts";
 import { snapshotFor, deadlineFrom } from "../domain/rounds.ts";
+import { askedItemIds, askedOf } from "../domain/partner-map.ts";
 import { effectiveMinimumN } from "../results/release.ts";
 import { crashPoint } from "../crashpoints.ts";
 import { listMessage } from "../messages/build.ts";
@@ -36,7 +37,7 @@ export class Rounds {
         n: plan.sectionIds.length,
         people: t(ctx.lang, "count.people", { n: plan.partners.length }),
         date: formatDate(ctx.lang, closesAt, p.timeZone),
-      }),
+      }) + (plan.withoutOrganisation > 0 ? `\n${t(ctx.lang, "round.no-organisation", { n: plan.withoutOrganisation })}` : ""),
     );
   }
 
@@ -58,8 +59,13 @@ export class Rounds {
     const partners = await this.c.db.membership.findMany({
       where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "partner" }, ...(onlyMembershipIds ? { id: { in: onlyMembershipIds } } : {}) },
     });
-    if (partners.length === 0) throw new UserError("err.no-partners", {}, "member.add");
-    return { instrument, sectionIds, snapshot: snap.snapshot, partners, closesAt };
+    // A partner with no organisation is asked no link of the map; one with nothing left to answer is not invited.
+    const hasQuestions = (m: { organisationId: string | null }) => askedItemIds(askedOf(snap.snapshot, m.organisationId), sectionIds).length > 0;
+    const askedMap = sectionIds.some((id) => snap.snapshot.sections.find((s) => s.id === id)?.items.some((i) => i.kind === "choice" && i.link));
+    const withoutOrganisation = askedMap ? partners.filter((m) => m.organisationId === null).length : 0;
+    const invited = partners.filter(hasQuestions);
+    if (invited.length === 0) throw new UserError(partners.length === 0 ? "err.no-partners" : "err.no-partners-with-organisation", {}, "member.add");
+    return { instrument, sectionIds, snapshot: snap.snapshot, partners: invited, withoutOrganisation, closesAt };
   }
 
 
@@ -88,7 +94,7 @@ export class Rounds {
         minimumN: effectiveMinimumN(p.minimumN),
       },
     });
-    await tx.invitation.createMany({ data: plan.partners.map((m) => ({ workspaceId: p.workspaceId, roundId: round.id, membershipId: m.id })) });
+    await tx.invitation.createMany({ data: plan.partners.map((m) => ({ workspaceId: p.workspaceId, roundId: round.id, membershipId: m.id, organisationId: m.organisationId })) });
     const invitations = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId: round.id }, select: { id: true, membership: { select: { person: { select: { platformUserId: true } } } } } });
     await this.enqueuePolls(tx, ws, round, invitations, "poll");
     await JobQueue.enqueue(tx, [

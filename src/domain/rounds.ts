@@ -1,10 +1,11 @@
 // Rounds: which questions a round asks (frozen in a snapshot) and when it closes.
 import { z } from "zod";
-import type { Instrument, Section, Item, Localised } from "../instruments/schema.ts";
+import type { Instrument, Section, Item } from "../instruments/schema.ts";
 import { Instrument as InstrumentSchema } from "../instruments/schema.ts";
 import type { DateSpec } from "../commands/parse.ts";
 import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
 import { addDays, localDate, zonedTimeToUtc } from "../time/zone.ts";
+import { t } from "../i18n/i18n.ts";
 
 /** The snapshot is the instrument as the round asked it: generated sections materialised. */
 export const Snapshot = InstrumentSchema;
@@ -44,12 +45,20 @@ export function snapshotFor(
       if (orgs.length < 2) return { ok: false, reason: "too-few-organisations" };
       const choices = GENERATED_CHOICE_SET["organisation-pairs"];
       const items: Item[] = [];
+      // One link per pair, today and wanted; each is asked only of the pair's own two organisations.
       for (let a = 0; a < orgs.length; a++)
         for (let b = a + 1; b < orgs.length; b++) {
           const pair = `${orgs[a]!.name} ↔ ${orgs[b]!.name}`;
-          const text = (en: string, da: string): Localised => ({ en: `${pair}: ${en}`, da: `${pair}: ${da}` });
-          items.push({ id: `${s.id}.${a + 1}-${b + 1}.now`, kind: "choice", choices, text: text("the link today", "forbindelsen i dag") });
-          items.push({ id: `${s.id}.${a + 1}-${b + 1}.want`, kind: "choice", choices, text: text("the link we want", "den forbindelse vi ønsker") });
+          const between: [string, string] = [orgs[a]!.id, orgs[b]!.id];
+          const names: [string, string] = [orgs[a]!.name, orgs[b]!.name];
+          for (const aspect of ["now", "want"] as const)
+            items.push({
+              id: `${s.id}.${a + 1}-${b + 1}.${aspect}`,
+              kind: "choice",
+              choices,
+              text: { en: `${pair}: ${t("en", `map.${aspect}`)}`, da: `${pair}: ${t("da", `map.${aspect}`)}` },
+              link: { between, names, aspect },
+            });
         }
       sections.push({ ...s, generate: undefined, items: [...items, ...s.items] });
     } else sections.push(s);

@@ -113,6 +113,9 @@ function consistencyErrors(inst: Instrument): string[] {
   const errors: string[] = [];
 
   inst.sections.forEach((section, i) => {
+    section.items.forEach((item, j) => {
+      if (item.kind === "choice" && item.link) errors.push(`sections.${i}.items.${j}.link: links are made by the round from the partnership's organisations`);
+    });
     if (!section.generate) return;
     if (section.items.length > 0)
       errors.push(`sections.${i}.items: section ${section.id} is generated when a round opens and has no fixed items`);

@@ -19,6 +19,18 @@ const DontKnow = z.boolean().optional();
 
 /** A statement rated on the instrument's scale (1 = strongly disagree … 5 = strongly agree). */
 export const RatingItem = z.object({ id: ItemId, kind: z.literal("rating"), text: Localised, dontKnow: DontKnow });
+/**
+ * A link of the partner map, on an item a round generates: the two organisations (ids and names as
+ * the round opened) and whether it asks about the link today or the one wanted. Only people of those
+ * two organisations are asked it (src/domain/partner-map.ts).
+ */
+export const Link = z.object({
+  between: z.tuple([z.string().min(1), z.string().min(1)]),
+  names: z.tuple([z.string().min(1), z.string().min(1)]),
+  aspect: z.enum(["now", "want"]),
+});
+export type Link = z.infer<typeof Link>;
+
 /** A question answered by picking one of the instrument's choices (e.g. a continuum level). */
 export const ChoiceItem = z.object({
   id: ItemId,
@@ -26,6 +38,7 @@ export const ChoiceItem = z.object({
   text: Localised,
   choices: z.string().min(1), // key into instrument.choiceSets
   dontKnow: DontKnow,
+  link: Link.optional(),
 });
 export const Item = z.discriminatedUnion("kind", [RatingItem, ChoiceItem]);
 export type Item = z.infer<typeof Item>;

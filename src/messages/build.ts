@@ -4,6 +4,7 @@ import { t, formatDate, formatDecimal, formatSigned, formatPercent } from "../i1
 import type { Snapshot } from "../domain/rounds.ts";
 import type { PollPage } from "../domain/poll-pages.ts";
 import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
+import { pairResults } from "../domain/partner-map.ts";
 import type { Block, Message, Inline, RichText } from "./model.ts";
 import { message, joinNodes, joinLines, plainOf } from "./model.ts";
 import { userText } from "../commands/parse.ts";
@@ -206,6 +207,35 @@ function purposeLines(v: DigestView): string[] {
   return lines;
 }
 
+/** How many pairs of the map a digest lists; the export has every one. */
+export const MAP_LINES = 12;
+
+/**
+ * Activity 2, per pair of organisations: the link today and the one wanted (each the middle answer
+ * of the people of both organisations), the gap between them, and the links nobody has today.
+ * Pairs that need the most discussion come first: missing links, then the widest gaps.
+ */
+function mapLines(v: DigestView): string[] {
+  const { lang, snapshot, score } = v;
+  const levels = snapshot.choiceSets[GENERATED_CHOICE_SET["organisation-pairs"]] ?? [];
+  const pairs = pairResults(snapshot, v.sectionIds, score.items, levels.map((l) => l.value));
+  if (pairs.length === 0) return [];
+  const label = (value: string) => levels.find((l) => l.value === value)?.label[lang] ?? value;
+  const shown = pairs.filter((p) => !p.withheld).sort((a, b) => Number(b.missing) - Number(a.missing) || Math.abs(b.gap ?? 0) - Math.abs(a.gap ?? 0));
+  const lines = shown.slice(0, MAP_LINES).map((p) => {
+    const notes = [
+      ...(p.missing ? [t(lang, "digest.map-missing")] : []),
+      ...(p.gap ? [t(lang, p.gap > 0 ? "digest.map-closer" : "digest.map-looser", { n: Math.abs(p.gap) })] : []),
+      ...(p.divergent ? [t(lang, "digest.map-differ")] : []),
+    ];
+    return `• ${t(lang, "digest.map-line", { a: p.names[0], b: p.names[1], now: label(p.now!), want: label(p.want!) })}${notes.length ? ` (${notes.join("; ")})` : ""}`;
+  });
+  if (shown.length > MAP_LINES) lines.push(t(lang, "digest.map-more", { n: shown.length - MAP_LINES }));
+  const withheld = pairs.length - shown.length;
+  if (withheld > 0) lines.push(t(lang, "digest.map-withheld", { n: withheld, min: v.minimumN }));
+  return [t(lang, "digest.map"), ...lines];
+}
+
 export function digestMessage(v: DigestView): Message {
   const { lang, snapshot, score } = v;
   const blocks: BlockIn[] = [];
@@ -257,6 +287,8 @@ export function digestMessage(v: DigestView): Message {
     if (v.newSeries) blocks.push({ type: "text", text: t(lang, "digest.new-series", { instrument: snapshot.title[lang], version: v.newSeries.version, previous: v.newSeries.previousVersion }), muted: true });
     const purposes = purposeLines(v);
     if (purposes.length) blocks.push({ type: "text", text: joinLines([t(lang, "digest.purposes"), ...purposes]) });
+    const map = mapLines(v);
+    if (map.length) blocks.push({ type: "text", text: joinLines(map) });
     const past = v.history.filter((h) => h.total !== null);
     if (past.length > 0 && score.total)
       blocks.push({

@@ -77,12 +77,12 @@ export class RoundResults {
 
   /** Computes a round's release from its current members' answers (the caller stores it). */
   async computeReleaseOf(db: Reader, round: RoundLike, at: Date): Promise<Release> {
-    const [answers, invited] = await Promise.all([
+    const [answers, invitations] = await Promise.all([
       db.answer.findMany({
         where: { workspaceId: round.workspaceId, roundId: round.id, membership: { removedAt: null } },
         select: { membershipId: true, itemId: true, rating: true, choice: true },
       }),
-      db.invitation.count({ where: { workspaceId: round.workspaceId, roundId: round.id } }),
+      db.invitation.findMany({ where: { workspaceId: round.workspaceId, roundId: round.id }, select: { membershipId: true, organisationId: true } }),
     ]);
     return computeRelease({
       snapshot: this.snapshotOf(round),
@@ -90,7 +90,8 @@ export class RoundResults {
       minimumN: round.minimumN,
       anonymity: round.anonymity,
       answers: answers.map((a) => ({ respondent: a.membershipId!, itemId: a.itemId, rating: a.rating, choice: a.choice })),
-      invited,
+      organisationOf: new Map(invitations.map((i) => [i.membershipId, i.organisationId])),
+      invited: invitations.length,
       at,
     });
   }
@@ -194,6 +195,7 @@ export class RoundResults {
       overdueActions: overdue.map((a) => a.id),
       at: now.toISOString(),
     };
+    const linkIds = new Set(snapshot.sections.flatMap((s) => s.items.filter((i) => i.kind === "choice" && i.link).map((i) => i.id)));
     const message = digestMessage({
       lang,
       partnershipName: p.name,
@@ -213,7 +215,8 @@ export class RoundResults {
         open: openActions,
         overdue: overdue.map((a) => ({ number: a.number, text: a.text, owner: a.owner ? personLabel(a.owner.person) : null, due: a.dueDate! })),
       },
-      divergent: released ? mostDivergent(score, 3) : [],
+      // The map's links say where partners differ in their own lines.
+      divergent: released ? mostDivergent({ ...score, items: score.items.filter((i) => !linkIds.has(i.itemId)) }, 3) : [],
       lowest: released ? lowestScoring(score, 3) : [],
       followed,
       pending,

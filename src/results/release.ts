@@ -17,6 +17,7 @@ import type { Snapshot } from "../domain/rounds.ts";
 import { sectionItems } from "../domain/rounds.ts";
 import { scoreRound, type RoundScore } from "../scoring/score.ts";
 import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
+import { askedItemIds, askedOf } from "../domain/partner-map.ts";
 
 /** No partnership can go below this: with two respondents each one knows the other's answers. */
 export const MINIMUM_N_FLOOR = 3;
@@ -48,13 +49,26 @@ export interface ReleaseInput {
   anonymity: string;
   /** answers of current members only; `respondent` is an opaque key */
   answers: { respondent: string; itemId: string; rating: number | null; choice: string | null }[];
+  /** the organisation each respondent answered for (their invitation's): which links they were asked */
+  organisationOf?: ReadonlyMap<string, string | null>;
   invited: number;
   at: Date;
 }
 
-/** The frozen set: respondents who answered every question the round asked. */
-export function completeRespondents(snapshot: Snapshot, sectionIds: string[], answers: ReleaseInput["answers"]): Set<string> {
-  const asked = snapshot.sections.filter((s) => sectionIds.includes(s.id)).flatMap((s) => s.items.map((i) => i.id));
+/** What one respondent was asked: every item of the round but, of the map, only their organisation's links. */
+export function askedOfRespondent(input: Pick<ReleaseInput, "snapshot" | "sectionIds" | "organisationOf">): (respondent: string) => readonly string[] {
+  const cache = new Map<string | null, readonly string[]>();
+  return (respondent) => {
+    const org = input.organisationOf?.get(respondent) ?? null;
+    let ids = cache.get(org);
+    if (!ids) cache.set(org, (ids = askedItemIds(askedOf(input.snapshot, org), input.sectionIds)));
+    return ids;
+  };
+}
+
+/** The frozen set: respondents who answered every question the round asked them. */
+export function completeRespondents(snapshot: Snapshot, sectionIds: string[], answers: ReleaseInput["answers"], organisationOf?: ReleaseInput["organisationOf"]): Set<string> {
+  const askedOf = askedOfRespondent({ snapshot, sectionIds, organisationOf });
   const have = new Map<string, Set<string>>();
   // Every answer row counts, "don't know" (neither rating nor choice) among them.
   for (const a of answers) {
@@ -63,14 +77,14 @@ export function completeRespondents(snapshot: Snapshot, sectionIds: string[], an
     s.add(a.itemId);
   }
   const complete = new Set<string>();
-  for (const [who, items] of have) if (asked.every((id) => items.has(id))) complete.add(who);
+  for (const [who, items] of have) if (askedOf(who).every((id) => items.has(id))) complete.add(who);
   return complete;
 }
 
 /** Computes a round's release. Pure: the caller stores it, once, in the transaction that closes the round. */
 export function computeRelease(input: ReleaseInput): Release {
   const minimumN = effectiveMinimumN(input.minimumN);
-  const frozen = completeRespondents(input.snapshot, input.sectionIds, input.answers);
+  const frozen = completeRespondents(input.snapshot, input.sectionIds, input.answers, input.organisationOf);
   const asked = sectionItems(input.snapshot);
   const score = scoreRound({
     sections: input.sectionIds.map((id) => asked.find((s) => s.id === id)!),
@@ -81,6 +95,7 @@ export function computeRelease(input: ReleaseInput): Release {
     invited: input.invited,
     minimumN,
     ordered: orderedChoices(input.snapshot),
+    askedOf: askedOfRespondent(input),
   });
   return { score, minimumN, anonymity: input.anonymity === "attributed" ? "attributed" : "confidential", at: input.at.toISOString() };
 }

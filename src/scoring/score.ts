@@ -33,6 +33,8 @@ export interface RoundScoringInput {
    * levels' positions; on any other choice, when no answer is given by most of them.
    */
   ordered?: Record<string, readonly string[]>;
+  /** the items one respondent was asked, where not everyone is asked everything (the partner map); default: all */
+  askedOf?: (respondent: string) => readonly string[];
 }
 
 export interface ItemScore {
@@ -229,9 +231,9 @@ export function scoreRound(input: RoundScoringInput): RoundScore {
   const ratingItemIds = input.sections.flatMap((s) => s.ratingItemIds);
   const totals: number[] = [];
   let completeRespondents = 0;
-  for (const m of byRespondent.values()) {
+  for (const [respondent, m] of byRespondent) {
     // A "don't know" is an answer: the respondent is complete…
-    if (!allItemIds.every((id) => m.has(id))) continue;
+    if (!(input.askedOf?.(respondent) ?? allItemIds).every((id) => m.has(id))) continue;
     completeRespondents++;
     // …but a total needs every statement rated, so it leaves them out of the total.
     const ratings = ratingItemIds.map((id) => m.get(id)?.rating);
