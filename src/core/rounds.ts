@@ -8,7 +8,7 @@ import { type Command } from "../commands/parse.ts";
 import { t, formatDate } from "../i18n/i18n.ts";
 import { CHECKLIST_KEY } from "../instruments/catalogue.ts";
 import { snapshotFor, deadlineFrom } from "../domain/rounds.ts";
-import { askedItemIds, askedOf } from "../domain/partner-map.ts";
+import { askedItemIds, askedOf, linkItemIds } from "../domain/partner-map.ts";
 import { effectiveMinimumN } from "../results/release.ts";
 import { crashPoint } from "../crashpoints.ts";
 import { listMessage } from "../messages/build.ts";
@@ -61,8 +61,7 @@ export class Rounds {
     });
     // A partner with no organisation is asked no link of the map; one with nothing left to answer is not invited.
     const hasQuestions = (m: { organisationId: string | null }) => askedItemIds(askedOf(snap.snapshot, m.organisationId), sectionIds).length > 0;
-    const askedMap = sectionIds.some((id) => snap.snapshot.sections.find((s) => s.id === id)?.items.some((i) => i.kind === "choice" && i.link));
-    const withoutOrganisation = askedMap ? partners.filter((m) => m.organisationId === null).length : 0;
+    const withoutOrganisation = linkItemIds(snap.snapshot, sectionIds).size > 0 ? partners.filter((m) => m.organisationId === null).length : 0;
     const invited = partners.filter(hasQuestions);
     if (invited.length === 0) throw new UserError(partners.length === 0 ? "err.no-partners" : "err.no-partners-with-organisation", {}, "member.add");
     return { instrument, sectionIds, snapshot: snap.snapshot, partners: invited, withoutOrganisation, closesAt };

@@ -54,6 +54,11 @@ export function askedItemIds(view: Snapshot, sectionIds: string[]): string[] {
   return view.sections.filter((s) => sectionIds.includes(s.id)).flatMap((s) => s.items.map((i) => i.id));
 }
 
+/** The ids of the map's link items among the given sections (all of them when none are given). */
+export function linkItemIds(snapshot: Snapshot, sectionIds?: string[]): Set<string> {
+  return new Set(snapshot.sections.filter((s) => !sectionIds || sectionIds.includes(s.id)).flatMap((s) => s.items.filter(isLinkItem).map((i) => i.id)));
+}
+
 function isLinkItem(item: Item): item is Item & { kind: "choice"; link: Link } {
   return item.kind === "choice" && item.link !== undefined;
 }

@@ -1,6 +1,7 @@
 // A round's results as people see them: its release (src/results/release.ts), the trend against
 // earlier releases of the same instrument version, and the digest built from them. Used by
 // commands, by the close of a round (inside its transaction) and by the clock's scheduled digests.
+import { linkItemIds } from "../domain/partner-map.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Lang } from "../i18n/i18n.ts";
@@ -195,7 +196,7 @@ export class RoundResults {
       overdueActions: overdue.map((a) => a.id),
       at: now.toISOString(),
     };
-    const linkIds = new Set(snapshot.sections.flatMap((s) => s.items.filter((i) => i.kind === "choice" && i.link).map((i) => i.id)));
+    const linkIds = linkItemIds(snapshot);
     const message = digestMessage({
       lang,
       partnershipName: p.name,

@@ -67,8 +67,7 @@ export function askedOfRespondent(input: Pick<ReleaseInput, "snapshot" | "sectio
 }
 
 /** The frozen set: respondents who answered every question the round asked them. */
-export function completeRespondents(snapshot: Snapshot, sectionIds: string[], answers: ReleaseInput["answers"], organisationOf?: ReleaseInput["organisationOf"]): Set<string> {
-  const askedOf = askedOfRespondent({ snapshot, sectionIds, organisationOf });
+export function completeRespondents(answers: ReleaseInput["answers"], askedOf: (respondent: string) => readonly string[]): Set<string> {
   const have = new Map<string, Set<string>>();
   // Every answer row counts, "don't know" (neither rating nor choice) among them.
   for (const a of answers) {
@@ -84,7 +83,8 @@ export function completeRespondents(snapshot: Snapshot, sectionIds: string[], an
 /** Computes a round's release. Pure: the caller stores it, once, in the transaction that closes the round. */
 export function computeRelease(input: ReleaseInput): Release {
   const minimumN = effectiveMinimumN(input.minimumN);
-  const frozen = completeRespondents(input.snapshot, input.sectionIds, input.answers, input.organisationOf);
+  const askedOf = askedOfRespondent(input);
+  const frozen = completeRespondents(input.answers, askedOf);
   const asked = sectionItems(input.snapshot);
   const score = scoreRound({
     sections: input.sectionIds.map((id) => asked.find((s) => s.id === id)!),
@@ -95,7 +95,7 @@ export function computeRelease(input: ReleaseInput): Release {
     invited: input.invited,
     minimumN,
     ordered: orderedChoices(input.snapshot),
-    askedOf: askedOfRespondent(input),
+    askedOf,
   });
   return { score, minimumN, anonymity: input.anonymity === "attributed" ? "attributed" : "confidential", at: input.at.toISOString() };
 }
