@@ -2,7 +2,7 @@
 // reader (no CSV parser is installed, and csv-stringify's own would share its assumptions).
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { resultsCsv, resultsJson, CSV_HEADERS, type ExportRow } from "../src/exports/results.ts";
+import { resultsCsv, resultsJson, CSV_HEADERS, type ExportRow, type ExportMap } from "../src/exports/results.ts";
 
 /** RFC 4180: fields separated by `sep`, records by LF or CRLF, "…" quoting with "" for a quote. */
 function readCsv(text: string, sep: string): string[][] {
@@ -83,6 +83,18 @@ describe("results as CSV", () => {
     const json = JSON.parse(resultsJson([purpose, row()], "en", { partnership: "Sund By", exportedAt: "2026-12-01T09:00:00.000Z" })) as { rounds: { statements: Record<string, unknown>[] }[] };
     expect(json.rounds[0]!.statements[0]).toMatchObject({ choices: { networking: 1, coordinating: 4, cooperating: 1, collaborating: 0 }, mostCommon: "coordinating" });
     expect(json.rounds[1]!.statements[0]).not.toHaveProperty("choices");
+  });
+
+  it("adds a round's partner map to the JSON, per pair by name, beside that round's statements", () => {
+    const link = row({ instrument: "vichealth-map", section: "map", item: "map.o0-o1.now", statement: "Region Syd ↔ Kolding Kommune", n: 4, mean: null, sd: null, min: null, max: null });
+    const pairs: ExportMap["pairs"] = [
+      { between: ["Region Syd", "Kolding Kommune"] as [string, string], n: 4, withheld: false, now: "networking", want: "cooperating", gap: 2, missing: false, divergent: false, counts: { now: { networking: 3, coordinating: 1 }, want: { cooperating: 4 } } },
+      { between: ["Region Syd", "Sund Forening"] as [string, string], n: 2, withheld: true, now: null, want: null, gap: null, missing: false, divergent: false, counts: { now: {}, want: {} } },
+    ];
+    const json = JSON.parse(resultsJson([row(), link], "en", { partnership: "Sund By", exportedAt: "2026-12-01T09:00:00.000Z" }, [{ round: 1, instrument: "vichealth-map", version: 1, organisations: ["Region Syd", "Kolding Kommune", "Sund Forening"], pairs }]));
+    expect(json.rounds).toHaveLength(2);
+    expect(json.rounds[0]).not.toHaveProperty("map");
+    expect(json.rounds[1].map).toEqual({ organisations: ["Region Syd", "Kolding Kommune", "Sund Forening"], pairs });
   });
 
   it("in Danish: a UTF-8 BOM, semicolons, decimal commas and Danish column names", () => {

@@ -5,7 +5,8 @@ import type { Message, RichText } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
 import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
-import { resultsCsv, resultsJson, type ExportRow } from "../exports/results.ts";
+import { resultsCsv, resultsJson, type ExportRow, type ExportMap } from "../exports/results.ts";
+import { mapOrganisations, roundPairs } from "../domain/partner-map.ts";
 import { choiceCounts } from "../scoring/score.ts";
 import { randomUUID } from "node:crypto";
 import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
@@ -83,9 +84,17 @@ export class Digests {
   async exportCsv(ctx: Context, p: PartnershipRow): Promise<Message> {
     const rounds = await this.c.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "asc" } });
     const rows: ExportRow[] = [];
+    const maps: ExportMap[] = [];
     for (const r of rounds) {
       const { release } = await this.c.results.releaseOf(this.c.db, r);
       const snapshot = this.c.results.snapshotOf(r);
+      const pairs = roundPairs(snapshot, r.sectionIds, release.score.items);
+      if (pairs.length)
+        maps.push({
+          round: r.number, instrument: r.instrumentKey, version: r.instrumentVersion,
+          organisations: mapOrganisations(pairs).map((o) => o.name),
+          pairs: pairs.map(({ between: _ids, names, ...rest }) => ({ between: names, ...rest })),
+        });
       for (const s of snapshot.sections.filter((x) => r.sectionIds.includes(x.id)))
         for (const item of s.items) {
           const i = release.score.items.find((x) => x.itemId === item.id);
@@ -105,7 +114,7 @@ export class Digests {
     return message(text, [
       { type: "text", text },
       { type: "file", filename: `${base}.csv`, mimeType: "text/csv", content: resultsCsv(rows, ctx.lang) },
-      { type: "file", filename: `${base}.json`, mimeType: "application/json", content: resultsJson(rows, ctx.lang, { partnership: p.name, exportedAt: this.c.now().toISOString() }) },
+      { type: "file", filename: `${base}.json`, mimeType: "application/json", content: resultsJson(rows, ctx.lang, { partnership: p.name, exportedAt: this.c.now().toISOString() }, maps) },
     ]);
   }
 

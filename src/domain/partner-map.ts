@@ -11,6 +11,7 @@ import type { Snapshot } from "./rounds.ts";
 import type { Item, Link } from "../instruments/schema.ts";
 import type { ItemScore } from "../scoring/score.ts";
 import { t } from "../i18n/i18n.ts";
+import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
 
 const asked = new WeakMap<Snapshot, Map<string, Snapshot>>();
 
@@ -116,6 +117,16 @@ export function pairResults(snapshot: Snapshot, sectionIds: string[], items: rea
     });
   }
   return out;
+}
+
+/** The link levels of a round's map, weakest first, with their labels. */
+export function linkLevels(snapshot: Snapshot) {
+  return snapshot.choiceSets[GENERATED_CHOICE_SET["organisation-pairs"]] ?? [];
+}
+
+/** A round's map as a release shows it: the pairs of the asked sections, levels from the snapshot. */
+export function roundPairs(snapshot: Snapshot, sectionIds: string[], items: readonly ItemScore[]): PairResult[] {
+  return pairResults(snapshot, sectionIds, items, linkLevels(snapshot).map((l) => l.value));
 }
 
 /** The middle answer on an ordered scale: the lower of the two middle ones when the count is even. */

@@ -33,6 +33,26 @@ export interface ExportRow {
 
 export type ExportLang = "en" | "da";
 
+/** A round's partner map for the JSON export: the released result of each pair of organisations. */
+export interface ExportMap {
+  round: number;
+  instrument: string;
+  version: number;
+  /** the organisations in the order they were added */
+  organisations: string[];
+  pairs: {
+    between: [string, string];
+    n: number;
+    withheld: boolean;
+    now: string | null;
+    want: string | null;
+    gap: number | null;
+    missing: boolean;
+    divergent: boolean;
+    counts: { now: Record<string, number>; want: Record<string, number> };
+  }[];
+}
+
 /** Column names. English is the format other tools read (kept exactly); Danish is for people. */
 export const CSV_HEADERS: Record<ExportLang, readonly string[]> = {
   en: ["round", "instrument", "version", "section", "item", "statement", "n", "mean", "sd", "min", "max", "divergent", "withheld", "choices", "most_common", "dont_know"],
@@ -87,10 +107,19 @@ export function resultsCsv(rows: ExportRow[], lang: ExportLang): string {
  *
  * A choice statement has `choices` (count per value, in order) and `mostCommon`; a rating one has neither.
  * A statement that allows "don't know" has `dontKnow`, the number who answered so.
+ * A round with a partner map also has `map`: the organisations, and per pair (by name) the
+ * combined level today and wanted (a choice value, null when withheld), the gap in levels, whether
+ * the link is missing or partners differ on it, and the counts behind them:
+ *
+ *   "map": { "organisations": ["Region Syd", "Kolding Kommune", …],
+ *            "pairs": [ { "between": ["Region Syd", "Kolding Kommune"], "n": 4, "withheld": false,
+ *                         "now": "networking", "want": "cooperating", "gap": 2, "missing": false,
+ *                         "divergent": false, "counts": { "now": { "none": 1, … }, "want": { … } } } ] }
+ *
  * `language` is the language of the statement texts. Rounds keep the order of the rows.
  */
-export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partnership: string; exportedAt: string }): string {
-  const rounds: { round: number; instrument: string; version: number; statements: object[] }[] = [];
+export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partnership: string; exportedAt: string }, maps: ExportMap[] = []): string {
+  const rounds: { round: number; instrument: string; version: number; statements: object[]; map?: object }[] = [];
   for (const r of rows) {
     let round = rounds.at(-1);
     if (!round || round.round !== r.round || round.instrument !== r.instrument || round.version !== r.version) {
@@ -98,6 +127,10 @@ export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partner
       rounds.push(round);
     }
     round.statements.push({ section: r.section, item: r.item, statement: r.statement, n: rounded(r.n), mean: rounded(r.mean), sd: rounded(r.sd), min: rounded(r.min), max: rounded(r.max), divergent: r.divergent, withheld: r.withheld, ...(r.choices ? { choices: Object.fromEntries(r.choices), mostCommon: r.mostCommon } : {}), ...(r.dontKnow !== null ? { dontKnow: r.dontKnow } : {}) });
+  }
+  for (const m of maps) {
+    const round = rounds.find((r) => r.round === m.round && r.instrument === m.instrument && r.version === m.version);
+    if (round) round.map = { organisations: m.organisations, pairs: m.pairs };
   }
   return JSON.stringify({ partnership: meta.partnership, exportedAt: meta.exportedAt, language: lang, rounds }, null, 2) + "\n";
 }

@@ -4,7 +4,7 @@ import { t, formatDate, formatDecimal, formatSigned, formatPercent } from "../i1
 import type { Snapshot } from "../domain/rounds.ts";
 import type { PollPage } from "../domain/poll-pages.ts";
 import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
-import { pairResults } from "../domain/partner-map.ts";
+import { linkItemIds, linkLevels, roundPairs } from "../domain/partner-map.ts";
 import type { Block, Message, Inline, RichText } from "./model.ts";
 import { message, joinNodes, joinLines, plainOf } from "./model.ts";
 import { userText } from "../commands/parse.ts";
@@ -217,8 +217,8 @@ export const MAP_LINES = 12;
  */
 function mapLines(v: DigestView): string[] {
   const { lang, snapshot, score } = v;
-  const levels = snapshot.choiceSets[GENERATED_CHOICE_SET["organisation-pairs"]] ?? [];
-  const pairs = pairResults(snapshot, v.sectionIds, score.items, levels.map((l) => l.value));
+  const levels = linkLevels(snapshot);
+  const pairs = roundPairs(snapshot, v.sectionIds, score.items);
   if (pairs.length === 0) return [];
   const label = (value: string) => levels.find((l) => l.value === value)?.label[lang] ?? value;
   const shown = pairs.filter((p) => !p.withheld).sort((a, b) => Number(b.missing) - Number(a.missing) || Math.abs(b.gap ?? 0) - Math.abs(a.gap ?? 0));
@@ -318,7 +318,8 @@ export function digestMessage(v: DigestView): Message {
         return `• ${item.text[lang]} — ${how}${i.dontKnow ? ` (${t(lang, "digest.dont-know", { n: i.dontKnow })})` : ""}`;
       });
       blocks.push({ type: "text", text: `${t(lang, "digest.divergent")}\n${lines.join("\n")}` });
-    } else if (score.respondents >= 2) {
+    } else if (score.respondents >= 2 && score.items.some((i) => !i.withheld && !linkItemIds(snapshot).has(i.itemId))) {
+      // Said only of statements shown: the map's links have their own lines, and a withheld one says nothing.
       blocks.push({ type: "text", text: t(lang, "digest.no-divergence"), muted: true });
     }
   }

@@ -335,7 +335,27 @@ describeEachDatabase("the core", (db) => {
     // Each partner is asked their own organisation's links only, worded from their side.
     expect(text(map)).toMatch(/Org bo: our link today/);
     expect(text(map)).not.toMatch(/↔/);
+    for (const who of ["anna", "bo", "carl"])
+      for (let guard = 0; guard < 20; guard++) {
+        const open = h().port.lastDm(who)!.blocks.find((b) => b.type === "question" && !b.options.some((o) => o.selected));
+        if (!open || open.type !== "question") break;
+        h().port.dms.push({ ws: h().ws, userId: who, message: await h().core().action(h().as(who), open.options[1]!.actionId, open.options[1]!.value), id: "reply" });
+      }
     await h().cmd("coord", "checkin close");
+    // One person per organisation: each pair was answered by two people, so every pair is withheld,
+    // in the export as in the digest.
+    const mapDigest = text(h().port.posts.at(-1)!.message);
+    expect(mapDigest).toMatch(/6 pairs not shown: fewer than 3 people of their two organisations answered/);
+    expect(mapDigest).not.toMatch(/broadly agree/);
+    const exported = await h().core().command(h().as("coord"), "export csv");
+    const json = exported.blocks.find((b) => b.type === "file" && b.filename.endsWith(".json"));
+    if (json?.type !== "file") throw new Error("no JSON");
+    const rounds = (JSON.parse(json.content) as { rounds: { instrument: string; map?: { organisations: string[]; pairs: { between: string[]; withheld: boolean; now: unknown; counts: object }[] } }[] }).rounds;
+    expect(rounds.find((r) => r.instrument === "vichealth-purpose")?.map).toBeUndefined();
+    const exportedMap = rounds.find((r) => r.instrument === "vichealth-map")!.map!;
+    expect(exportedMap.organisations).toEqual(["Org anna", "Org bo", "Org carl", "Org dina"]);
+    expect(exportedMap.pairs.find((p) => p.between.join() === "Org anna,Org bo")).toMatchObject({ withheld: true, now: null, counts: { now: {}, want: {} } });
+    expect(exportedMap.pairs.every((p) => p.withheld)).toBe(true);
   });
 
   it("accepts a custom instrument an organisation adds, and refuses a broken one", async () => {

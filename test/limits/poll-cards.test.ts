@@ -12,6 +12,7 @@ import { renderMessage, SLACK_LIMITS } from "../../adapters/slack/blocks.ts";
 import { renderCard } from "../../adapters/teams/cards.ts";
 import { cardProblems } from "../teams/validate-card.ts";
 import { t, type Lang } from "../../src/i18n/i18n.ts";
+import { askedOf } from "../../src/domain/partner-map.ts";
 
 const ROUND = "00000000-0000-4000-8000-000000000001";
 
@@ -87,6 +88,23 @@ describe("poll cards that page", () => {
         for (const p of pages) fitsEverywhere(p.message, lang);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it("pages the map as each partner is asked it: their own organisation's links, today and wanted", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 20 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }))), fc.constantFrom<Lang>("en", "da"), ([n, own], lang) => {
+        const whole = partnerMap(n);
+        const view = askedOf(whole, `o${own}`);
+        const pages = walk(view, lang);
+        const asked = pages.flatMap((p) => p.asked);
+        expect(asked).toHaveLength(2 * (n - 1));
+        // Every link asked is one of theirs, each once, in the map's order.
+        const theirs = whole.sections.flatMap((s) => s.items).filter((i) => i.kind === "choice" && i.link?.between.includes(`o${own}`)).map((i) => i.id);
+        expect(asked).toEqual(theirs);
+        for (const p of pages) fitsEverywhere(p.message, lang);
+      }),
+      { numRuns: 30 },
     );
   });
 
