@@ -11,7 +11,7 @@ import type { AfterDelivery, RenderRef } from "./outbox/outbox.ts";
 import type { Tx as QueueTx } from "./jobs/queue.ts";
 import type { JobHandler } from "./clock/clock.ts";
 import { CoreContext, type CoreOptions, type DigestTarget, type DigestTrigger, type PartnershipRow } from "./core/context.ts";
-import { Actions, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Rounds, Schedules } from "./core/rooms.ts";
+import { Actions, Comments, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Rounds, Schedules } from "./core/rooms.ts";
 
 export type { CoreOptions, DigestTarget, DigestTrigger } from "./core/context.ts";
 export type { AgreementResult } from "./core/commands.ts";
@@ -27,6 +27,7 @@ export class Partnerpuls {
     c.partnerships = new Partnerships(c);
     c.rounds = new Rounds(c);
     c.polls = new Polls(c);
+    c.comments = new Comments(c);
     c.digests = new Digests(c);
     c.actions = new Actions(c);
     c.schedules = new Schedules(c);
@@ -56,9 +57,12 @@ export class Partnerpuls {
     return this.c.commands.agreement(actor, form);
   }
 
-  /** A button press on `card`, the message pressed when the platform says. Returns what replaces it, or a short reply. */
-  action(actor: Actor, actionId: string, value: string, card?: MessageRef): Promise<Message> {
-    return this.c.commands.action(actor, actionId, value, card);
+  /**
+   * A button press on `card`, the message pressed when the platform says, with the values of the
+   * card's input fields by id (as typed; the core checks them). Returns what replaces it, or a short reply.
+   */
+  action(actor: Actor, actionId: string, value: string, card?: MessageRef, fields?: Record<string, string>): Promise<Message> {
+    return this.c.commands.action(actor, actionId, value, card, fields);
   }
 
   /** What a person has open: polls to answer, actions they own, rounds they coordinate. */

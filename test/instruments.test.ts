@@ -268,6 +268,18 @@ describe("parseInstrument (custom instruments)", () => {
     );
   });
 
+  it("takes comments on up to ten sections, the most one card has room for", () => {
+    const withSections = (n: number) => {
+      const inst = custom();
+      const first = (inst.sections as Record<string, unknown>[])[0]!;
+      inst.sections = Array.from({ length: n }, (_, i) => ({ ...first, id: `c${i}`, comments: true, items: (first.items as { id: string }[]).map((it) => ({ ...it, id: `c${i}.${it.id}` })) }));
+      inst.bands = [];
+      return parseInstrument(inst);
+    };
+    expect(withSections(10).ok).toBe(true);
+    expect(withSections(11)).toEqual({ ok: false, errors: ["sections: 11 sections ask for comments; one card has room for 10"] });
+  });
+
   it("rejects bands that leave a gap, overlap, or run past the possible totals", () => {
     const gap = custom();
     (gap.bands as { min: number }[])[1]!.min = 5;

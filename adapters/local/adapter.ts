@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { ChatPort, Actor, Delivery, MessageRef, WorkspaceRef } from "../../src/ports.ts";
 import type { Message } from "../../src/messages/model.ts";
+import { FieldValues } from "../../src/messages/model.ts";
 import type { Partnerpuls } from "../../src/core.ts";
 import { readBody, sendJson, HttpError, fromLoopback, type Mount } from "../../src/server.ts";
 import { renderHtml } from "./render.ts";
@@ -82,7 +83,7 @@ export class LocalChat implements ChatPort {
 const PersonId = z.enum(PLAYGROUND_PEOPLE.map((p) => p.id) as [string, ...string[]]);
 const CommandBody = z.object({ as: PersonId, text: z.string().max(20_000), channel: z.string().max(80).optional() });
 const LanguageBody = z.object({ lang: z.enum(["en", "da"]) });
-const ActionBody = z.object({ as: PersonId, actionId: z.string().max(64), value: z.string().max(2000), messageId: z.string().max(64).optional() });
+const ActionBody = z.object({ as: PersonId, actionId: z.string().max(64), value: z.string().max(2000), messageId: z.string().max(64).optional(), fields: FieldValues.optional() });
 
 export interface LocalMountOptions {
   core: Partnerpuls;
@@ -200,8 +201,9 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
         const body = ActionBody.safeParse(await json(req));
         if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
         const card = body.data.messageId ? { conversationId: body.data.as, messageId: body.data.messageId } : undefined;
-        const result = await opts.core.action(actorFor(body.data.as), body.data.actionId, body.data.value, card);
-        const replaced = body.data.messageId ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
+        const result = await opts.core.action(actorFor(body.data.as), body.data.actionId, body.data.value, card, body.data.fields);
+        // An error is said apart, as on Slack and Teams: the card pressed stays, with what was typed into it.
+        const replaced = body.data.messageId && !result.error ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
         const shown = replaced ? { id: body.data.messageId!, at: new Date().toISOString(), message: result } : opts.chat.show(body.data.as, result);
         sendJson(res, 200, { message: view(shown), replaced });
         return true;

@@ -52,6 +52,11 @@ function block(b: Block, messageId: string, names: Record<string, string>): stri
       return `<div class="question" data-item-id="${escapeHtml(b.itemId)}"><p>${inline(b.prompt)}</p><div class="options">${b.options.map((o) => button(o, messageId)).join("")}</div>${b.scaleHint ? `<p class="muted hint">${escapeHtml(b.scaleHint)}</p>` : ""}</div>`;
     case "buttons":
       return `<div class="buttons">${b.buttons.map((x) => button(x, messageId)).join("")}</div>`;
+    case "input": {
+      // The page sends every field of the message with the next button pressed on it.
+      const id = `f-${messageId}-${b.id}`;
+      return `<div class="field"><label for="${escapeHtml(id)}">${escapeHtml(b.label)}</label><textarea id="${escapeHtml(id)}" data-field-id="${escapeHtml(b.id)}" maxlength="${b.maxLength}" rows="2"${b.placeholder ? ` placeholder="${escapeHtml(b.placeholder)}"` : ""}>${escapeHtml(b.value)}</textarea></div>`;
+    }
     case "progress":
       return `<div class="progress"><progress value="${b.current}" max="${b.total}"></progress> <span>${escapeHtml(b.label)}</span></div>`;
     case "bars":

@@ -17,7 +17,7 @@ import type { Mount } from "../../src/server.ts";
 import { SLACK_API_TIMEOUT_MS, type SlackConfig } from "./config.ts";
 import { SLACK_BOT_SCOPES } from "./scopes.ts";
 import { slackText } from "./words.ts";
-import { renderMessage, decodeActionId, isErrorReply, fromSlackText, plainText } from "./blocks.ts";
+import { renderMessage, decodeActionId, isErrorReply, fromSlackText, plainText, fieldsFromState } from "./blocks.ts";
 import type { AgreementResult } from "../../src/core.ts";
 import { SlackChatPort, SLACK_CAPABILITIES, slackLimits, type SlackTokens } from "./port.ts";
 import { PrismaInstallationStore, SLACK_PEOPLE } from "./installations.ts";
@@ -227,7 +227,9 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
       let result: Message;
       try {
         const card = container.channel_id && container.message_ts ? { conversationId: container.channel_id, messageId: container.message_ts } : undefined;
-        result = await core.action(actor, decodeActionId(action.action_id), action.value ?? "", card);
+        // Text typed into the card's fields comes with the press.
+        const fields = fieldsFromState((body as { state?: { values?: Parameters<typeof fieldsFromState>[0] } }).state?.values);
+        result = await core.action(actor, decodeActionId(action.action_id), action.value ?? "", card, fields);
       } catch (e) {
         result = failed(actor, `button ${action.action_id}`, e);
       }

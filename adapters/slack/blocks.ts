@@ -27,6 +27,8 @@ export const SLACK_LIMITS = {
   sectionFields: 10,
   fieldText: 2000,
   contextElements: 10,
+  inputLabel: 2000,
+  placeholder: 150,
   contextText: 3000,
   /** the notification text beside the blocks; Slack truncates at 40,000, we keep it readable */
   fallbackText: 3000,
@@ -53,7 +55,31 @@ export type SlackBlock =
   | { type: "section"; block_id: string; text?: Mrkdwn; fields?: Mrkdwn[] }
   | { type: "actions"; block_id: string; elements: SlackButton[] }
   | { type: "context"; block_id: string; elements: Mrkdwn[] }
-  | { type: "divider"; block_id: string };
+  | { type: "divider"; block_id: string }
+  | { type: "input"; block_id: string; optional: true; label: PlainText; element: PlainTextInput };
+
+/** A text field in a message. What is typed travels in the next block_actions' state.values. */
+export interface PlainTextInput {
+  type: "plain_text_input";
+  action_id: string;
+  multiline: true;
+  max_length: number;
+  initial_value?: string;
+  placeholder?: PlainText;
+}
+
+/** An input's action_id: the core's field id after this prefix (state.values is keyed by it). */
+const FIELD_PREFIX = "field:";
+
+type StateValues = Record<string, Record<string, { type?: string; value?: string | null }>>;
+
+/** The fields of a pressed message as the core takes them: by field id, as typed ("" for empty). */
+export function fieldsFromState(values: StateValues | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const block of Object.values(values ?? {}))
+    for (const [actionId, v] of Object.entries(block ?? {})) if (actionId.startsWith(FIELD_PREFIX)) out[actionId.slice(FIELD_PREFIX.length)] = v?.value ?? "";
+  return out;
+}
 
 export type FileBlock = Extract<Block, { type: "file" }>;
 
@@ -208,6 +234,7 @@ export type BlockKind =
   | "prg" // progress
   | "bar" // bars
   | "div" // divider
+  | "in" // an input field
   | "file" // a file's note or inline content
   | "more"; // "n more not shown"
 
@@ -320,6 +347,23 @@ export function renderMessage(m: Message, options: RenderOptions): Rendered {
       }
       case "buttons":
         actions("btn", i, b.buttons.map((o) => button(o, o.selected)));
+        break;
+      case "input":
+        blocks.push({
+          type: "input",
+          block_id: blockId("in", i, 0, rev),
+          optional: true,
+          label: { type: "plain_text", text: truncate(b.label, SLACK_LIMITS.inputLabel), emoji: true },
+          element: {
+            type: "plain_text_input",
+            action_id: `${FIELD_PREFIX}${b.id}`,
+            multiline: true,
+            max_length: b.maxLength,
+            // Slack refuses an empty initial value.
+            ...(b.value ? { initial_value: b.value.slice(0, b.maxLength) } : {}),
+            ...(b.placeholder ? { placeholder: { type: "plain_text", text: truncate(b.placeholder, SLACK_LIMITS.placeholder), emoji: true } } : {}),
+          },
+        });
         break;
       case "progress":
         contexts("prg", i, `${progressBar(b.current, b.total)}  ${toMrkdwn(b.label)}`);

@@ -29,6 +29,17 @@ export interface MentionEntity {
   mentioned: { id: string; name: string };
 }
 
+/** An Input.Text's id: the core's field id after this prefix. */
+const FIELD_PREFIX = "field:";
+
+/** The inputs a press carried (merged into its data by Teams), by the core's field id. */
+export function fieldsOf(data: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!data || typeof data !== "object") return out;
+  for (const [key, v] of Object.entries(data)) if (key.startsWith(FIELD_PREFIX)) out[key.slice(FIELD_PREFIX.length)] = typeof v === "string" ? v : "";
+  return out;
+}
+
 /** What an Action.Submit fallback sends back as the message's `value`. */
 export interface SubmitData {
   actionId: string;
@@ -194,6 +205,9 @@ function block(b: Block, index: number, opts: RenderState): CardElement[] {
       ];
     case "buttons":
       return actionSets(b.buttons);
+    case "input":
+      // Every input of the card goes with an Action.Execute or Action.Submit pressed on it.
+      return [{ type: "Input.Text", id: `${FIELD_PREFIX}${b.id}`, label: b.label, isMultiline: true, maxLength: b.maxLength, ...(b.value ? { value: b.value } : {}), ...(b.placeholder ? { placeholder: b.placeholder } : {}) }];
     case "progress":
       return [{ type: "TextBlock", text: `${textBar(b.current, 0, b.total)}  ${b.label}`, wrap: true, isSubtle: true }];
     case "bars":

@@ -15,7 +15,7 @@ import type { Message } from "../../src/messages/model.ts";
 import { textMessage } from "../../src/messages/model.ts";
 import { langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
 import { teamsText } from "./words.ts";
-import { renderCard, cardActivity, cardInvokeResponse, mentionedIds, type AdaptiveCard, type FileLinks } from "./cards.ts";
+import { renderCard, cardActivity, cardInvokeResponse, mentionedIds, fieldsOf, type AdaptiveCard, type FileLinks } from "./cards.ts";
 import type { ConversationStore, StoredReference } from "./store.ts";
 import { connectorOf, retryOn429, describeFailure, type Sender } from "./send.ts";
 import type { BotAdapter } from "./bot.ts";
@@ -184,7 +184,7 @@ export class Inbound {
       if (a.type === "invoke") return await this.invoke(context, a, tenantId, lang);
       if (a.type === "message") {
         const submit = submitData(a.value);
-        if (submit) return await this.press(context, a, tenantId, lang, submit.actionId, submit.value, false);
+        if (submit) return await this.press(context, a, tenantId, lang, submit.actionId, submit.value, false, fieldsOf(a.value));
         return await this.command(context, a, tenantId, lang);
       }
       if (a.type === "conversationUpdate" || a.type === "installationUpdate") return await this.welcome(context, a, lang);
@@ -329,10 +329,10 @@ export class Inbound {
     const verb = typeof action?.verb === "string" ? action.verb : "";
     const raw = action?.data?.value;
     const value = typeof raw === "string" ? raw : raw === undefined ? "" : JSON.stringify(raw);
-    await this.press(context, a, tenantId, lang, verb, value, true);
+    await this.press(context, a, tenantId, lang, verb, value, true, fieldsOf(action?.data));
   }
 
-  private async press(context: TurnContext, a: TeamsActivity, tenantId: string, lang: Lang, actionId: string, value: string, isInvoke: boolean): Promise<void> {
+  private async press(context: TurnContext, a: TeamsActivity, tenantId: string, lang: Lang, actionId: string, value: string, isInvoke: boolean, fields: Record<string, string>): Promise<void> {
     const actor = this.actor(a, tenantId);
     if (!actor) {
       if (isInvoke) await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 400, type: "application/vnd.microsoft.error", value: { code: "BadRequest", message: "no user" } } } });
@@ -340,10 +340,17 @@ export class Inbound {
     }
     // The card pressed: the activity it belongs to, in this conversation.
     const pressed = a.replyToId && a.conversation?.id ? { conversationId: a.conversation.id, messageId: a.replyToId } : undefined;
-    const result = await this.o.core.action(actor, actionId, value, pressed);
+    const result = await this.o.core.action(actor, actionId, value, pressed, fields);
     // "Answered privately" and the like in the language the core chose for this person.
     lang = result.lang ?? lang;
     const card = await this.card(tenantId, result, lang, actor.userId);
+    if (result.error && scopeOf(a) === "personal") {
+      // An error is said apart, in a message of its own: the card pressed stays as it was, with
+      // whatever was typed into it (Slack's ephemeral reply does the same).
+      await retryOn429(() => context.sendActivity(cardActivity(card)));
+      if (isInvoke) await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: result.fallback } } });
+      return;
+    }
     // The result belongs to the person who pressed: in a shared conversation it goes to them privately.
     if (scopeOf(a) !== "personal") {
       const sent = await this.replyPrivately(context, a, tenantId, lang, card);

@@ -1,7 +1,7 @@
 // Commands and button presses in: who may run what, and which room handles it.
 import type { Actor, MessageRef } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
-import { textMessage, plainOf } from "../messages/model.ts";
+import { textMessage, plainOf, FieldValues } from "../messages/model.ts";
 import { readAgreement, type AgreementField, type AgreementForm } from "../domain/agreements.ts";
 import { parseCommand, whoMayRun, type Command } from "../commands/parse.ts";
 import { t, tn, type Key, type Lang } from "../i18n/i18n.ts";
@@ -72,10 +72,10 @@ export class Commands {
   }
 
   /** A button press on `card` (when the platform says which message). Returns the message that replaces it, or a short reply. */
-  async action(actor: Actor, actionId: string, value: string, card?: MessageRef): Promise<Message> {
+  async action(actor: Actor, actionId: string, value: string, card?: MessageRef, fields?: Record<string, string>): Promise<Message> {
     const ctx = await this.c.context(actor);
     try {
-      const reply = await this.press(ctx, actionId, value, card);
+      const reply = await this.press(ctx, actionId, value, card, fields);
       this.c.onEvent({ kind: "press", actionId, outcome: "ok" });
       return inLang(reply, ctx);
     } catch (e) {
@@ -88,7 +88,7 @@ export class Commands {
   }
 
 
-  async press(ctx: Context, actionId: string, value: string, card?: MessageRef): Promise<Message> {
+  async press(ctx: Context, actionId: string, value: string, card?: MessageRef, fields?: Record<string, string>): Promise<Message> {
     let json: unknown;
     try {
       json = JSON.parse(value);
@@ -130,6 +130,10 @@ export class Commands {
       case "poll.snooze": {
         const d = button(RoundPayload, json);
         return await this.c.polls.snooze(ctx, d.r);
+      }
+      case "poll.comment": {
+        const d = button(RoundPayload, json);
+        return await this.c.comments.save(ctx, d.r, button(FieldValues, fields ?? {}), card);
       }
       case "nudge.optout": {
         const d = button(RoundPayload, json);

@@ -14,7 +14,7 @@ import { z } from "zod";
 import { nameKey } from "../domain/names.ts";
 import { randomUUID } from "node:crypto";
 import { type QuietHours } from "../clock/quiet.ts";
-import type { Partnerships, Rounds, Polls, Digests, Actions, Schedules, Meetings, DataRights, Instruments, Home, Commands } from "./rooms.ts";
+import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, DataRights, Instruments, Home, Commands } from "./rooms.ts";
 
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -101,6 +101,7 @@ export class CoreContext {
   partnerships!: Partnerships;
   rounds!: Rounds;
   polls!: Polls;
+  comments!: Comments;
   digests!: Digests;
   actions!: Actions;
   schedules!: Schedules;

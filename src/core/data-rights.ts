@@ -10,7 +10,7 @@ export class DataRights {
   constructor(readonly c: CoreContext) {}
 
   async exportMyData(ctx: Context): Promise<Message> {
-    const memberships = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id }, include: { partnership: true, organisation: true, answers: { include: { round: true } }, ownedActions: true } });
+    const memberships = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id }, include: { partnership: true, organisation: true, answers: { include: { round: true } }, comments: { include: { round: true } }, ownedActions: true } });
     const data = {
       person: { platformUserId: ctx.person.platformUserId, displayName: ctx.person.displayName, language: ctx.person.language, timeZone: ctx.person.timeZone, createdAt: ctx.person.createdAt },
       memberships: memberships.map((m) => ({
@@ -19,6 +19,7 @@ export class DataRights {
         roles: m.roles,
         removedAt: m.removedAt,
         answers: m.answers.map((a) => ({ round: a.round.number, instrument: a.round.instrumentKey, item: a.itemId, rating: a.rating, choice: a.choice, answeredAt: a.answeredAt, updatedAt: a.updatedAt })),
+        comments: m.comments.map((c) => ({ round: c.round.number, instrument: c.round.instrumentKey, section: c.sectionId, text: c.text, updatedAt: c.updatedAt })),
         actions: m.ownedActions.map((a) => ({ number: a.number, text: a.text, dueDate: a.dueDate, status: a.status })),
       })),
     };
@@ -77,6 +78,8 @@ export class DataRights {
       const openIds = rounds.filter((r) => !r.closedAt).map((r) => r.id);
       if (openIds.length) await tx.answer.deleteMany({ where: { workspaceId, roundId: { in: openIds }, membershipId: { in: ids } } });
       await tx.answer.updateMany({ where: { workspaceId, membershipId: { in: ids } }, data: { membershipId: null } });
+      // Their comments go: a closed round's release holds them already, unattributed; an open one's never will.
+      await tx.comment.deleteMany({ where: { workspaceId, membershipId: { in: ids } } });
       // Jobs: pending ones that concern them are dropped; finished ones keep their key, not their content.
       const invitations = await tx.invitation.findMany({ where: { workspaceId, membershipId: { in: ids } }, select: { id: true, pollRefs: true } });
       const invitationIds = invitations.map((i) => i.id);

@@ -5,7 +5,7 @@ import type { Message, RichText } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
 import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
-import { resultsCsv, resultsJson, type ExportRow, type ExportMap } from "../exports/results.ts";
+import { commentsCsv, resultsCsv, resultsJson, type ExportComments, type ExportRow, type ExportMap } from "../exports/results.ts";
 import { mapOrganisations, roundPairs } from "../domain/partner-map.ts";
 import { choiceCounts } from "../scoring/score.ts";
 import { randomUUID } from "node:crypto";
@@ -85,9 +85,14 @@ export class Digests {
     const rounds = await this.c.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "asc" } });
     const rows: ExportRow[] = [];
     const maps: ExportMap[] = [];
+    const comments: ExportComments[] = [];
     for (const r of rounds) {
       const { release } = await this.c.results.releaseOf(this.c.db, r);
       const snapshot = this.c.results.snapshotOf(r);
+      for (const id of r.sectionIds) {
+        const texts = release.comments?.[id];
+        if (texts?.length) comments.push({ round: r.number, instrument: r.instrumentKey, version: r.instrumentVersion, section: id, comments: texts });
+      }
       const pairs = roundPairs(snapshot, r.sectionIds, release.score.items);
       if (pairs.length)
         maps.push({
@@ -114,7 +119,8 @@ export class Digests {
     return message(text, [
       { type: "text", text },
       { type: "file", filename: `${base}.csv`, mimeType: "text/csv", content: resultsCsv(rows, ctx.lang) },
-      { type: "file", filename: `${base}.json`, mimeType: "application/json", content: resultsJson(rows, ctx.lang, { partnership: p.name, exportedAt: this.c.now().toISOString() }, maps) },
+      ...(comments.length ? [{ type: "file" as const, filename: `${base}-${t(ctx.lang, "export.comments-file")}.csv`, mimeType: "text/csv", content: commentsCsv(comments, ctx.lang) }] : []),
+      { type: "file", filename: `${base}.json`, mimeType: "application/json", content: resultsJson(rows, ctx.lang, { partnership: p.name, exportedAt: this.c.now().toISOString() }, maps, comments) },
     ]);
   }
 

@@ -9,13 +9,14 @@ import { mayUsePoll } from "../policy.ts";
 import { pollMessage } from "../messages/build.ts";
 import { nextOpenPage, pageAt, pageOf, pollPages, type PollPage } from "../domain/poll-pages.ts";
 import { askedItemIds, askedOf, askedSectionIds } from "../domain/partner-map.ts";
+import { commentSectionIds } from "../domain/comments.ts";
 import { z } from "zod";
 import { enqueueDeliveries, withoutWaitingUpdate, type AfterDelivery, type RenderRef } from "../outbox/outbox.ts";
 import { JobQueue, type Tx as QueueTx } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
-import { REFUSAL_KEY, quietOf, UserError, AnswerPayload, type RoundWithPartnership, type Context, type CoreContext } from "./context.ts";
+import { REFUSAL_KEY, quietOf, UserError, AnswerPayload, type RoundWithPartnership, type Context, type CoreContext, type Tx } from "./context.ts";
 
 /** Which page to show: one a button names, or the next unanswered one from a page on (or from the start). */
 export type PageRequest = { sectionId: string; page?: number } | { after: PollPage };
@@ -72,11 +73,11 @@ export class Polls {
     const lang = this.c.langOfPerson(inv.membership.person, round.partnership);
     const answers = await this.c.db.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
     // A copy already sent shows the card as it is now: the answers so far, or the closed card.
-    if (ref.kind !== "poll") return this.pollViewFrom(round, inv.organisationId, lang, answers, undefined);
+    if (ref.kind !== "poll") return this.pollViewFrom(round, inv.organisationId, lang, answers, undefined, undefined, false, { texts: await this.c.comments.of(round, inv, answers, undefined) });
     // A poll for a round that has closed, or for someone no longer a member, is not sent.
     if (round.closedAt || round.closesAt <= this.c.now() || inv.membership.removedAt) return null;
     if (ref.reminder && inv.completedAt) return null;
-    return this.pollViewFrom(round, inv.organisationId, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, ref.withSnooze ?? false);
+    return this.pollViewFrom(round, inv.organisationId, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, ref.withSnooze ?? false, { texts: await this.c.comments.of(round, inv, answers, undefined) });
   }
 
 
@@ -89,12 +90,12 @@ export class Polls {
     at: PageRequest | undefined,
     notice?: string,
     known?: { itemId: string; rating: number | null; choice: string | null }[],
+    commentsSaved = false,
   ): Promise<Message> {
     const round = typeof roundOrId === "string" ? await this.c.roundWithPartnership(workspaceId, roundOrId) : roundOrId;
     const rows = known ?? (await this.c.db.answer.findMany({ where: { workspaceId, roundId: round.id, membershipId: inv.membershipId } }));
-    return this.pollViewFrom(round, inv.organisationId, lang, rows, at, notice);
+    return this.pollViewFrom(round, inv.organisationId, lang, rows, at, notice, false, { texts: await this.c.comments.of(round, inv, rows, at), saved: commentsSaved });
   }
-
 
   /** A person's poll card from what is already known: no database reads. `organisationId`: the one they answer for. */
   pollViewFrom(
@@ -105,6 +106,7 @@ export class Polls {
     at: PageRequest | undefined,
     notice?: string,
     withSnooze = false,
+    comments: { texts: ReadonlyMap<string, string>; saved?: boolean } = { texts: new Map() },
   ): Message {
     const snapshot = askedOf(this.c.results.snapshotOf(round), organisationId);
     const sectionIds = askedSectionIds(snapshot, round.sectionIds);
@@ -129,6 +131,7 @@ export class Polls {
       open,
       notice,
       withSnooze,
+      comments: { sectionIds: commentSectionIds(snapshot, sectionIds), ...comments },
     });
   }
 
@@ -191,23 +194,7 @@ export class Polls {
       const have = new Set(rows.map((x) => x.itemId));
       const complete = allItemIds.every((id) => have.has(id));
       if (complete && !inv.completedAt) await tx.invitation.update({ where: { id: inv.id }, data: { completedAt: now } });
-      // The person's other copies of this poll (an earlier one, a reminder) show the answer too, a
-      // little later: one update for a run of clicks, built from what is saved when it goes.
-      const copy = { kind: "poll.copy" as const, roundId: round.id, invitationId: inv.id };
-      const others = copiesOf(inv.pollRefs).filter((ref) => !card || ref.conversationId !== card.conversationId || ref.messageId !== card.messageId);
-      const stale = others.length ? await withoutWaitingUpdate(tx, ctx.actor.workspace, others, copy) : [];
-      await enqueueDeliveries(
-        tx,
-        stale.map((ref) => ({
-          workspaceId: ctx.workspaceId,
-          workspace: ctx.actor.workspace,
-          to: { kind: "update" as const, ref },
-          render: copy,
-          dueAt: new Date(Date.now() + COPY_UPDATE_DELAY_MS),
-          // No natural key: the wait above is what keeps it to one.
-          dedupeKey: `copy:${inv.id}:${randomUUID()}`,
-        })),
-      );
+      await this.updateOtherCopies(tx, ctx, inv, card);
       return rows;
     });
     const answeredIds = new Set(answered.map((a) => a.itemId));
@@ -219,6 +206,29 @@ export class Polls {
     const notice = t(lang, "poll.saved", { value: label, statement });
     // Stay on the page until it is complete, then move on to the next unanswered one.
     return this.pollView(ctx.workspaceId, lang, round, inv, pageDone ? { after: page } : page, notice, answered);
+  }
+
+
+  /**
+   * The person's other copies of a poll (an earlier one, a reminder) show a change too, a little
+   * later: one update for a run of clicks, built from what is saved when it goes.
+   */
+  async updateOtherCopies(tx: Tx, ctx: Context, inv: { id: string; roundId: string; pollRefs: unknown }, card: MessageRef | undefined): Promise<void> {
+    const copy = { kind: "poll.copy" as const, roundId: inv.roundId, invitationId: inv.id };
+    const others = copiesOf(inv.pollRefs).filter((ref) => !card || ref.conversationId !== card.conversationId || ref.messageId !== card.messageId);
+    const stale = others.length ? await withoutWaitingUpdate(tx, ctx.actor.workspace, others, copy) : [];
+    await enqueueDeliveries(
+      tx,
+      stale.map((ref) => ({
+        workspaceId: ctx.workspaceId,
+        workspace: ctx.actor.workspace,
+        to: { kind: "update" as const, ref },
+        render: copy,
+        dueAt: new Date(Date.now() + COPY_UPDATE_DELAY_MS),
+        // No natural key: the wait above is what keeps it to one.
+        dedupeKey: `copy:${inv.id}:${randomUUID()}`,
+      })),
+    );
   }
 
 

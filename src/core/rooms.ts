@@ -2,6 +2,7 @@
 export { Partnerships } from "./partnerships.ts";
 export { Rounds } from "./rounds.ts";
 export { Polls } from "./polls.ts";
+export { Comments } from "./comments.ts";
 export { Digests } from "./digests.ts";
 export { Actions } from "./actions.ts";
 export { Schedules } from "./schedules.ts";

@@ -59,6 +59,20 @@ export const CSV_HEADERS: Record<ExportLang, readonly string[]> = {
   da: ["runde", "instrument", "version", "afsnit", "udsagn-id", "udsagn", "n", "gennemsnit", "standardafvigelse", "min", "maks", "uenighed", "tilbageholdt", "valg", "hyppigst", "ved-ikke"],
 };
 
+/** A round's released comments on one section (src/domain/comments.ts), in the release's order. */
+export interface ExportComments {
+  round: number;
+  instrument: string;
+  version: number;
+  section: string;
+  comments: string[];
+}
+
+export const COMMENT_CSV_HEADERS: Record<ExportLang, readonly string[]> = {
+  en: ["round", "instrument", "version", "section", "comment"],
+  da: ["runde", "instrument", "version", "afsnit", "kommentar"],
+};
+
 /** Two decimals, as every export shows them; null for no value (withheld, no answers). */
 function rounded(x: number | null): number | null {
   if (x === null || !Number.isFinite(x)) return null;
@@ -73,11 +87,20 @@ function rounded(x: number | null): number | null {
  * "sep=;" line: with it Excel ignores the BOM. Empty cells for no value; 1/0 for yes/no.
  */
 export function resultsCsv(rows: ExportRow[], lang: ExportLang): string {
-  const da = lang === "da";
   const records = rows.map((r) => [r.round, r.instrument, r.version, r.section, r.item, r.statement, rounded(r.n), rounded(r.mean), rounded(r.sd), rounded(r.min), rounded(r.max), r.divergent ? 1 : 0, r.withheld ? 1 : 0, r.choices ? r.choices.map(([v, n]) => `${v}=${n}`).join(" ") : null, r.mostCommon, r.dontKnow]);
+  return csv(records, CSV_HEADERS[lang], lang);
+}
+
+/** The released comments as CSV, one per line, in the same dialect as the results. */
+export function commentsCsv(sections: ExportComments[], lang: ExportLang): string {
+  return csv(sections.flatMap((s) => s.comments.map((c) => [s.round, s.instrument, s.version, s.section, c])), COMMENT_CSV_HEADERS[lang], lang);
+}
+
+function csv(records: (string | number | null)[][], columns: readonly string[], lang: ExportLang): string {
+  const da = lang === "da";
   return stringify(records, {
     header: true,
-    columns: [...CSV_HEADERS[lang]],
+    columns: [...columns],
     delimiter: da ? ";" : ",",
     bom: da,
     escape_formulas: true,
@@ -116,10 +139,12 @@ export function resultsCsv(rows: ExportRow[], lang: ExportLang): string {
  *                         "now": "networking", "want": "cooperating", "gap": 2, "missing": false,
  *                         "divergent": false, "counts": { "now": { "none": 1, … }, "want": { … } } } ] }
  *
+ * A round with released comments has `comments`, by section id: "comments": { "s3": ["…", "…"] }.
+ *
  * `language` is the language of the statement texts. Rounds keep the order of the rows.
  */
-export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partnership: string; exportedAt: string }, maps: ExportMap[] = []): string {
-  const rounds: { round: number; instrument: string; version: number; statements: object[]; map?: object }[] = [];
+export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partnership: string; exportedAt: string }, maps: ExportMap[] = [], comments: ExportComments[] = []): string {
+  const rounds: { round: number; instrument: string; version: number; statements: object[]; map?: object; comments?: Record<string, string[]> }[] = [];
   for (const r of rows) {
     let round = rounds.at(-1);
     if (!round || round.round !== r.round || round.instrument !== r.instrument || round.version !== r.version) {
@@ -131,6 +156,10 @@ export function resultsJson(rows: ExportRow[], lang: ExportLang, meta: { partner
   for (const m of maps) {
     const round = rounds.find((r) => r.round === m.round && r.instrument === m.instrument && r.version === m.version);
     if (round) round.map = { organisations: m.organisations, pairs: m.pairs };
+  }
+  for (const c of comments) {
+    const round = rounds.find((r) => r.round === c.round && r.instrument === c.instrument && r.version === c.version);
+    if (round) round.comments = { ...round.comments, [c.section]: c.comments };
   }
   return JSON.stringify({ partnership: meta.partnership, exportedAt: meta.exportedAt, language: lang, rounds }, null, 2) + "\n";
 }

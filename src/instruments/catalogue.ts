@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { z } from "zod";
 import { Instrument } from "./schema.ts";
+import { COMMENT_SECTIONS_MAX } from "../domain/comments.ts";
 
 /** The VicHealth checklist (activity 3): the instrument with bands on its total. */
 export const CHECKLIST_KEY = "vichealth-checklist";
@@ -112,6 +113,8 @@ function formatIssues(error: z.ZodError): string[] {
 function consistencyErrors(inst: Instrument): string[] {
   const errors: string[] = [];
 
+  const commented = inst.sections.filter((s) => s.comments).length;
+  if (commented > COMMENT_SECTIONS_MAX) errors.push(`sections: ${commented} sections ask for comments; one card has room for ${COMMENT_SECTIONS_MAX}`);
   inst.sections.forEach((section, i) => {
     section.items.forEach((item, j) => {
       if (item.kind === "choice" && item.link) errors.push(`sections.${i}.items.${j}.link: links are made by the round from the partnership's organisations`);

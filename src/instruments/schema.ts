@@ -53,6 +53,11 @@ export const Section = z.object({
   title: Localised,
   intro: Localised.optional(),
   generate: z.enum(["purposes", "organisation-pairs"]).optional(),
+  /**
+   * Partners may add one optional comment on the section ("what would help?"). It is shown only
+   * with the round's released results, unattributed and in no order of arrival.
+   */
+  comments: z.boolean().optional(),
   items: z.array(Item),
 });
 export type Section = z.infer<typeof Section>;

@@ -8,6 +8,7 @@ export const ActionId = z.enum([
   "poll.section", // value: {roundId, sectionId} — open a section (to change answers)
   "poll.open", // value: {roundId} — show the next unanswered section
   "poll.snooze", // value: {roundId} — "remind me tomorrow"
+  "poll.comment", // value: {roundId}; the card's comment fields carry the texts
   "nudge.optout", // value: {roundId} — no more nudges for me (the poll stays)
   "action.done", // value: {actionId}
   "action.postpone", // value: {actionId, days} — the owner asks for a new due date
@@ -92,6 +93,19 @@ export const Block = z.discriminatedUnion("type", [
     scaleHint: z.string().optional(),
   }),
   z.object({ type: z.literal("buttons"), buttons: z.array(Button).min(1) }),
+  /**
+   * A free-text field, optional to fill in. The values of a message's fields travel with the next
+   * button pressed on it (Partnerpuls.action's `fields`): that is how Slack's input blocks, Teams'
+   * Input.Text and a web form all hand over what was typed beside a button.
+   */
+  z.object({
+    type: z.literal("input"),
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/),
+    label: z.string().min(1),
+    value: z.string().default(""),
+    maxLength: z.number().int().min(1).max(3000),
+    placeholder: z.string().optional(),
+  }),
   z.object({
     type: z.literal("progress"),
     current: z.number().int().min(0),
@@ -123,6 +137,9 @@ export const Block = z.discriminatedUnion("type", [
   }),
 ]);
 export type Block = z.infer<typeof Block>;
+
+/** What was typed into a message's input fields, as a platform hands it over with a press: by field id. */
+export const FieldValues = z.record(z.string().max(120), z.string().max(20_000));
 
 export const Message = z.object({
   /** plain text for notifications and clients that cannot show blocks */

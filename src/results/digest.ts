@@ -6,7 +6,7 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Lang } from "../i18n/i18n.ts";
 import type { Message, Inline } from "../messages/model.ts";
-import { digestMessage } from "../messages/build.ts";
+import { digestMessage } from "../messages/digest-message.ts";
 import { Snapshot, todayIn } from "../domain/rounds.ts";
 import { trendBetween, mostDivergent, lowestScoring } from "../scoring/score.ts";
 import { computeRelease, parseRelease, unreleasedScore, effectiveMinimumN, type Release } from "./release.ts";
@@ -78,12 +78,13 @@ export class RoundResults {
 
   /** Computes a round's release from its current members' answers (the caller stores it). */
   async computeReleaseOf(db: Reader, round: RoundLike, at: Date): Promise<Release> {
-    const [answers, invitations] = await Promise.all([
+    const [answers, invitations, comments] = await Promise.all([
       db.answer.findMany({
         where: { workspaceId: round.workspaceId, roundId: round.id, membership: { removedAt: null } },
         select: { membershipId: true, itemId: true, rating: true, choice: true },
       }),
       db.invitation.findMany({ where: { workspaceId: round.workspaceId, roundId: round.id }, select: { membershipId: true, organisationId: true } }),
+      db.comment.findMany({ where: { workspaceId: round.workspaceId, roundId: round.id, membership: { removedAt: null } }, select: { membershipId: true, sectionId: true, text: true } }),
     ]);
     return computeRelease({
       snapshot: this.snapshotOf(round),
@@ -92,6 +93,7 @@ export class RoundResults {
       anonymity: round.anonymity,
       answers: answers.map((a) => ({ respondent: a.membershipId!, itemId: a.itemId, rating: a.rating, choice: a.choice })),
       organisationOf: new Map(invitations.map((i) => [i.membershipId, i.organisationId])),
+      comments: comments.map((c) => ({ respondent: c.membershipId, sectionId: c.sectionId, text: c.text })),
       invited: invitations.length,
       at,
     });
@@ -219,6 +221,7 @@ export class RoundResults {
       // The map's links say where partners differ in their own lines.
       divergent: released ? mostDivergent({ ...score, items: score.items.filter((i) => !linkIds.has(i.itemId)) }, 3) : [],
       lowest: released ? lowestScoring(score, 3) : [],
+      comments: released ? (release.comments ?? {}) : {},
       followed,
       pending,
     });

@@ -18,6 +18,7 @@ import { sectionItems } from "../domain/rounds.ts";
 import { scoreRound, type RoundScore } from "../scoring/score.ts";
 import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
 import { askedItemIds, askedOf } from "../domain/partner-map.ts";
+import { commentSectionIds, releasedComments } from "../domain/comments.ts";
 
 /** No partnership can go below this: with two respondents each one knows the other's answers. */
 export const MINIMUM_N_FLOOR = 3;
@@ -33,9 +34,11 @@ export interface Release {
   anonymity: "confidential" | "attributed";
   /** when it was computed (the round's close) */
   at: string;
+  /** partners' comments per section, sorted, none of a section fewer than minimum-n were asked (absent before comments existed) */
+  comments?: Record<string, string[]>;
 }
 
-const ReleaseShape = z.object({ score: z.object({}).passthrough(), minimumN: z.number(), anonymity: z.enum(["confidential", "attributed"]), at: z.string() });
+const ReleaseShape = z.object({ score: z.object({}).passthrough(), minimumN: z.number(), anonymity: z.enum(["confidential", "attributed"]), at: z.string(), comments: z.record(z.string(), z.array(z.string())).optional() });
 
 export function parseRelease(json: unknown): Release | null {
   const r = ReleaseShape.safeParse(json);
@@ -49,6 +52,8 @@ export interface ReleaseInput {
   anonymity: string;
   /** answers of current members only; `respondent` is an opaque key */
   answers: { respondent: string; itemId: string; rating: number | null; choice: string | null }[];
+  /** comments of current members, per section */
+  comments?: { respondent: string; sectionId: string; text: string }[];
   /** the organisation each respondent answered for (their invitation's): which links they were asked */
   organisationOf?: ReadonlyMap<string, string | null>;
   invited: number;
@@ -97,7 +102,13 @@ export function computeRelease(input: ReleaseInput): Release {
     ordered: orderedChoices(input.snapshot),
     askedOf,
   });
-  return { score, minimumN, anonymity: input.anonymity === "attributed" ? "attributed" : "confidential", at: input.at.toISOString() };
+  // A section's comments count its respondents as those of the frozen set it asked anything.
+  const commented = commentSectionIds(input.snapshot, input.sectionIds).map((id) => {
+    const items = new Set(input.snapshot.sections.find((s) => s.id === id)!.items.map((i) => i.id));
+    return { id, askedOf: [...frozen].filter((who) => askedOf(who).some((itemId) => items.has(itemId))).length };
+  });
+  const comments = releasedComments(input.comments ?? [], frozen, commented, minimumN);
+  return { score, minimumN, anonymity: input.anonymity === "attributed" ? "attributed" : "confidential", at: input.at.toISOString(), comments };
 }
 
 /** The choice items whose answers are levels in order: those of the generated sections (purposes, the map). */

@@ -21,6 +21,8 @@ export interface Seen {
   /** buttons outside questions (navigation, "mark done") */
   buttons: SeenButton[];
   bars: { label: string; display: string }[];
+  /** the message's text fields, by their visible label, with what they hold */
+  fields: { label: string; value: string }[];
 }
 
 export interface BehaviourDriver {
@@ -33,8 +35,11 @@ export interface BehaviourDriver {
   command(userId: string, text: string): Promise<Seen>;
   /** the bot's direct messages to this person, oldest first, as they look now */
   dms(userId: string): Promise<Seen[]>;
-  /** press the button labelled `label` (in question `question`, if given) of a message */
-  press(userId: string, message: Seen, label: string, question?: number): Promise<void>;
+  /**
+   * press the button labelled `label` (in question `question`, if given) of a message, with
+   * `typed` typed into its fields first (by label; the others keep what they hold)
+   */
+  press(userId: string, message: Seen, label: string, question?: number, typed?: Record<string, string>): Promise<void>;
   channelMessages(): Promise<Seen[]>;
   close(): Promise<void>;
 }

@@ -144,6 +144,22 @@ export function behaviourSuite(factory: DriverFactory) {
       for (const p of partners) expect((await latestPoll(d, p)).text).toMatch(/Thank you|Tak/);
     });
 
+    it("partners add comments on the thank-you card; one too long is refused and changes nothing", async () => {
+      const card = async (p: string) => [...(await d.dms(p))].reverse().find((m) => m.fields.length > 0)!;
+      const danish = await card(partners[0]);
+      expect(danish.fields).toHaveLength(7);
+      expect(danish.fields[0]!.label).toBe("Afklaring af behovet for partnerskabet: hvad ville hjælpe? (valgfrit)");
+      await d.press(partners[0], danish, "Gem kommentarer", undefined, { [danish.fields[0]!.label]: "A shared calendar", [danish.fields[4]!.label]: "Navngiv, hvem der gør hvad" });
+      expect((await card(partners[0])).fields.map((f) => f.value)).toEqual(["A shared calendar", "", "", "", "Navngiv, hvem der gør hvad", "", ""]);
+      const english = await card(partners[2]);
+      expect(english.fields[0]!.label).toBe("Determining the need for the partnership: what would help? (optional)");
+      await d.press(partners[2], english, "Save comments", undefined, { [english.fields[0]!.label]: "Agendas a week ahead" });
+      const saved = await card(partners[2]);
+      expect(saved.fields[0]!.value).toBe("Agendas a week ahead");
+      await d.press(partners[2], saved, "Save comments", undefined, { [saved.fields[0]!.label]: "x".repeat(501) });
+      expect((await card(partners[2])).fields[0]!.value).toBe("Agendas a week ahead");
+    });
+
     it("status says who has answered in numbers only, in a confidential partnership", async () => {
       const status = await d.command(coordinator, "status");
       expect(status.text).toMatch(/3 of 3 people have answered everything/);
@@ -153,7 +169,8 @@ export function behaviourSuite(factory: DriverFactory) {
 
     let beforeClose: Seen;
     it("closing posts a digest with section bars, a band and the disagreements", async () => {
-      beforeClose = (await d.dms(partners[2])).at(-1)!;
+      // The poll card (an error said apart may have come after it).
+      beforeClose = [...(await d.dms(partners[2]))].reverse().find((m) => m.fields.length > 0)!;
       const r = await d.command(coordinator, "checkin close");
       expect(r.text).toMatch(/closed/);
       const posted = await d.channelMessages();
@@ -165,6 +182,9 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(digest.text).toMatch(/Genuine collaboration/i);
       expect(digest.text).toMatch(/3 of 3 \(100 %\)/);
       expect(digest.text).toMatch(/disagree most/);
+      // The comments, with the results, without names and sorted.
+      expect(digest.text).toMatch(/What partners say would help[^\n]*\n\*?Determining the need for the partnership\*?\n• A shared calendar\n• Agendas a week ahead\n/);
+      expect(digest.text).toMatch(/Implementing collaborative action\*?\n• Navngiv, hvem der gør hvad/);
     });
 
     it("a closed round replaces the poll cards and takes no more answers", async () => {

@@ -1,78 +1,16 @@
 // The core on a real database (embedded and server): permissions, workspaces, anonymity,
 // digests over several rounds, actions, exports, personal data and malformed input.
-import { it, expect, beforeAll, afterAll } from "vitest";
+import { it, expect } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { Partnerpuls } from "../../src/core.ts";
-import type { WorkspaceRef, Actor } from "../../src/ports.ts";
+import type { Actor } from "../../src/ports.ts";
 import { RecordingPort, coreWithCourier } from "../support/recording-port.ts";
 import { Courier } from "../../src/outbox/courier.ts";
 import { JobQueue } from "../../src/jobs/queue.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
-import { Message, plainOf, type RichText } from "../../src/messages/model.ts";
+import { Message } from "../../src/messages/model.ts";
 import { parseCommand } from "../../src/commands/parse.ts";
-import type { Database } from "../../src/store/database.ts";
-
-// Strong nodes read as *bold* here, as the core wrote them before it had nodes.
-const rich = (x: RichText) => (typeof x === "string" ? x : x.map((n) => (n.t === "strong" ? `*${n.text}*` : plainOf([n]))).join(""));
-const text = (m: Message) => m.blocks.map((b) => ("text" in b ? rich(b.text) : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : b.type === "bars" ? b.bars.map((x) => `${x.label}: ${x.display}`).join("\n") : b.type === "question" ? b.prompt : b.type === "progress" ? b.label : "")).join("\n");
-
-function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z")) {
-  const port = new RecordingPort();
-  let now = start;
-  const app = coreWithCourier(db().prisma, port, { now: () => now, defaultLanguage: "en" });
-  const core = () => app.core;
-  const ws: WorkspaceRef = { platform: "slack", externalId: "T1" };
-  const as = (userId: string, extra: Partial<Actor> = {}): Actor => ({ workspace: ws, userId, displayName: userId[0]!.toUpperCase() + userId.slice(1), ...extra });
-  const cmd = async (userId: string, line: string, extra: Partial<Actor> = {}) => {
-    const reply = text(await core().command(as(userId, extra), line));
-    await app.settle();
-    return reply;
-  };
-  /** Answers every open question of the person's poll with `rate(itemId)`. */
-  const answerAll = async (userId: string, rate: (itemId: string) => number) => {
-    for (let guard = 0; guard < 100; guard++) {
-      const poll = port.lastDm(userId)!;
-      const q = poll.blocks.find((b) => b.type === "question" && !b.options.some((o) => o.selected));
-      if (!q || q.type !== "question") return;
-      const opt = q.options.find((o) => o.label === String(rate(q.itemId))) ?? q.options[0]!;
-      port.dms.push({ ws, userId, message: await core().action(as(userId), opt.actionId, opt.value), id: "reply" });
-    }
-    throw new Error("poll did not finish");
-  };
-  const build = async (name: string, partners: string[], opts = "") => {
-    await cmd("coord", `partnership create "${name}" ${opts}`);
-    for (const [i, p] of partners.entries()) {
-      await cmd("coord", `org add "Org ${p}" sector=${["municipality", "region", "ngo", "research"][i % 4]} p="${name}"`);
-      await cmd("coord", `member add @${p} org="Org ${p}" roles=partner p="${name}"`);
-    }
-  };
-  return { port, core, as, cmd, answerAll, build, setNow: (d: Date) => (now = d), ws, settle: app.settle, stop: app.stop };
-}
-
-/** A partnership's own instrument, as `instrument add` takes it: one 1–5 scale, the given sections. */
-function ownInstrument(key: string, version: number, title: string, sections: object[]) {
-  return {
-    key,
-    version,
-    title: { en: title, da: title },
-    description: { en: title, da: title },
-    credit: { en: "Our own", da: "Vores egen" },
-    scale: { min: 1, max: 5, labels: { en: ["a", "b", "c", "d", "e"], da: ["a", "b", "c", "d", "e"] } },
-    sections,
-  };
-}
-
-/** The core and a partnership of these partners, for the tests of one describe; stopped after them. */
-function partnershipFor(db: () => Database, name: string, partners: string[], opts: string) {
-  let h: ReturnType<typeof setup> | undefined;
-  beforeAll(async () => {
-    h = setup(db);
-    await h.build(name, partners, opts);
-  });
-  // The courier stops before the database closes.
-  afterAll(() => h?.stop());
-  return () => h!;
-}
+import { ownInstrument, partnershipFor, text } from "../support/core-harness.ts";
 
 describeEachDatabase("the core", (db) => {
   const h = partnershipFor(db, "Sund By", ["anna", "bo", "carl", "dina"], "channel=#{C1} language=en");

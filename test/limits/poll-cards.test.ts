@@ -11,8 +11,10 @@ import type { Message } from "../../src/messages/model.ts";
 import { renderMessage, SLACK_LIMITS } from "../../adapters/slack/blocks.ts";
 import { renderCard } from "../../adapters/teams/cards.ts";
 import { cardProblems } from "../teams/validate-card.ts";
+import { validateBlocks } from "../support/fake-slack.ts";
 import { t, type Lang } from "../../src/i18n/i18n.ts";
 import { askedOf } from "../../src/domain/partner-map.ts";
+import { COMMENT_MAX, COMMENT_SECTIONS_MAX } from "../../src/domain/comments.ts";
 
 const ROUND = "00000000-0000-4000-8000-000000000001";
 
@@ -60,6 +62,7 @@ function walk(snapshot: Snapshot, lang: Lang): { message: Message; asked: string
 function fitsEverywhere(message: Message, lang: Lang): void {
   const slack = renderMessage(message, { lang });
   expect(slack.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.messageBlocks);
+  expect(validateBlocks(slack.blocks, SLACK_LIMITS.messageBlocks)).toBeNull();
   // Every statement of the card is on Slack's card too: one actions block of buttons each.
   const questions = message.blocks.filter((b) => b.type === "question").length;
   expect(slack.blocks.filter((b) => b.type === "actions").length).toBeGreaterThanOrEqual(questions);
@@ -110,5 +113,22 @@ describe("poll cards that page", () => {
 
   it("shows the thank-you card, which fits too, when nothing is left", () => {
     fitsEverywhere(card(partnerMap(20), null, "da"), "da");
+  });
+
+  it("fits the thank-you card with the most comment fields an instrument may ask, each full", () => {
+    const checklist = findBuiltIn(CHECKLIST_KEY)!;
+    const first = checklist.sections[0]!;
+    const sections = Array.from({ length: COMMENT_SECTIONS_MAX }, (_, i) => ({ ...first, id: `c${i}`, comments: true, title: { en: `Section ${i + 1} with a long title about the work of the partnership`, da: `Afsnit ${i + 1} med en lang titel om partnerskabets arbejde` }, items: first.items.map((it) => ({ ...it, id: `c${i}.${it.id}` })) }));
+    const r = snapshotFor({ ...checklist, sections }, sections.map((s) => s.id), { purposes: [], organisations: [] });
+    if (!r.ok) throw new Error(r.reason);
+    const ids = sections.map((s) => s.id);
+    for (const lang of ["en", "da"] as const) {
+      const m = pollMessage({ lang, partnershipName: "Det Sektorfri Forebyggelseslaboratorium", roundId: ROUND, roundNumber: 3, snapshot: r.snapshot, sectionIds: ids, pages: pollPages(r.snapshot, ids), page: null, answers: new Map(), closesAt: new Date("2026-12-20T22:59:00Z"), timeZone: "Europe/Copenhagen", open: true, comments: { sectionIds: ids, texts: new Map(ids.map((id) => [id, "æøå ".repeat(COMMENT_MAX / 4)])), saved: true } });
+      expect(m.blocks.filter((b) => b.type === "input")).toHaveLength(COMMENT_SECTIONS_MAX);
+      fitsEverywhere(m, lang);
+      // Slack takes each field's text back as it was written.
+      const inputs = renderMessage(m, { lang }).blocks.filter((b) => b.type === "input");
+      expect(inputs.map((b) => b.type === "input" && b.element.initial_value)).toEqual(ids.map(() => "æøå ".repeat(COMMENT_MAX / 4)));
+    }
   });
 });

@@ -73,6 +73,8 @@ export function blockActions(
     homeViewId?: string;
     /** Slack's action_ts; unique per press unless given */
     actionTs?: string;
+    /** what the message's inputs hold: block_id → action_id → { type, value } */
+    state?: Record<string, Record<string, { type: string; value: string | null }>>;
   },
 ): Signed {
   const actionTs = o.actionTs ?? `${(Date.now() / 1000).toFixed(6)}${randomBytes(2).readUInt16BE(0) % 1000}`;
@@ -94,7 +96,7 @@ export function blockActions(
         container: { type: "message", message_ts: o.message.ts, channel_id: o.message.channel, is_ephemeral: Boolean(o.message.ephemeral) },
         channel: { id: o.message.channel, name: o.message.channel.startsWith("D") ? "directmessage" : "styregruppe" },
         ...(o.message.ephemeral ? {} : { message: { type: "message", user: "U0BOT", ts: o.message.ts, bot_id: "B0BOT", text: o.message.text, blocks: o.message.blocks } }),
-        state: { values: {} },
+        state: { values: o.state ?? {} },
       }
     : {
         ...base,

@@ -618,6 +618,20 @@ export function validateBlocks(blocks: unknown, maxBlocks: number): string | nul
       const els = b.elements as { text?: string }[];
       if (!els?.length || els.length > 10 || els.some((e) => (e.text ?? "").length > 3000)) return "context needs 1–10 elements of at most 3000";
     }
+    if (b.type === "input") {
+      const label = b.label as { type?: string; text?: string } | undefined;
+      if (label?.type !== "plain_text" || !label.text || label.text.length > 2000) return "input label must be plain_text of 1–2000";
+      const el = b.element as { type?: string; action_id?: string; max_length?: number; initial_value?: string; placeholder?: { text?: string } } | undefined;
+      if (el?.type !== "plain_text_input") return "unsupported input element";
+      if ((el.action_id ?? "").length > 255) return "action_id longer than 255";
+      if (el.action_id) {
+        if (actionIds.has(el.action_id)) return `duplicate action_id ${el.action_id}`;
+        actionIds.add(el.action_id);
+      }
+      if (el.max_length !== undefined && (el.max_length < 1 || el.max_length > 3000)) return "max_length must be 1–3000";
+      if (el.initial_value !== undefined && (el.initial_value === "" || el.initial_value.length > (el.max_length ?? 3000))) return "initial_value empty or longer than max_length";
+      if ((el.placeholder?.text ?? "").length > 150) return "placeholder longer than 150";
+    }
     if (b.type === "actions") {
       const els = b.elements as { text?: { text: string }; action_id?: string; value?: string }[];
       if (!els?.length || els.length > 25) return "actions needs 1–25 elements";

@@ -626,11 +626,14 @@
     mutationStart();
     try {
       const messageId = button.dataset.messageId;
+      // What is typed into the message's fields goes with the press, as on Slack and Teams.
+      const fields = holder ? Object.fromEntries($$("textarea[data-field-id]", holder).map((f) => [f.dataset.fieldId, f.value])) : {};
       const r = await api("POST", "/action", {
         as,
         actionId: button.dataset.actionId,
         value: button.dataset.value,
         ...(messageId ? { messageId } : {}),
+        ...(Object.keys(fields).length ? { fields } : {}),
       });
       if (button.dataset.actionId === "poll.answer") showHint("hint.status");
       const inbox = paneOf(as) ? $(".inbox-messages", paneOf(as)) : null;

@@ -17,6 +17,7 @@ export function seenFromMessage(id: string, m: Message): Seen & { raw: Message }
   const questions: Seen["questions"] = [];
   const buttons: SeenButton[] = [];
   const bars: Seen["bars"] = [];
+  const fields: Seen["fields"] = [];
   for (const b of m.blocks) {
     if (b.type === "header") text.push(b.text);
     else if (b.type === "text") text.push(plainOf(b.text));
@@ -26,13 +27,17 @@ export function seenFromMessage(id: string, m: Message): Seen & { raw: Message }
       text.push(b.prompt);
       questions.push({ prompt: b.prompt, options: b.options.map((o) => ({ label: o.label, selected: o.selected })) });
     } else if (b.type === "buttons") buttons.push(...b.buttons.map((o) => ({ label: o.label, selected: o.selected })));
+    else if (b.type === "input") {
+      text.push(b.label);
+      fields.push({ label: b.label, value: b.value });
+    }
     else if (b.type === "bars")
       for (const bar of b.bars) {
         bars.push({ label: bar.label, display: bar.display });
         text.push(`${bar.label}: ${bar.display}`);
       }
   }
-  return { id, text: text.join("\n"), questions, buttons, bars, raw: m };
+  return { id, text: text.join("\n"), questions, buttons, bars, fields, raw: m };
 }
 
 export async function localDriver(db: Database): Promise<BehaviourDriver> {
@@ -66,9 +71,12 @@ export async function localDriver(db: Database): Promise<BehaviourDriver> {
       const r = await call<{ messages: Delivered[] }>("GET", `/inbox?as=${encodeURIComponent(userId)}`);
       return r.messages.map((d) => seenFromMessage(d.id, d.message));
     },
-    async press(userId, message, label, question) {
+    async press(userId, message, label, question, typed = {}) {
       const b = find(message, label, question);
-      await call("POST", "/action", { as: userId, actionId: b.actionId, value: b.value, messageId: message.id });
+      // As the page does: every field of the message goes with the press.
+      const raw = (message as Seen & { raw: Message }).raw;
+      const fields = Object.fromEntries(raw.blocks.flatMap((x) => (x.type === "input" ? [[x.id, typed[x.label] ?? x.value]] : [])));
+      await call("POST", "/action", { as: userId, actionId: b.actionId, value: b.value, messageId: message.id, ...(Object.keys(fields).length ? { fields } : {}) });
       await app.settle();
     },
     async channelMessages() {

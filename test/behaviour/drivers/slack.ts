@@ -27,6 +27,7 @@ export function seenFromSlack(id: string, text: string, blocks: SlackBlock[], wh
   const questions = new Map<number, Seen["questions"][number]>();
   const buttons: SeenButton[] = [];
   const bars: Seen["bars"] = [];
+  const fields: Seen["fields"] = [];
   const question = (index: number) => {
     let q = questions.get(index);
     if (!q) questions.set(index, (q = { prompt: "", options: [] }));
@@ -57,13 +58,16 @@ export function seenFromSlack(id: string, text: string, blocks: SlackBlock[], wh
       if (id?.kind === "qh") continue; // the scale's anchors, shown under the buttons
       const t = b.elements.map((e) => fromMrkdwn(e.text)).join("\n");
       lines.push(id?.kind === "prg" ? t.replace(/^[▰▱]+\s+/, "") : t);
+    } else if (b.type === "input") {
+      lines.push(b.label.text);
+      fields.push({ label: b.label.text, value: b.element.initial_value ?? "" });
     } else if (b.type === "actions") {
       const seen = b.elements.map((e) => ({ label: e.text.text, selected: e.style === "primary" }));
       if (id?.kind === "qa") question(id.index).options.push(...seen);
       else buttons.push(...seen.map((s) => ({ ...s, selected: false })));
     }
   }
-  return { id, text: lines.join("\n"), questions: [...questions.entries()].sort((a, b) => a[0] - b[0]).map(([, q]) => q), buttons, bars, raw: { text, blocks }, where };
+  return { id, text: lines.join("\n"), questions: [...questions.entries()].sort((a, b) => a[0] - b[0]).map(([, q]) => q), buttons, bars, fields, raw: { text, blocks }, where };
 }
 
 /** The Slack button a person would press: by label, in question `question` or among the others. */
@@ -126,15 +130,19 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
     async dms(userId) {
       return fromFake(fake.dmChannel(userId));
     },
-    async press(userId, message, label, question) {
+    async press(userId, message, label, question, typed = {}) {
       const m = message as SlackSeen;
       const { button, blockId } = findButton(m, label, question);
       const pressed = { action_id: button.action_id, block_id: blockId, value: button.value, text: button.text.text };
+      // Slack sends what the message's inputs hold as state.values: block_id → action_id → value.
+      const state = Object.fromEntries(
+        m.raw.blocks.flatMap((b) => (b.type === "input" ? [[b.block_id, { [b.element.action_id]: { type: "plain_text_input", value: typed[b.label.text] ?? b.element.initial_value ?? null } }]] : [])),
+      );
       const responseUrl = fake.responseUrl("channel" in m.where ? m.where : undefined);
       if ("channel" in m.where) {
-        await send(blockActions(who(userId), { button: pressed, responseUrl, message: { channel: m.where.channel, ts: m.where.ts, text: m.raw.text, blocks: m.raw.blocks } }));
+        await send(blockActions(who(userId), { button: pressed, responseUrl, state, message: { channel: m.where.channel, ts: m.where.ts, text: m.raw.text, blocks: m.raw.blocks } }));
       } else {
-        await send(blockActions(who(userId), { button: pressed, responseUrl, message: { channel: fake.dmChannel(userId), ts: "0", text: m.raw.text, blocks: m.raw.blocks, ephemeral: true } }));
+        await send(blockActions(who(userId), { button: pressed, responseUrl, state, message: { channel: fake.dmChannel(userId), ts: "0", text: m.raw.text, blocks: m.raw.blocks, ephemeral: true } }));
       }
     },
     async channelMessages() {

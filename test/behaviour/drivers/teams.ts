@@ -30,11 +30,12 @@ function cardOf(activity: Record<string, unknown>): Card | null {
 }
 
 /** What a person sees of a Teams message: its card's text, questions, buttons and bars. */
-export function seenFromActivity(id: string, activity: Record<string, unknown>): Seen & { actions: { question: number | null; action: CardAction }[] } {
+export function seenFromActivity(id: string, activity: Record<string, unknown>): Seen & { inputs: { id: string; label: string; value: string }[]; actions: { question: number | null; action: CardAction }[] } {
   const text: string[] = [];
   const questions: SeenQuestion[] = [];
   const buttons: SeenButton[] = [];
   const bars: Seen["bars"] = [];
+  const inputs: { id: string; label: string; value: string }[] = [];
   const actions: { question: number | null; action: CardAction }[] = [];
   const toAction = (a: CardNode): CardAction => ({
     title: String(a.title),
@@ -67,6 +68,9 @@ export function seenFromActivity(id: string, activity: Record<string, unknown>):
             actions.push({ question: questions.length, action: act });
           }
         questions.push(q);
+      } else if (n.type === "Input.Text") {
+        text.push(String(n.label));
+        inputs.push({ id: String(n.id), label: String(n.label), value: typeof n.value === "string" ? n.value : "" });
       } else if (n.type === "ActionSet") {
         for (const a of n.actions as CardNode[]) {
           const act = toAction(a);
@@ -83,7 +87,7 @@ export function seenFromActivity(id: string, activity: Record<string, unknown>):
     walk(card.body ?? [], null);
     if (card.actions) walk([{ type: "ActionSet", actions: card.actions }], null);
   } else if (typeof activity.text === "string") text.push(activity.text);
-  return { id, text: text.join("\n"), questions, buttons, bars, actions };
+  return { id, text: text.join("\n"), questions, buttons, bars, fields: inputs.map(({ label, value }) => ({ label, value })), inputs, actions };
 }
 
 const CAST: Record<string, { name: string; locale: string }> = {
@@ -155,8 +159,10 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
         .filter(isDm)
         .map((a) => seenFromActivity(a.id, a.activity));
     },
-    async press(userId, message, label, question) {
+    async press(userId, message, label, question, typed = {}) {
       const seen = message as ReturnType<typeof seenFromActivity>;
+      // Teams merges every input of the card into the pressed action's data, by the input's id.
+      const inputs = Object.fromEntries(seen.inputs.map((f) => [f.id, typed[f.label] ?? f.value]));
       const found = seen.actions.find((x) => (question !== undefined ? x.question === question : x.question === null) && (x.action.title === label || x.action.title === `${SELECTED}${label}`));
       if (!found) throw new Error(`no button "${label}" in ${message.text.slice(0, 200)}`);
       const p = person(userId);
@@ -164,11 +170,13 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
       // Most presses are Action.Execute; every other one comes as an older client's Action.Submit.
       submitNext = !submitNext;
       if (submitNext) {
-        const r = await post(world.execute(p, conversation, message.id, found.action.verb, found.action.data));
+        const r = await post(world.execute(p, conversation, message.id, found.action.verb, { ...found.action.data, ...inputs }));
         const body = r.body as { statusCode?: number; type?: string; value?: unknown };
-        if (body?.statusCode !== 200 || body.type !== "application/vnd.microsoft.card.adaptive") throw new Error(`invoke answered ${JSON.stringify(body).slice(0, 300)}`);
-        assertValidCard(body.value, "invoke response");
-      } else await post(world.submit(p, conversation, message.id, found.action.submit));
+        // A card replaces the one pressed; a message (an error said apart) leaves it as it was.
+        const saidApart = body?.statusCode === 200 && body.type === "application/vnd.microsoft.activity.message" && typeof body.value === "string";
+        if (!saidApart && (body?.statusCode !== 200 || body.type !== "application/vnd.microsoft.card.adaptive")) throw new Error(`invoke answered ${JSON.stringify(body).slice(0, 300)}`);
+        if (!saidApart) assertValidCard(body.value, "invoke response");
+      } else await post(world.submit(p, conversation, message.id, { ...found.action.submit, ...inputs }));
     },
     async channelMessages() {
       return world

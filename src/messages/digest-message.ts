@@ -1,0 +1,242 @@
+// The steering group's digest of a round, built from its release: scores by section and band,
+// trend, Activity 1's purposes, the partner map, disagreements, comments and open actions.
+import type { Lang } from "../i18n/i18n.ts";
+import { t, formatDate, formatDecimal, formatSigned, formatPercent } from "../i18n/i18n.ts";
+import type { Snapshot } from "../domain/rounds.ts";
+import { GENERATED_CHOICE_SET } from "../instruments/catalogue.ts";
+import { linkItemIds, linkLevels, roundPairs } from "../domain/partner-map.ts";
+import type { Message, Inline, RichText } from "./model.ts";
+import { message, joinNodes, joinLines } from "./model.ts";
+import { userText } from "../commands/parse.ts";
+import type { RoundScore, Trend, ItemScore } from "../scoring/score.ts";
+import { choiceCounts } from "../scoring/score.ts";
+
+type BlockIn = Parameters<typeof message>[1][number];
+
+export interface DigestView {
+  lang: Lang;
+  partnershipName: string;
+  roundNumber: number;
+  snapshot: Snapshot;
+  sectionIds: string[];
+  score: RoundScore;
+  trend: Trend | null;
+  /** earlier totals, oldest first, for the trend line */
+  history: { roundNumber: number; total: number | null }[];
+  open: boolean;
+  /** false while the round is open: then only counts exist, its aggregates come at close */
+  released: boolean;
+  closesAt: Date;
+  timeZone: string;
+  minimumN: number;
+  actions: { open: number; overdue: { number: number; text: string; owner: Inline | null; due: Date }[] };
+  divergent: ItemScore[];
+  /** the lowest-scoring statements, each with its id to act on (action add … statement=s3.2) */
+  lowest: ItemScore[];
+  /** the round's released comments per section (src/domain/comments.ts) */
+  comments: Record<string, string[]>;
+  /** agreements made on a statement this round asked: its mean here (null: withheld), and in the previous comparable round */
+  followed: { number: number; text: string; id: string; before: number | null; now: number | null }[];
+  /** the first round of a new instrument version, after rounds of another: it starts a new series */
+  newSeries?: { version: number; previousVersion: number };
+  /** the round open now, when the digest shows an earlier, closed one */
+  pending?: { roundNumber: number; done: number; invited: number; closesAt: Date };
+}
+
+/** A catalogue sentence with a person's own words (an agreement's text) in place of {text}, kept as theirs. */
+function sentenceWith(lang: Lang, key: "digest.followed-line", params: Record<string, string | number>, own: string): RichText {
+  const [before = "", after = ""] = t(lang, key, { ...params, text: "\u0000" }).split("\u0000");
+  return joinNodes(before, userText(own), after);
+}
+
+/**
+ * Activity 1, per purpose: how many chose each level of the continuum, the most common level, and
+ * whether partners differ (the checklist's rule, on the levels' order); withheld below minimum-n.
+ */
+function purposeLines(v: DigestView): string[] {
+  const { lang, snapshot, score } = v;
+  const levels = snapshot.choiceSets[GENERATED_CHOICE_SET.purposes] ?? [];
+  const lines: string[] = [];
+  for (const sid of v.sectionIds) {
+    for (const item of snapshot.sections.find((s) => s.id === sid)?.items ?? []) {
+      if (item.kind !== "choice" || item.choices !== GENERATED_CHOICE_SET.purposes) continue;
+      const s = score.items.find((x) => x.itemId === item.id);
+      if (!s || s.withheld) {
+        lines.push(`• ${t(lang, "digest.purpose-withheld", { purpose: item.text[lang], n: v.minimumN })}`);
+        continue;
+      }
+      const { counts, mostCommon } = choiceCounts(s, levels.map((l) => l.value));
+      const label = (value: string) => levels.find((l) => l.value === value)!.label[lang];
+      const common = mostCommon.map(label);
+      const top = counts.find(([v]) => v === mostCommon[0])?.[1] ?? 0;
+      const chosen = levels.filter((l) => (s.choices[l.value] ?? 0) > 0);
+      const differ = s.divergent && chosen.length ? t(lang, "digest.purpose-differ", { low: chosen[0]!.label[lang], high: chosen.at(-1)!.label[lang] }) : "";
+      lines.push(`• ${t(lang, "digest.purpose-line", { purpose: item.text[lang], level: common.join(" / "), top, n: s.n, counts: counts.map(([v, n]) => `${label(v)} ${n}`).join(", ") })}${differ}`);
+    }
+  }
+  return lines;
+}
+
+/** How many pairs of the map a digest lists; the export has every one. */
+export const MAP_LINES = 12;
+
+/**
+ * Activity 2, per pair of organisations: the link today and the one wanted (each the middle answer
+ * of the people of both organisations), the gap between them, and the links nobody has today.
+ * Pairs that need the most discussion come first: missing links, then the widest gaps.
+ */
+/** How much of a digest the comments may fill (characters): the rest are in the export. */
+const DIGEST_COMMENT_CHARS = 4000;
+
+/**
+ * The released comments, section by section, each as its writer wrote it (a text node, so no
+ * markup of theirs is read), until the digest's share is used up; then how many more the export has.
+ */
+function commentLines(v: DigestView): RichText[] {
+  const { lang, snapshot } = v;
+  const lines: RichText[] = [];
+  let used = 0;
+  let more = 0;
+  for (const id of v.sectionIds) {
+    const texts = v.comments[id] ?? [];
+    const shown: string[] = [];
+    for (const text of texts) {
+      if (used + text.length > DIGEST_COMMENT_CHARS) more++;
+      else {
+        used += text.length;
+        shown.push(text);
+      }
+    }
+    if (!shown.length) continue;
+    const title = snapshot.sections.find((s) => s.id === id)?.title[lang] ?? id;
+    lines.push([{ t: "strong", text: title }], ...shown.map((text): RichText => [{ t: "text", text: `• ${text.replace(/\n+/g, " / ")}` }]));
+  }
+  if (!lines.length) return [];
+  if (more) lines.push(t(lang, "digest.comments-more", { n: more }));
+  return [t(lang, "digest.comments"), ...lines];
+}
+
+function mapLines(v: DigestView): string[] {
+  const { lang, snapshot, score } = v;
+  const levels = linkLevels(snapshot);
+  const pairs = roundPairs(snapshot, v.sectionIds, score.items);
+  if (pairs.length === 0) return [];
+  const label = (value: string) => levels.find((l) => l.value === value)?.label[lang] ?? value;
+  const shown = pairs.filter((p) => !p.withheld).sort((a, b) => Number(b.missing) - Number(a.missing) || Math.abs(b.gap ?? 0) - Math.abs(a.gap ?? 0));
+  const lines = shown.slice(0, MAP_LINES).map((p) => {
+    const notes = [
+      ...(p.missing ? [t(lang, "digest.map-missing")] : []),
+      ...(p.gap ? [t(lang, p.gap > 0 ? "digest.map-closer" : "digest.map-looser", { n: Math.abs(p.gap) })] : []),
+      ...(p.divergent ? [t(lang, "digest.map-differ")] : []),
+    ];
+    return `• ${t(lang, "digest.map-line", { a: p.names[0], b: p.names[1], now: label(p.now!), want: label(p.want!) })}${notes.length ? ` (${notes.join("; ")})` : ""}`;
+  });
+  if (shown.length > MAP_LINES) lines.push(t(lang, "digest.map-more", { n: shown.length - MAP_LINES }));
+  const withheld = pairs.length - shown.length;
+  if (withheld > 0) lines.push(t(lang, "digest.map-withheld", { n: withheld, min: v.minimumN }));
+  return [t(lang, "digest.map"), ...lines];
+}
+
+export function digestMessage(v: DigestView): Message {
+  const { lang, snapshot, score } = v;
+  const blocks: BlockIn[] = [];
+  const title = t(lang, "digest.title", { partnership: v.partnershipName, n: v.roundNumber });
+  blocks.push({ type: "header", text: title });
+  blocks.push({ type: "text", text: `${snapshot.title[lang]} · ${v.open ? t(lang, "digest.open-until", { date: formatDate(lang, v.closesAt, v.timeZone) }) : t(lang, "digest.closed")}`, muted: true });
+  const rate = score.responseRate === null ? "–" : formatPercent(lang, score.responseRate);
+  blocks.push({
+    type: "fields",
+    fields: [
+      { label: t(lang, "digest.response-rate"), value: t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate }) },
+      { label: t(lang, "digest.actions"), value: t(lang, "digest.actions-value", { open: t(lang, "digest.actions-open", { n: v.actions.open }), overdue: t(lang, "digest.actions-overdue", { n: v.actions.overdue.length }) }) },
+    ],
+  });
+  if (!v.released) {
+    blocks.push({ type: "text", text: t(lang, "digest.unreleased", { n: v.minimumN }) });
+  } else if (score.withheld) {
+    blocks.push({ type: "text", text: t(lang, "digest.withheld", { n: v.minimumN }) });
+  } else {
+    // A section of choices only (Activity 1's purposes) has no sum: it is reported below instead.
+    const summed = v.sectionIds.filter((sid) => snapshot.sections.find((x) => x.id === sid)!.items.some((i) => i.kind === "rating"));
+    const bars = summed.map((sid) => {
+      const s = score.sections.find((x) => x.id === sid)!;
+      const sec = snapshot.sections.find((x) => x.id === sid)!;
+      const delta = v.trend?.sections[sid];
+      let display: string;
+      if (s.withheld) display = t(lang, "digest.section-withheld", { n: v.minimumN });
+      else if (s.meanSum === null) display = t(lang, "digest.section-no-answers");
+      else display = `${formatDecimal(lang, s.meanSum)} / ${s.maxSum}${delta !== undefined ? ` (${formatSigned(lang, delta)})` : ""}`;
+      return { label: sec.title[lang], value: s.withheld ? null : s.meanSum, min: s.minSum, max: s.maxSum, display };
+    });
+    if (bars.some((b) => b.max > 0)) blocks.push({ type: "bars", title: t(lang, "digest.sections"), bars });
+    if (score.total) {
+      const band = snapshot.bands.find((b) => b.id === score.total!.bandId);
+      const delta = v.trend?.total;
+      blocks.push({
+        type: "text",
+        text: t(lang, "digest.total", {
+          total: formatDecimal(lang, score.total.mean),
+          min: score.total.min,
+          max: score.total.max,
+          delta: delta === null || delta === undefined ? "" : ` (${formatSigned(lang, delta)})`,
+        }),
+      });
+      if (band) blocks.push({ type: "text", text: [{ t: "strong", text: band.label[lang] }, { t: "text", text: ` (${band.min}–${band.max}): ${band.advice[lang]}` }] });
+    } else if (score.noBandReason && score.noBandReason !== "no-bands") {
+      blocks.push({ type: "text", text: t(lang, `digest.no-band.${score.noBandReason}`, { n: v.minimumN }), muted: true });
+    }
+    if (v.newSeries) blocks.push({ type: "text", text: t(lang, "digest.new-series", { instrument: snapshot.title[lang], version: v.newSeries.version, previous: v.newSeries.previousVersion }), muted: true });
+    const purposes = purposeLines(v);
+    if (purposes.length) blocks.push({ type: "text", text: joinLines([t(lang, "digest.purposes"), ...purposes]) });
+    const map = mapLines(v);
+    if (map.length) blocks.push({ type: "text", text: joinLines(map) });
+    const past = v.history.filter((h) => h.total !== null);
+    if (past.length > 0 && score.total)
+      blocks.push({
+        type: "text",
+        text: t(lang, "digest.history", {
+          series: [...past.map((h) => `#${h.roundNumber}: ${formatDecimal(lang, h.total!)}`), `#${v.roundNumber}: ${formatDecimal(lang, score.total.mean)}`].join(" → "),
+        }),
+        muted: true,
+      });
+    if (v.lowest.length > 0) {
+      const text = (id: string) => snapshot.sections.flatMap((s) => s.items).find((x) => x.id === id)!.text[lang];
+      const lines = v.lowest.map((i) => `• ${t(lang, "digest.lowest-line", { id: i.itemId, statement: text(i.itemId), mean: formatDecimal(lang, i.mean!) })}`);
+      blocks.push({ type: "text", text: joinLines([t(lang, "digest.lowest"), ...lines]) });
+      blocks.push({ type: "text", text: t(lang, "digest.lowest-hint", { id: v.lowest[0]!.itemId }), muted: true });
+    }
+    if (v.followed.length > 0) {
+      const lines = v.followed.map((a) => {
+        const params = { number: a.number, id: a.id, before: a.before === null ? "–" : formatDecimal(lang, a.before), now: a.now === null ? "–" : formatDecimal(lang, a.now) };
+        return joinNodes("• ", sentenceWith(lang, "digest.followed-line", params, a.text));
+      });
+      blocks.push({ type: "text", text: joinLines([t(lang, "digest.followed"), ...lines]) });
+    }
+    if (v.divergent.length > 0) {
+      const lines = v.divergent.map((i) => {
+        const item = snapshot.sections.flatMap((s) => s.items).find((x) => x.id === i.itemId)!;
+        const how = i.min !== null ? t(lang, "digest.divergent-range", { min: i.min, max: i.max! }) : t(lang, "digest.divergent-split");
+        return `• ${item.text[lang]} — ${how}${i.dontKnow ? ` (${t(lang, "digest.dont-know", { n: i.dontKnow })})` : ""}`;
+      });
+      blocks.push({ type: "text", text: `${t(lang, "digest.divergent")}\n${lines.join("\n")}` });
+    } else if (score.respondents >= 2 && score.items.some((i) => !i.withheld && !linkItemIds(snapshot).has(i.itemId))) {
+      // Said only of statements shown: the map's links have their own lines, and a withheld one says nothing.
+      blocks.push({ type: "text", text: t(lang, "digest.no-divergence"), muted: true });
+    }
+    const comments = commentLines(v);
+    if (comments.length) blocks.push({ type: "text", text: joinLines(comments) });
+  }
+  if (v.pending)
+    blocks.push({ type: "text", text: t(lang, "digest.pending", { n: v.pending.roundNumber, date: formatDate(lang, v.pending.closesAt, v.timeZone), done: v.pending.done, invited: v.pending.invited }), muted: true });
+  if (v.actions.overdue.length > 0) {
+    const lines = v.actions.overdue.map((a) =>
+      joinNodes(`• #${a.number} `, userText(a.text), " — ", a.owner ?? t(lang, "action.no-owner"), `, ${t(lang, "action.due", { date: formatDate(lang, a.due, "UTC") })}`),
+    );
+    blocks.push({ type: "text", text: joinLines([t(lang, "digest.overdue"), ...lines]) });
+  }
+  blocks.push({ type: "text", text: snapshot.credit[lang], muted: true });
+  const fallback = score.total
+    ? `${title}: ${formatDecimal(lang, score.total.mean)} / ${score.total.max}, ${t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate })}`
+    : `${title}: ${t(lang, "digest.response-rate-value", { done: score.completeRespondents, n: score.invited, rate })}`;
+  return message(fallback, blocks, { lang });
+}
