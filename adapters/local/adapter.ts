@@ -15,7 +15,7 @@ import { readBody, sendJson, HttpError, fromLoopback, type Mount } from "../../s
 import { renderHtml } from "./render.ts";
 import { t, LANGS, catalogueFor, type Key, type Lang } from "../../src/i18n/i18n.ts";
 import { SECTORS } from "../../src/commands/parse.ts";
-import { PLAYGROUND_PEOPLE, PLAYGROUND_WORKSPACE, PLAYGROUND_CHANNEL, DEMO_SETUP_COMMANDS } from "./people.ts";
+import { PLAYGROUND_PEOPLE, PLAYGROUND_GUESTS, PLAYGROUND_WORKSPACE, PLAYGROUND_CHANNEL, DEMO_SETUP_COMMANDS } from "./people.ts";
 
 export interface Delivered {
   id: string;
@@ -80,7 +80,8 @@ export class LocalChat implements ChatPort {
   }
 }
 
-const PersonId = z.enum(PLAYGROUND_PEOPLE.map((p) => p.id) as [string, ...string[]]);
+const EVERYONE = [...PLAYGROUND_PEOPLE, ...PLAYGROUND_GUESTS];
+const PersonId = z.enum(EVERYONE.map((p) => p.id) as [string, ...string[]]);
 const CommandBody = z.object({ as: PersonId, text: z.string().max(20_000), channel: z.string().max(80).optional() });
 const LanguageBody = z.object({ lang: z.enum(["en", "da"]) });
 const ActionBody = z.object({ as: PersonId, actionId: z.string().max(64), value: z.string().max(2000), messageId: z.string().max(64).optional(), fields: FieldValues.optional() });
@@ -121,9 +122,9 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
   const token = opts.token ?? randomBytes(18).toString("base64url");
   // Without a prototype: the renderer looks up every person a message mentions, and a typed
   // "@constructor" must find no name rather than Object's constructor.
-  const names: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(PLAYGROUND_PEOPLE.map((p) => [p.id, p.name])));
+  const names: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(EVERYONE.map((p) => [p.id, p.name])));
   const actorFor = (id: string, channelId?: string): Actor => {
-    const p = PLAYGROUND_PEOPLE.find((x) => x.id === id)!;
+    const p = EVERYONE.find((x) => x.id === id)!;
     return { workspace: localWorkspace(), userId: p.id, displayName: p.name, locale: p.locale, capabilities: LOCAL_CAPABILITIES, ...(channelId ? { channelId } : {}) };
   };
   const words = pageWords();

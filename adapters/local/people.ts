@@ -17,6 +17,19 @@ export const PLAYGROUND_PEOPLE: readonly PlaygroundPerson[] = [
   { id: "lars", name: "Lars Nielsen", organisation: "Steno Diabetes Center", sector: "research", locale: "en-GB" },
 ];
 
+/**
+ * More people the playground's API can act as, for a partnership of real size (5–20
+ * organisations). The page shows the cast only; the guests are there for scripts and tests that
+ * drive the API, and join a partnership only when a coordinator adds them.
+ */
+export const PLAYGROUND_GUESTS: readonly PlaygroundPerson[] = [
+  { id: "sofie", name: "Sofie Jensen", organisation: "Aarhus Kommune", sector: "municipality", locale: "da-DK" },
+  { id: "jonas", name: "Jonas Madsen", organisation: "Aarhus Kommune", sector: "municipality", locale: "en-GB" },
+  { id: "ida", name: "Ida Larsen", organisation: "Aarhus Universitet", sector: "research", locale: "da-DK" },
+  { id: "mikkel", name: "Mikkel Poulsen", organisation: "DGI Østjylland", sector: "ngo", locale: "en-GB" },
+  { id: "emma", name: "Emma Kristensen", organisation: "Falck", sector: "private", locale: "da-DK" },
+];
+
 export const PLAYGROUND_CHANNEL = "styregruppe";
 
 /**

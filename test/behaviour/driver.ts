@@ -27,7 +27,8 @@ export interface Seen {
 
 export interface BehaviourDriver {
   readonly name: string;
-  readonly people: { coordinator: string; partners: [string, string, string] };
+  /** `more`: five more people, for a partnership of seven organisations (two people in the coordinator's) */
+  readonly people: { coordinator: string; partners: [string, string, string]; more: [string, string, string, string, string] };
   /** how a person is written in a command on this platform */
   mention(userId: string): string;
   /** the channel digests go to, as written in a command */

@@ -34,6 +34,39 @@ async function answerAll(d: BehaviourDriver, user: string, rate: (question: numb
   throw new Error("the poll never finished");
 }
 
+/** The continuum's and the map's levels, as a button says them in English and in Danish. */
+const LEVEL_LABELS: Record<string, [string, string]> = {
+  none: ["No link", "Ingen forbindelse"],
+  networking: ["Networking", "Netværk"],
+  coordinating: ["Coordinating", "Koordinering"],
+  cooperating: ["Cooperating", "Samarbejde om ressourcer"],
+  collaborating: ["Collaborating", "Kollaboration"],
+};
+
+/** Answers every question of a person's poll, page after page: `choose` gives a level or a rating for each prompt. */
+async function answerWith(d: BehaviourDriver, user: string, choose: (prompt: string) => string): Promise<number> {
+  let pressed = 0;
+  for (let page = 0; page < 20; page++) {
+    const poll = await latestPoll(d, user);
+    if (poll.questions.length === 0) return pressed;
+    for (let q = 0; q < poll.questions.length; q++) {
+      const answer = choose(poll.questions[q]!.prompt);
+      const labels = LEVEL_LABELS[answer] ?? [answer, answer];
+      const label = poll.questions[q]!.options.map((o) => o.label).find((l) => labels.includes(l));
+      if (!label) throw new Error(`${user}: no option ${answer} for "${poll.questions[q]!.prompt}"`);
+      await d.press(user, poll, label, q);
+      pressed++;
+    }
+  }
+  throw new Error("the poll never finished");
+}
+
+const MORE_ORGS = [
+  { name: "Aarhus Universitet", sector: "research" },
+  { name: "DGI Østjylland", sector: "ngo" },
+  { name: "Falck", sector: "private" },
+];
+
 export function behaviourSuite(factory: DriverFactory) {
   let d: BehaviourDriver;
   let coordinator: string;
@@ -236,6 +269,78 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(digest.bars.map((b) => b.label)).toEqual(["Leadership", "Governance", "Resources", "Collaboration", "Engagement and motivation"]);
       for (const bar of digest.bars) expect(bar.display).toMatch(/^20\.0 \/ 25$/);
       expect(digest.text).toMatch(/3 of 3 \(100 %\)/);
+    });
+  });
+
+  describe("VicHealth activities 1 and 2 with seven organisations, two people in one of them", () => {
+    let everyone: string[] = [];
+    it("the coordinator adds three organisations and five people, two of them in her own", async () => {
+      const [aarhus1, aarhus2, ...others] = d.people.more;
+      for (const o of MORE_ORGS) expect((await d.command(coordinator, `org add "${o.name}" sector=${o.sector}`)).text).toMatch(o.name);
+      for (const p of [aarhus1, aarhus2]) expect((await d.command(coordinator, `member add ${d.mention(p)} org="${ORGS[0]!.name}" roles=partner`)).text).toMatch(/partner/);
+      for (const [i, p] of others.entries()) expect((await d.command(coordinator, `member add ${d.mention(p)} org="${MORE_ORGS[i]!.name}" roles=partner`)).text).toMatch(/partner/);
+      everyone = [...partners, ...d.people.more];
+      expect((await d.command(coordinator, "member list")).text).toMatch(/9/);
+    });
+
+    it("activity 1: each partner chooses a level per purpose, and the digest counts them", { timeout: 180_000 }, async () => {
+      await d.command(coordinator, 'purpose add "Share data on children\'s health"');
+      await d.command(coordinator, 'purpose add "Run a joint walking programme"');
+      expect((await d.command(coordinator, "checkin start instrument=vichealth-purpose deadline=7d")).text).toMatch(/#3/);
+      // The first purpose: five say coordinating, two networking, one cooperating. The second:
+      // four networking, four collaborating. Every fit statement is rated 4.
+      const first = ["coordinating", "coordinating", "networking", "coordinating", "networking", "coordinating", "cooperating", "coordinating"];
+      const second = ["networking", "collaborating", "networking", "collaborating", "networking", "collaborating", "networking", "collaborating"];
+      for (const [i, p] of everyone.entries()) {
+        const poll = await latestPoll(d, p);
+        // The four levels are explained before anyone chooses.
+        expect(poll.text).toMatch(/\*?(Networking|Netværk)\*?: \S/);
+        await answerWith(d, p, (prompt) => (/children|børn/.test(prompt) ? first[i]! : /walking|gå/.test(prompt) ? second[i]! : "4"));
+      }
+      await d.command(coordinator, "checkin close");
+      const digest = (await d.channelMessages()).at(-1)!;
+      expect(digest.text).toMatch(/8 of 8 \(100 %\)/);
+      expect(digest.text).toMatch(/Why we partner/);
+      expect(digest.text).toContain("Share data on children's health: most often Coordinating (5 of 8) · Networking 2, Coordinating 5, Cooperating 1, Collaborating 0");
+      expect(digest.text).toContain("Run a joint walking programme: most often Networking / Collaborating (4 of 8) · Networking 4, Coordinating 0, Cooperating 0, Collaborating 4 — partners differ, from Networking to Collaborating");
+    });
+
+    it("activity 2: each partner is asked their own organisation's six links, and pairs below minimum-n are withheld", { timeout: 180_000 }, async () => {
+      const [aarhus1, aarhus2] = d.people.more;
+      expect((await d.command(coordinator, "checkin start instrument=vichealth-map deadline=7d")).text).toMatch(/#4/);
+      // Six other organisations, today and wanted: twelve questions, on two pages.
+      const first = await latestPoll(d, aarhus1);
+      expect(first.text).toMatch(/Region Midtjylland: (our link today|vores forbindelse i dag)/);
+      expect(first.text).not.toMatch(/Aarhus Kommune:/);
+      const region = partners[0];
+      const steno = partners[2];
+      // Aarhus–Region: today networking, coordinating (Aarhus) and coordinating (Region) → coordinating;
+      // wanted cooperating, cooperating, collaborating → cooperating. Aarhus–Steno: nobody has contact
+      // today, all three want networking. Every other link: networking, as wanted.
+      const plan: Record<string, Record<string, [string, string]>> = {
+        [aarhus1]: { "Region Midtjylland": ["networking", "cooperating"], "Steno Diabetes Center": ["none", "networking"] },
+        [aarhus2]: { "Region Midtjylland": ["coordinating", "cooperating"], "Steno Diabetes Center": ["none", "networking"] },
+        [region]: { "Aarhus Kommune": ["coordinating", "collaborating"] },
+        [steno]: { "Aarhus Kommune": ["none", "networking"] },
+      };
+      let asked = 0;
+      for (const p of everyone)
+        asked += await answerWith(d, p, (prompt) => {
+          const [org, aspect] = prompt.split(": ");
+          const [now, want] = plan[p]?.[org!] ?? ["networking", "networking"];
+          return /today|i dag/.test(aspect!) ? now : want;
+        });
+      expect(asked).toBe(8 * 12);
+      await d.command(coordinator, "checkin close");
+      const digest = (await d.channelMessages()).at(-1)!;
+      expect(digest.text).toMatch(/Links between the organisations/);
+      // The missing link first, then the widest gap; a pair of two one-person organisations is withheld.
+      const lines = digest.text.split("\n").filter((l) => l.startsWith("• ") && l.includes("↔"));
+      expect(lines[0]).toBe("• Aarhus Kommune ↔ Steno Diabetes Center: No link → Networking (no contact today; 1 step closer wanted)");
+      expect(lines[1]).toMatch(/^• Aarhus Kommune ↔ Region Midtjylland: Coordinating → Cooperating \(1 step closer wanted/);
+      expect(lines).toHaveLength(6);
+      for (const l of lines) expect(l).toMatch(/^• Aarhus Kommune ↔ /);
+      expect(digest.text).toMatch(/15 pairs not shown: fewer than 3 people of their two organisations answered/);
     });
   });
 }

@@ -16,8 +16,8 @@ import { LANGS } from "../../src/i18n/i18n.ts";
 import { slackText } from "../../adapters/slack/words.ts";
 
 const COORD = SLACK_PEOPLE[0].id;
-/** The behaviour suite's three partners and 37 more: digests and exports with something to add up. */
-const PARTNERS = [...SLACK_PEOPLE.slice(1).map((p) => p.id), ...Array.from({ length: 37 }, (_, i) => `U0P${String(i + 1).padStart(2, "0")}`)];
+/** The behaviour suite's partners and more, 40 in all: digests and exports with something to add up. */
+const PARTNERS = [...SLACK_PEOPLE.slice(1).map((p) => p.id), ...Array.from({ length: 41 - SLACK_PEOPLE.length }, (_, i) => `U0P${String(i + 1).padStart(2, "0")}`)];
 const ROUNDS = 3;
 const ACTIONS = 50;
 const BURST = 200;

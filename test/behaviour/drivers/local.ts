@@ -59,7 +59,7 @@ export async function localDriver(db: Database): Promise<BehaviourDriver> {
   };
   return {
     name: "local",
-    people: { coordinator: "mette", partners: ["anders", "fatima", "lars"] },
+    people: { coordinator: "mette", partners: ["anders", "fatima", "lars"], more: ["sofie", "jonas", "ida", "mikkel", "emma"] },
     mention: (id) => `@${id}`,
     channelRef: `#${PLAYGROUND_CHANNEL}`,
     async command(userId, text) {

@@ -16,6 +16,11 @@ export const SLACK_PEOPLE = [
   { id: "U0ANDERS", name: "Anders Berg", locale: "da-DK" },
   { id: "U0FATIMA", name: "Fatima Ali", locale: "da-DK" },
   { id: "U0LARS", name: "Lars Nielsen", locale: "en-GB" },
+  { id: "U0SOFIE", name: "Sofie Jensen", locale: "da-DK" },
+  { id: "U0JONAS", name: "Jonas Madsen", locale: "en-GB" },
+  { id: "U0IDA", name: "Ida Larsen", locale: "da-DK" },
+  { id: "U0MIKKEL", name: "Mikkel Poulsen", locale: "en-GB" },
+  { id: "U0EMMA", name: "Emma Kristensen", locale: "da-DK" },
 ] as const;
 export const STEERING_CHANNEL = { id: "C0STEER", name: "styregruppe" };
 
@@ -117,7 +122,7 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
 
   const driver: BehaviourDriver = {
     name: "slack",
-    people: { coordinator: SLACK_PEOPLE[0].id, partners: [SLACK_PEOPLE[1].id, SLACK_PEOPLE[2].id, SLACK_PEOPLE[3].id] },
+    people: { coordinator: SLACK_PEOPLE[0].id, partners: [SLACK_PEOPLE[1].id, SLACK_PEOPLE[2].id, SLACK_PEOPLE[3].id], more: [SLACK_PEOPLE[4].id, SLACK_PEOPLE[5].id, SLACK_PEOPLE[6].id, SLACK_PEOPLE[7].id, SLACK_PEOPLE[8].id] },
     mention: (id) => `<@${id}>`,
     channelRef: `<#${STEERING_CHANNEL.id}|${STEERING_CHANNEL.name}>`,
     async command(userId, text) {

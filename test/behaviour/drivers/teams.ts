@@ -95,6 +95,11 @@ const CAST: Record<string, { name: string; locale: string }> = {
   anders: { name: "Anders Berg", locale: "da-DK" },
   fatima: { name: "Fatima Ali", locale: "da-DK" },
   lars: { name: "Lars Nielsen", locale: "en-GB" },
+  sofie: { name: "Sofie Jensen", locale: "da-DK" },
+  jonas: { name: "Jonas Madsen", locale: "en-GB" },
+  ida: { name: "Ida Larsen", locale: "da-DK" },
+  mikkel: { name: "Mikkel Poulsen", locale: "en-GB" },
+  emma: { name: "Emma Kristensen", locale: "da-DK" },
 };
 
 export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fake: FakeTeams; world: TeamsWorld }> {
@@ -133,7 +138,7 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
     name: "teams",
     fake,
     world,
-    people: { coordinator: "mette", partners: ["anders", "fatima", "lars"] },
+    people: { coordinator: "mette", partners: ["anders", "fatima", "lars"], more: ["sofie", "jonas", "ida", "mikkel", "emma"] },
     mention: (id) => `<at>${person(id).name}</at>`,
     // Typed in the channel itself, which is how a Teams user names it.
     channelRef: "here",
