@@ -65,6 +65,7 @@ export const Command = z.discriminatedUnion("name", [
       z.object({ key: z.literal("purpose"), value: z.string().max(1000) }),
       z.object({ key: z.literal("quiet"), from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(23) }),
       z.object({ key: z.literal("quiet-weekends"), value: z.boolean() }),
+      z.object({ key: z.literal("by-sector"), value: z.boolean() }),
       z.object({ key: z.literal("nudges"), value: z.array(z.number().int().min(1).max(99)).max(5) }),
     ]),
   }),

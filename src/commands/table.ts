@@ -134,7 +134,8 @@ function setting(a: Args): Candidate | ParseError {
       const m = /^(\d{1,2})(?::00)?\s*[-–]\s*(\d{1,2})(?::00)?$/.exec(value);
       return of(m && Number(m[1]) <= 23 && Number(m[2]) <= 23 ? { key, from: Number(m[1]), to: Number(m[2]) } : null, "quiet");
     }
-    case "quiet-weekends": {
+    case "quiet-weekends":
+    case "by-sector": {
       const v = onOff(value);
       return of(v === null ? null : { key, value: v }, "value");
     }

@@ -77,6 +77,7 @@ export const SETTING_WORDS = {
   purpose: { en: ["purpose"], da: ["formål", "formaal"] },
   quiet: { en: ["quiet"], da: ["stille", "ro"] },
   "quiet-weekends": { en: ["quiet-weekends"], da: ["stille-weekender"] },
+  "by-sector": { en: ["by-sector", "sectors"], da: ["pr-sektor", "sektorer"] },
   nudges: { en: ["nudges", "nudge"], da: ["påmindelser", "paamindelser"] },
 } as const satisfies Words;
 export type SettingWord = keyof typeof SETTING_WORDS;

@@ -154,6 +154,9 @@ export class Partnerships {
       case "quiet-weekends":
         await this.c.db.partnership.update({ where: { id: p.id }, data: { quietWeekends: s.value } });
         return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.quiet-weekends"), value: t(ctx.lang, s.value ? "value.on" : "value.off") }));
+      case "by-sector":
+        await this.c.db.partnership.update({ where: { id: p.id }, data: { digestBySector: s.value } });
+        return textMessage(t(ctx.lang, "ok.setting", { setting: t(ctx.lang, "setting.by-sector"), value: t(ctx.lang, s.value ? "value.on" : "value.off") }));
       case "nudges":
         // Applies to rounds opened from now on; a running round keeps the nudges it was given.
         await this.c.db.partnership.update({ where: { id: p.id }, data: { nudgeAt: s.value } });

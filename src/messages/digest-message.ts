@@ -10,6 +10,7 @@ import { message, joinNodes, joinLines } from "./model.ts";
 import { userText } from "../commands/parse.ts";
 import type { RoundScore, Trend, ItemScore } from "../scoring/score.ts";
 import { choiceCounts } from "../scoring/score.ts";
+import type { SectorResult } from "../results/release.ts";
 
 type BlockIn = Parameters<typeof message>[1][number];
 
@@ -33,6 +34,11 @@ export interface DigestView {
   divergent: ItemScore[];
   /** the lowest-scoring statements, each with its id to act on (action add … statement=s3.2) */
   lowest: ItemScore[];
+  /**
+   * Results per organisation type, when the partnership asks for them: the groups, null when a
+   * group is below minimum-n, undefined when the round was released before they existed.
+   */
+  bySector?: { groups: SectorResult[] | null | undefined };
   /** the round's released comments per section (src/domain/comments.ts) */
   comments: Record<string, string[]>;
   /** agreements made on a statement this round asked: its mean here (null: withheld), and in the previous comparable round */
@@ -85,6 +91,26 @@ export const MAP_LINES = 12;
  * of the people of both organisations), the gap between them, and the links nobody has today.
  * Pairs that need the most discussion come first: missing links, then the widest gaps.
  */
+/**
+ * Results per organisation type: one bar per type, its total for a complete checklist, else its
+ * mean section sum; or why there are none.
+ */
+function sectorBlock(v: DigestView, summed: string[], sectionBars: { min: number; max: number }[]): BlockIn {
+  const { lang, score } = v;
+  const groups = v.bySector!.groups;
+  if (groups === undefined) return { type: "text", text: t(lang, "digest.by-sector-older"), muted: true };
+  if (groups === null || summed.length === 0) return { type: "text", text: t(lang, "digest.by-sector-withheld", { n: v.minimumN }), muted: true };
+  const whole = score.total;
+  const [min, max] = whole ? [whole.min, whole.max] : [sectionBars[0]!.min, sectionBars[0]!.max];
+  const bars = groups.map((g) => {
+    const sums = summed.map((id) => g.sections[id]).filter((x): x is number => x !== null && x !== undefined);
+    const value = whole ? g.total : sums.length ? sums.reduce((a, b) => a + b, 0) / sums.length : null;
+    const label = t(lang, "digest.by-sector-label", { sector: t(lang, `sector.${g.sector}` as "sector.other"), n: g.respondents });
+    return { label, value, min, max, display: value === null ? "–" : `${formatDecimal(lang, value)} / ${max}` };
+  });
+  return { type: "bars", title: t(lang, whole ? "digest.by-sector-total" : "digest.by-sector-sections"), bars };
+}
+
 /** How much of a digest the comments may fill (characters): the rest are in the export. */
 const DIGEST_COMMENT_CHARS = 4000;
 
@@ -169,6 +195,7 @@ export function digestMessage(v: DigestView): Message {
       return { label: sec.title[lang], value: s.withheld ? null : s.meanSum, min: s.minSum, max: s.maxSum, display };
     });
     if (bars.some((b) => b.max > 0)) blocks.push({ type: "bars", title: t(lang, "digest.sections"), bars });
+    if (v.bySector) blocks.push(sectorBlock(v, summed, bars));
     if (score.total) {
       const band = snapshot.bands.find((b) => b.id === score.total!.bandId);
       const delta = v.trend?.total;

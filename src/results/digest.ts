@@ -78,12 +78,13 @@ export class RoundResults {
 
   /** Computes a round's release from its current members' answers (the caller stores it). */
   async computeReleaseOf(db: Reader, round: RoundLike, at: Date): Promise<Release> {
-    const [answers, invitations, comments] = await Promise.all([
+    const [answers, invitations, organisations, comments] = await Promise.all([
       db.answer.findMany({
         where: { workspaceId: round.workspaceId, roundId: round.id, membership: { removedAt: null } },
         select: { membershipId: true, itemId: true, rating: true, choice: true },
       }),
       db.invitation.findMany({ where: { workspaceId: round.workspaceId, roundId: round.id }, select: { membershipId: true, organisationId: true } }),
+      db.organisation.findMany({ where: { workspaceId: round.workspaceId, partnership: { rounds: { some: { id: round.id } } } }, select: { id: true, sector: true } }),
       db.comment.findMany({ where: { workspaceId: round.workspaceId, roundId: round.id, membership: { removedAt: null } }, select: { membershipId: true, sectionId: true, text: true } }),
     ]);
     return computeRelease({
@@ -93,6 +94,8 @@ export class RoundResults {
       anonymity: round.anonymity,
       answers: answers.map((a) => ({ respondent: a.membershipId!, itemId: a.itemId, rating: a.rating, choice: a.choice })),
       organisationOf: new Map(invitations.map((i) => [i.membershipId, i.organisationId])),
+      // The type of the organisation as it is at the close (an organisation removed since: none).
+      sectorOf: new Map(invitations.map((i) => [i.membershipId, organisations.find((o) => o.id === i.organisationId)?.sector ?? null])),
       comments: comments.map((c) => ({ respondent: c.membershipId, sectionId: c.sectionId, text: c.text })),
       invited: invitations.length,
       at,
@@ -222,6 +225,7 @@ export class RoundResults {
       divergent: released ? mostDivergent({ ...score, items: score.items.filter((i) => !linkIds.has(i.itemId)) }, 3) : [],
       lowest: released ? lowestScoring(score, 3) : [],
       comments: released ? (release.comments ?? {}) : {},
+      ...(released && p.digestBySector ? { bySector: { groups: release.bySector } } : {}),
       followed,
       pending,
     });

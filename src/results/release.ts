@@ -36,9 +36,32 @@ export interface Release {
   at: string;
   /** partners' comments per section, sorted, none of a section fewer than minimum-n were asked (absent before comments existed) */
   comments?: Record<string, string[]>;
+  /**
+   * Results per organisation type: null when any type (people without an organisation among them)
+   * has fewer than minimum-n respondents, since one small group is the whole less the others;
+   * absent for rounds released before it existed.
+   */
+  bySector?: SectorResult[] | null;
 }
 
-const ReleaseShape = z.object({ score: z.object({}).passthrough(), minimumN: z.number(), anonymity: z.enum(["confidential", "attributed"]), at: z.string(), comments: z.record(z.string(), z.array(z.string())).optional() });
+export interface SectorResult {
+  /** municipality | region | ngo | research | private | other | none (no organisation) */
+  sector: string;
+  respondents: number;
+  /** the group's mean total, for a complete checklist */
+  total: number | null;
+  /** the group's mean section sums, by section id */
+  sections: Record<string, number | null>;
+}
+
+const ReleaseShape = z.object({
+  score: z.object({}).passthrough(),
+  minimumN: z.number(),
+  anonymity: z.enum(["confidential", "attributed"]),
+  at: z.string(),
+  comments: z.record(z.string(), z.array(z.string())).optional(),
+  bySector: z.array(z.object({ sector: z.string(), respondents: z.number(), total: z.number().nullable(), sections: z.record(z.string(), z.number().nullable()) })).nullable().optional(),
+});
 
 export function parseRelease(json: unknown): Release | null {
   const r = ReleaseShape.safeParse(json);
@@ -56,6 +79,8 @@ export interface ReleaseInput {
   comments?: { respondent: string; sectionId: string; text: string }[];
   /** the organisation each respondent answered for (their invitation's): which links they were asked */
   organisationOf?: ReadonlyMap<string, string | null>;
+  /** the type of each respondent's organisation (none: no organisation) */
+  sectorOf?: ReadonlyMap<string, string | null>;
   invited: number;
   at: Date;
 }
@@ -91,24 +116,47 @@ export function computeRelease(input: ReleaseInput): Release {
   const askedOf = askedOfRespondent(input);
   const frozen = completeRespondents(input.answers, askedOf);
   const asked = sectionItems(input.snapshot);
-  const score = scoreRound({
-    sections: input.sectionIds.map((id) => asked.find((s) => s.id === id)!),
-    instrumentSectionIds: input.snapshot.sections.map((s) => s.id),
-    scale: input.snapshot.scale ?? { min: 1, max: 5 },
-    bands: input.snapshot.bands,
-    answers: input.answers.filter((a) => frozen.has(a.respondent)),
-    invited: input.invited,
-    minimumN,
-    ordered: orderedChoices(input.snapshot),
-    askedOf,
-  });
+  const scoreOf = (who: ReadonlySet<string>, invited: number) =>
+    scoreRound({
+      sections: input.sectionIds.map((id) => asked.find((s) => s.id === id)!),
+      instrumentSectionIds: input.snapshot.sections.map((s) => s.id),
+      scale: input.snapshot.scale ?? { min: 1, max: 5 },
+      bands: input.snapshot.bands,
+      answers: input.answers.filter((a) => who.has(a.respondent)),
+      invited,
+      minimumN,
+      ordered: orderedChoices(input.snapshot),
+      askedOf,
+    });
+  const score = scoreOf(frozen, input.invited);
   // A section's comments count its respondents as those of the frozen set it asked anything.
   const commented = commentSectionIds(input.snapshot, input.sectionIds).map((id) => {
     const items = new Set(input.snapshot.sections.find((s) => s.id === id)!.items.map((i) => i.id));
     return { id, askedOf: [...frozen].filter((who) => askedOf(who).some((itemId) => items.has(itemId))).length };
   });
   const comments = releasedComments(input.comments ?? [], frozen, commented, minimumN);
-  return { score, minimumN, anonymity: input.anonymity === "attributed" ? "attributed" : "confidential", at: input.at.toISOString(), comments };
+  return { score, minimumN, anonymity: input.anonymity === "attributed" ? "attributed" : "confidential", at: input.at.toISOString(), comments, bySector: bySector(frozen, input.sectorOf, minimumN, scoreOf) };
+}
+
+/**
+ * The frozen set split by organisation type, each group scored like the round. Every group must
+ * have at least minimum-n people, or none is shown: with one group below it, the others and the
+ * whole would give its answers away by subtraction.
+ */
+function bySector(frozen: ReadonlySet<string>, sectorOf: ReadonlyMap<string, string | null> | undefined, minimumN: number, scoreOf: (who: ReadonlySet<string>, invited: number) => RoundScore): SectorResult[] | null {
+  if (frozen.size < minimumN) return null;
+  const groups = new Map<string, Set<string>>();
+  for (const who of frozen) {
+    const sector = sectorOf?.get(who) ?? "none";
+    let g = groups.get(sector);
+    if (!g) groups.set(sector, (g = new Set()));
+    g.add(who);
+  }
+  if ([...groups.values()].some((g) => g.size < minimumN)) return null;
+  return [...groups].map(([sector, who]) => {
+    const s = scoreOf(who, who.size);
+    return { sector, respondents: who.size, total: s.total?.mean ?? null, sections: Object.fromEntries(s.sections.map((x) => [x.id, x.withheld ? null : x.meanSum])) };
+  });
 }
 
 /** The choice items whose answers are levels in order: those of the generated sections (purposes, the map). */
