@@ -203,8 +203,8 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
         if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
         const card = body.data.messageId ? { conversationId: body.data.as, messageId: body.data.messageId } : undefined;
         const result = await opts.core.action(actorFor(body.data.as), body.data.actionId, body.data.value, card, body.data.fields);
-        // An error is said apart, as on Slack and Teams: the card pressed stays, with what was typed into it.
-        const replaced = body.data.messageId && !result.error ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
+        // An error or a form is said apart, as on Slack and Teams: the card pressed stays, with what was typed into it.
+        const replaced = body.data.messageId && !result.error && !result.apart ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
         const shown = replaced ? { id: body.data.messageId!, at: new Date().toISOString(), message: result } : opts.chat.show(body.data.as, result);
         sendJson(res, 200, { message: view(shown), replaced });
         return true;

@@ -54,8 +54,17 @@ function block(b: Block, messageId: string, names: Record<string, string>): stri
       return `<div class="buttons">${b.buttons.map((x) => button(x, messageId)).join("")}</div>`;
     case "input": {
       // The page sends every field of the message with the next button pressed on it.
-      const id = `f-${messageId}-${b.id}`;
-      return `<div class="field"><label for="${escapeHtml(id)}">${escapeHtml(b.label)}</label><textarea id="${escapeHtml(id)}" data-field-id="${escapeHtml(b.id)}" maxlength="${b.maxLength}" rows="2"${b.placeholder ? ` placeholder="${escapeHtml(b.placeholder)}"` : ""}>${escapeHtml(b.value)}</textarea></div>`;
+      const id = escapeHtml(`f-${messageId}-${b.id}`);
+      const attrs = `id="${id}" data-field-id="${escapeHtml(b.id)}"${b.optional ? "" : " required"}${b.placeholder ? ` placeholder="${escapeHtml(b.placeholder)}"` : ""}`;
+      const control =
+        b.kind === "choice"
+          ? `<select ${attrs}><option value=""></option>${b.options.map((o) => `<option value="${escapeHtml(o.value)}"${o.value === b.value ? " selected" : ""}>${escapeHtml(o.label)}</option>`).join("")}</select>`
+          : b.kind === "date"
+            ? `<input type="date" ${attrs} value="${escapeHtml(b.value)}">`
+            : b.multiline
+              ? `<textarea ${attrs} maxlength="${b.maxLength}" rows="2">${escapeHtml(b.value)}</textarea>`
+              : `<input type="text" ${attrs} maxlength="${b.maxLength}" value="${escapeHtml(b.value)}">`;
+      return `<div class="field"><label for="${id}">${escapeHtml(b.label)}</label>${control}</div>`;
     }
     case "progress":
       return `<div class="progress"><progress value="${b.current}" max="${b.total}"></progress> <span>${escapeHtml(b.label)}</span></div>`;

@@ -17,7 +17,7 @@ import type { Mount } from "../../src/server.ts";
 import { SLACK_API_TIMEOUT_MS, type SlackConfig } from "./config.ts";
 import { SLACK_BOT_SCOPES } from "./scopes.ts";
 import { slackText } from "./words.ts";
-import { renderMessage, decodeActionId, isErrorReply, fromSlackText, plainText, fieldsFromState } from "./blocks.ts";
+import { renderMessage, decodeActionId, isSaidApart, fromSlackText, plainText, fieldsFromState } from "./blocks.ts";
 import type { AgreementResult } from "../../src/core.ts";
 import { SlackChatPort, SLACK_CAPABILITIES, slackLimits, type SlackTokens } from "./port.ts";
 import { PrismaInstallationStore, SLACK_PEOPLE } from "./installations.ts";
@@ -211,7 +211,7 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
     return next;
   };
 
-  app.action(/^[a-z]+\.[a-z]+(?::\d+)?$/, async ({ ack, body, action: pressedAction, client, respond, context }) => {
+  app.action(/^[a-z]+\.[a-z-]+(?::\d+)?$/, async ({ ack, body, action: pressedAction, client, respond, context }) => {
     await ack();
     if (body.type !== "block_actions" || pressedAction.type !== "button") return;
     const action = pressedAction as ButtonAction;
@@ -242,11 +242,11 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
         await publishHome(client, actor);
         return;
       }
-      if (container.is_ephemeral || isErrorReply(result)) {
+      if (container.is_ephemeral || isSaidApart(result)) {
         // An ephemeral message can only be replaced through response_url; an error is said apart,
         // so the card it came from stays as it was.
         const r = await ephemeral(client, actor, result);
-        await respond({ response_type: "ephemeral", replace_original: Boolean(container.is_ephemeral) && !isErrorReply(result), text: r.text, blocks: r.blocks });
+        await respond({ response_type: "ephemeral", replace_original: Boolean(container.is_ephemeral) && !isSaidApart(result), text: r.text, blocks: r.blocks });
         return;
       }
       const channel = container.channel_id ?? b.channel?.id;

@@ -29,6 +29,7 @@ export const SLACK_LIMITS = {
   contextElements: 10,
   inputLabel: 2000,
   placeholder: 150,
+  optionText: 75,
   contextText: 3000,
   /** the notification text beside the blocks; Slack truncates at 40,000, we keep it readable */
   fallbackText: 3000,
@@ -56,28 +57,41 @@ export type SlackBlock =
   | { type: "actions"; block_id: string; elements: SlackButton[] }
   | { type: "context"; block_id: string; elements: Mrkdwn[] }
   | { type: "divider"; block_id: string }
-  | { type: "input"; block_id: string; optional: true; label: PlainText; element: PlainTextInput };
+  | { type: "input"; block_id: string; optional: boolean; label: PlainText; element: PlainTextInput | StaticSelect | DatePicker };
 
-/** A text field in a message. What is typed travels in the next block_actions' state.values. */
+/** A field in a message. What it holds travels in the next block_actions' state.values. */
 export interface PlainTextInput {
   type: "plain_text_input";
   action_id: string;
-  multiline: true;
+  multiline: boolean;
   max_length: number;
   initial_value?: string;
+  placeholder?: PlainText;
+}
+export interface StaticSelect {
+  type: "static_select";
+  action_id: string;
+  options: { text: PlainText; value: string }[];
+  initial_option?: { text: PlainText; value: string };
+  placeholder?: PlainText;
+}
+export interface DatePicker {
+  type: "datepicker";
+  action_id: string;
+  initial_date?: string;
   placeholder?: PlainText;
 }
 
 /** An input's action_id: the core's field id after this prefix (state.values is keyed by it). */
 const FIELD_PREFIX = "field:";
 
-type StateValues = Record<string, Record<string, { type?: string; value?: string | null }>>;
+type StateValues = Record<string, Record<string, { type?: string; value?: string | null; selected_option?: { value?: string } | null; selected_date?: string | null }>>;
 
 /** The fields of a pressed message as the core takes them: by field id, as typed ("" for empty). */
 export function fieldsFromState(values: StateValues | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const block of Object.values(values ?? {}))
-    for (const [actionId, v] of Object.entries(block ?? {})) if (actionId.startsWith(FIELD_PREFIX)) out[actionId.slice(FIELD_PREFIX.length)] = v?.value ?? "";
+    for (const [actionId, v] of Object.entries(block ?? {})) if (actionId.startsWith(FIELD_PREFIX)) out[actionId.slice(FIELD_PREFIX.length)] = v?.value ?? v?.selected_option?.value ?? v?.selected_date ?? "";
   return out;
 }
 
@@ -348,23 +362,21 @@ export function renderMessage(m: Message, options: RenderOptions): Rendered {
       case "buttons":
         actions("btn", i, b.buttons.map((o) => button(o, o.selected)));
         break;
-      case "input":
-        blocks.push({
-          type: "input",
-          block_id: blockId("in", i, 0, rev),
-          optional: true,
-          label: { type: "plain_text", text: truncate(b.label, SLACK_LIMITS.inputLabel), emoji: true },
-          element: {
-            type: "plain_text_input",
-            action_id: `${FIELD_PREFIX}${b.id}`,
-            multiline: true,
-            max_length: b.maxLength,
-            // Slack refuses an empty initial value.
-            ...(b.value ? { initial_value: b.value.slice(0, b.maxLength) } : {}),
-            ...(b.placeholder ? { placeholder: { type: "plain_text", text: truncate(b.placeholder, SLACK_LIMITS.placeholder), emoji: true } } : {}),
-          },
-        });
+      case "input": {
+        const action_id = `${FIELD_PREFIX}${b.id}`;
+        const placeholder = b.placeholder ? { placeholder: { type: "plain_text" as const, text: truncate(b.placeholder, SLACK_LIMITS.placeholder), emoji: true } } : {};
+        const option = (o: { value: string; label: string }) => ({ text: { type: "plain_text" as const, text: truncate(o.label, SLACK_LIMITS.optionText), emoji: true }, value: o.value });
+        const chosen = b.options.find((o) => o.value === b.value);
+        // Slack refuses an empty initial value, option or date.
+        const element =
+          b.kind === "choice"
+            ? { type: "static_select" as const, action_id, options: b.options.map(option), ...(chosen ? { initial_option: option(chosen) } : {}), ...placeholder }
+            : b.kind === "date"
+              ? { type: "datepicker" as const, action_id, ...(/^\d{4}-\d{2}-\d{2}$/.test(b.value) ? { initial_date: b.value } : {}), ...placeholder }
+              : { type: "plain_text_input" as const, action_id, multiline: b.multiline, max_length: b.maxLength, ...(b.value ? { initial_value: b.value.slice(0, b.maxLength) } : {}), ...placeholder };
+        blocks.push({ type: "input", block_id: blockId("in", i, 0, rev), optional: b.optional, label: { type: "plain_text", text: truncate(b.label, SLACK_LIMITS.inputLabel), emoji: true }, element });
         break;
+      }
       case "progress":
         contexts("prg", i, `${progressBar(b.current, b.total)}  ${toMrkdwn(b.label)}`);
         break;
@@ -439,9 +451,9 @@ export function fitBlocks(blocks: SlackBlock[], max: number, lang: Lang, rev = "
   return kept;
 }
 
-/** The core's error replies (a warning line and a hint): shown apart, never in place of a card. */
-export function isErrorReply(m: Message): boolean {
-  return m.error === true;
+/** The core's error replies (a warning line and a hint) and replies meant apart (a form): said apart, never in place of a card. */
+export function isSaidApart(m: Message): boolean {
+  return m.error === true || m.apart === true;
 }
 
 /** Plain text of a message, for places that take no markup (a modal's error under a field). */

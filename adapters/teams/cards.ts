@@ -205,9 +205,13 @@ function block(b: Block, index: number, opts: RenderState): CardElement[] {
       ];
     case "buttons":
       return actionSets(b.buttons);
-    case "input":
+    case "input": {
       // Every input of the card goes with an Action.Execute or Action.Submit pressed on it.
-      return [{ type: "Input.Text", id: `${FIELD_PREFIX}${b.id}`, label: b.label, isMultiline: true, maxLength: b.maxLength, ...(b.value ? { value: b.value } : {}), ...(b.placeholder ? { placeholder: b.placeholder } : {}) }];
+      const common = { id: `${FIELD_PREFIX}${b.id}`, label: b.label, ...(b.value ? { value: b.value } : {}), ...(b.placeholder ? { placeholder: b.placeholder } : {}) };
+      if (b.kind === "choice") return [{ type: "Input.ChoiceSet", ...common, style: "compact", choices: b.options.map((o) => ({ title: o.label, value: o.value })) }];
+      if (b.kind === "date") return [{ type: "Input.Date", ...common }];
+      return [{ type: "Input.Text", ...common, isMultiline: b.multiline, maxLength: b.maxLength }];
+    }
     case "progress":
       return [{ type: "TextBlock", text: `${textBar(b.current, 0, b.total)}  ${b.label}`, wrap: true, isSubtle: true }];
     case "bars":

@@ -344,9 +344,9 @@ export class Inbound {
     // "Answered privately" and the like in the language the core chose for this person.
     lang = result.lang ?? lang;
     const card = await this.card(tenantId, result, lang, actor.userId);
-    if (result.error && scopeOf(a) === "personal") {
-      // An error is said apart, in a message of its own: the card pressed stays as it was, with
-      // whatever was typed into it (Slack's ephemeral reply does the same).
+    if ((result.error || result.apart) && scopeOf(a) === "personal") {
+      // An error, or a reply meant apart (a form), is a message of its own: the card pressed stays
+      // as it was, with whatever was typed into it (Slack's ephemeral reply does the same).
       await retryOn429(() => context.sendActivity(cardActivity(card)));
       if (isInvoke) await context.sendActivity({ type: "invokeResponse", value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: result.fallback } } });
       return;

@@ -4,7 +4,8 @@ import { message, textMessage, joinNodes } from "../messages/model.ts";
 import { type Command, userText } from "../commands/parse.ts";
 import { t, tn, formatDate, type Lang } from "../i18n/i18n.ts";
 import { dueDateFrom, isOverdue, todayIn, zonedTimeToUtc } from "../domain/rounds.ts";
-import { mayChangeAction } from "../policy.ts";
+import { mayChangeAction, mayRunCommand } from "../policy.ts";
+import { AGREEMENT_LIMITS, readAgreement } from "../domain/agreements.ts";
 import { z } from "zod";
 import { enqueueDeliveries } from "../outbox/outbox.ts";
 import { JobQueue, type NewJob } from "../jobs/queue.ts";
@@ -12,6 +13,9 @@ import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
 import { REFUSAL_KEY, quietOf, UserError, type PartnershipRow, type Context, type CoreContext } from "./context.ts";
+
+/** The fields of the "make it an action" form. */
+const FORM_FIELDS = { text: "agreement.text", ownerId: "agreement.owner", due: "agreement.due" } as const;
 
 export class Actions {
   constructor(readonly c: CoreContext) {}
@@ -36,12 +40,7 @@ export class Actions {
     const meetingNo = cmd.meeting && /^#?\d{1,6}$/.test(cmd.meeting) ? Number(cmd.meeting.replace("#", "")) : null;
     const meeting = meetingNo ? await this.c.db.meeting.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: meetingNo } }) : null;
     if (meetingNo && !meeting) throw new UserError("err.no-such-meeting", { number: meetingNo }, "meeting");
-    // statement=s3.2: a rating statement of one of this partnership's closed rounds, as its digest names it.
-    if (cmd.statementId) {
-      const rounds = await this.c.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, select: { id: true, snapshot: true }, orderBy: { number: "desc" }, take: 20 });
-      const known = rounds.some((r) => this.c.results.snapshotOf(r).sections.some((s) => s.items.some((i) => i.id === cmd.statementId && i.kind === "rating")));
-      if (!known) throw new UserError("err.no-such-statement", { statement: cmd.statementId }, "action.add");
-    }
+    if (cmd.statementId) await this.statementText(ctx, p, cmd.statementId);
     const action = await this.c.db.$transaction(async (tx) => {
       await this.c.lockPartnership(tx, p.id);
       const last = await tx.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
@@ -52,6 +51,58 @@ export class Actions {
       return action;
     });
     return textMessage(joinNodes(tn(ctx.lang, "ok.action-added", { number: action.number, text: userText(action.text) }), cmd.ownerId ? [{ t: "text", text: " " }, this.c.mention(cmd.ownerId)] : []));
+  }
+
+
+  /** statement=s3.2: a rating statement of one of this partnership's closed rounds, as its digest names it; its text. */
+  private async statementText(ctx: Context, p: PartnershipRow, statementId: string): Promise<string> {
+    const rounds = await this.c.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, select: { id: true, snapshot: true }, orderBy: { number: "desc" }, take: 20 });
+    for (const r of rounds) {
+      const item = this.c.results.snapshotOf(r).sections.flatMap((s) => s.items).find((i) => i.id === statementId && i.kind === "rating");
+      if (item) return item.text[ctx.lang];
+    }
+    throw new UserError("err.no-such-statement", { statement: statementId }, "action.add");
+  }
+
+
+  /**
+   * "Make it an action", pressed on a digest's statement: a form for the presser alone, pre-filled
+   * with the statement, asking what is to be done, who owns it (a member) and by when. Coordinators only.
+   */
+  async statementForm(ctx: Context, partnershipId: string, statementId: string): Promise<Message> {
+    const row = await this.c.partnershipById(ctx, partnershipId);
+    const { partnership: p, membership } = await this.c.selectPartnership(ctx, row.name);
+    const allowed = mayRunCommand(membership, true);
+    if (!allowed.ok || !membership) throw new UserError(allowed.ok || allowed.reason !== "coordinator-only" ? "err.not-member" : "err.coordinator-only", { partnership: p.name });
+    const lang = this.c.langFor(ctx, p);
+    const statement = await this.statementText({ ...ctx, lang }, p, statementId);
+    const members = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true }, orderBy: { createdAt: "asc" }, take: 100 });
+    // Two weeks from today, which the person changes as they like.
+    const due = todayIn(p.timeZone, this.c.now());
+    due.setUTCDate(due.getUTCDate() + 14);
+    const title = t(lang, "action.form-title");
+    return message(title, [
+      { type: "header", text: title },
+      { type: "text", text: t(lang, "action.form-intro", { id: statementId, statement, partnership: p.name }) },
+      { type: "input", id: FORM_FIELDS.text, label: t(lang, "action.form-what"), value: t(lang, "action.form-text", { id: statementId, statement }).slice(0, AGREEMENT_LIMITS.text), maxLength: AGREEMENT_LIMITS.text, multiline: false, optional: false },
+      { type: "input", id: FORM_FIELDS.ownerId, kind: "choice", label: t(lang, "action.form-owner"), options: members.map((m) => ({ value: m.person.platformUserId, label: m.person.displayName || m.person.platformUserId })), optional: false },
+      { type: "input", id: FORM_FIELDS.due, kind: "date", label: t(lang, "action.form-due"), value: due.toISOString().slice(0, 10), optional: false },
+      { type: "buttons", buttons: [{ label: t(lang, "action.form-record"), actionId: "action.record", value: JSON.stringify({ p: p.id, s: statementId }), style: "primary" }] },
+    ], { apart: true, lang });
+  }
+
+
+  /** The form above, sent: the action by `action add`'s rules, remembering its statement; or what is wrong, and nothing recorded. */
+  async recordFromForm(ctx: Context, partnershipId: string, statementId: string, fields: Record<string, string>): Promise<Message> {
+    const p = await this.c.partnershipById(ctx, partnershipId);
+    const lang = this.c.langFor(ctx, p);
+    const read = readAgreement({ text: fields[FORM_FIELDS.text] ?? "", ownerId: fields[FORM_FIELDS.ownerId] ?? "", due: fields[FORM_FIELDS.due] ?? "" });
+    if (!read.ok) {
+      const label = { text: "action.form-what", ownerId: "action.form-owner", due: "action.form-due", meeting: "action.form-what" } as const;
+      const lines = Object.entries(read.problems).map(([field, problem]) => `• ${t(lang, label[field as keyof typeof label])}: ${t(lang, `form.${problem!}`)}`);
+      return message(t(lang, "err.action-form"), [{ type: "text", text: [t(lang, "err.action-form"), ...lines].join("\n") }], { error: true, lang });
+    }
+    return this.c.commands.run(ctx, { name: "action.add", partnership: p.name, text: read.text, ownerId: read.ownerId, due: { kind: "date", ...read.due }, statementId });
   }
 
 

@@ -8,7 +8,7 @@ import { t, tn, type Key, type Lang } from "../i18n/i18n.ts";
 import { mayRunCommand } from "../policy.ts";
 import { listMessage } from "../messages/build.ts";
 import { helpMessage } from "../commands/help.ts";
-import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, PostponePayload, type Context, type CoreContext, type PartnershipRow, type MembershipRow } from "./context.ts";
+import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, PostponePayload, StatementPayload, type Context, type CoreContext, type PartnershipRow, type MembershipRow } from "./context.ts";
 
 /**
  * A reply says the language the core chose for its recipient, so an adapter's own words match it.
@@ -126,6 +126,14 @@ export class Commands {
       case "action.postpone": {
         const d = button(PostponePayload, json);
         return await this.c.actions.postponeAction(ctx, d.a, d.d);
+      }
+      case "action.from-statement": {
+        const d = button(StatementPayload, json);
+        return await this.c.actions.statementForm(ctx, d.p, d.s);
+      }
+      case "action.record": {
+        const d = button(StatementPayload, json);
+        return await this.c.actions.recordFromForm(ctx, d.p, d.s, button(FieldValues, fields ?? {}));
       }
       case "poll.snooze": {
         const d = button(RoundPayload, json);

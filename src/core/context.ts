@@ -67,6 +67,7 @@ export const SectionPayload = z.object({ r: z.string().uuid(), s: z.string().min
 export const RoundPayload = z.object({ r: z.string().uuid() });
 export const ActionPayload = z.object({ a: z.string().uuid() });
 export const PostponePayload = z.object({ a: z.string().uuid(), d: z.number().int().min(1).max(60) });
+export const StatementPayload = z.object({ p: z.string().uuid(), s: z.string().min(1).max(64) });
 
 export type PartnershipRow = NonNullable<Awaited<ReturnType<Db["partnership"]["findFirst"]>>>;
 export type PersonRow = NonNullable<Awaited<ReturnType<Db["person"]["findFirst"]>>>;

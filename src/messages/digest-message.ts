@@ -16,6 +16,7 @@ type BlockIn = Parameters<typeof message>[1][number];
 
 export interface DigestView {
   lang: Lang;
+  partnershipId: string;
   partnershipName: string;
   roundNumber: number;
   snapshot: Snapshot;
@@ -91,6 +92,11 @@ export const MAP_LINES = 12;
  * of the people of both organisations), the gap between them, and the links nobody has today.
  * Pairs that need the most discussion come first: missing links, then the widest gaps.
  */
+/** One "make it an action" button per statement: a form, pre-filled, for the coordinator who presses. */
+function actOn(v: DigestView, items: ItemScore[]): BlockIn {
+  return { type: "buttons", buttons: items.map((i) => ({ label: t(v.lang, "digest.act-on", { id: i.itemId }), actionId: "action.from-statement" as const, value: JSON.stringify({ p: v.partnershipId, s: i.itemId }) })) };
+}
+
 /**
  * Results per organisation type: one bar per type, its total for a complete checklist, else its
  * mean section sum; or why there are none.
@@ -231,6 +237,7 @@ export function digestMessage(v: DigestView): Message {
       const lines = v.lowest.map((i) => `• ${t(lang, "digest.lowest-line", { id: i.itemId, statement: text(i.itemId), mean: formatDecimal(lang, i.mean!) })}`);
       blocks.push({ type: "text", text: joinLines([t(lang, "digest.lowest"), ...lines]) });
       blocks.push({ type: "text", text: t(lang, "digest.lowest-hint", { id: v.lowest[0]!.itemId }), muted: true });
+      blocks.push(actOn(v, v.lowest));
     }
     if (v.followed.length > 0) {
       const lines = v.followed.map((a) => {
@@ -246,6 +253,10 @@ export function digestMessage(v: DigestView): Message {
         return `• ${item.text[lang]} — ${how}${i.dontKnow ? ` (${t(lang, "digest.dont-know", { n: i.dontKnow })})` : ""}`;
       });
       blocks.push({ type: "text", text: `${t(lang, "digest.divergent")}\n${lines.join("\n")}` });
+      // Rating statements only (an action follows a statement's mean), and none already offered above.
+      const ratings = new Set(snapshot.sections.flatMap((s) => s.items.filter((i) => i.kind === "rating").map((i) => i.id)));
+      const more = v.divergent.filter((i) => ratings.has(i.itemId) && !v.lowest.some((l) => l.itemId === i.itemId));
+      if (more.length) blocks.push(actOn(v, more));
     } else if (score.respondents >= 2 && score.items.some((i) => !i.withheld && !linkItemIds(snapshot).has(i.itemId))) {
       // Said only of statements shown: the map's links have their own lines, and a withheld one says nothing.
       blocks.push({ type: "text", text: t(lang, "digest.no-divergence"), muted: true });

@@ -12,6 +12,8 @@ export const ActionId = z.enum([
   "nudge.optout", // value: {roundId} — no more nudges for me (the poll stays)
   "action.done", // value: {actionId}
   "action.postpone", // value: {actionId, days} — the owner asks for a new due date
+  "action.from-statement", // value: {partnershipId, statementId} — a form for an action on a digest's statement
+  "action.record", // value: {partnershipId, statementId}; the form's fields carry text, owner and due date
   "help.topic", // value: {topic}
 ]);
 export type ActionId = z.infer<typeof ActionId>;
@@ -102,8 +104,14 @@ export const Block = z.discriminatedUnion("type", [
     type: z.literal("input"),
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/),
     label: z.string().min(1),
+    /** text: free text; choice: one of `options` (a member, say), by value; date: a day, YYYY-MM-DD */
+    kind: z.enum(["text", "choice", "date"]).default("text"),
     value: z.string().default(""),
-    maxLength: z.number().int().min(1).max(3000),
+    options: z.array(z.object({ value: z.string().min(1).max(150), label: z.string().min(1) })).max(100).default([]),
+    maxLength: z.number().int().min(1).max(3000).default(3000),
+    multiline: z.boolean().default(true),
+    /** whether it may be left empty (the core checks either way, and says what is missing) */
+    optional: z.boolean().default(true),
     placeholder: z.string().optional(),
   }),
   z.object({
@@ -147,6 +155,8 @@ export const Message = z.object({
   blocks: z.array(Block),
   /** the reply reports something that went wrong (adapters show it apart, with their own sign) */
   error: z.literal(true).optional(),
+  /** the reply to a press is for the presser alone, beside the card pressed (a form), never in its place */
+  apart: z.literal(true).optional(),
   /** the language the core chose for the recipient: adapters use it for their own words */
   lang: z.enum(["en", "da"]).optional(),
 });
@@ -154,7 +164,7 @@ export type Message = z.infer<typeof Message>;
 export type MessageInput = z.input<typeof Message>;
 
 /** Builds a validated message: a malformed message is a bug in the core, caught here. */
-export function message(fallback: string, blocks: z.input<typeof Block>[], extra: { error?: true; lang?: "en" | "da" } = {}): Message {
+export function message(fallback: string, blocks: z.input<typeof Block>[], extra: { error?: true; apart?: true; lang?: "en" | "da" } = {}): Message {
   return Message.parse({ fallback, blocks, ...extra });
 }
 

@@ -204,6 +204,7 @@ export class RoundResults {
     const linkIds = linkItemIds(snapshot);
     const message = digestMessage({
       lang,
+      partnershipId: p.id,
       partnershipName: p.name,
       roundNumber: round.number,
       snapshot,

@@ -38,9 +38,10 @@ export interface BehaviourDriver {
   dms(userId: string): Promise<Seen[]>;
   /**
    * press the button labelled `label` (in question `question`, if given) of a message, with
-   * `typed` typed into its fields first (by label; the others keep what they hold)
+   * `typed` typed into its fields first (by label; the others keep what they hold). Returns what
+   * the press answered apart from the card, for the presser alone (a form, an error), if anything.
    */
-  press(userId: string, message: Seen, label: string, question?: number, typed?: Record<string, string>): Promise<void>;
+  press(userId: string, message: Seen, label: string, question?: number, typed?: Record<string, string>): Promise<Seen | undefined>;
   channelMessages(): Promise<Seen[]>;
   close(): Promise<void>;
 }

@@ -251,6 +251,26 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(done.text).toMatch(/#1/);
       expect((await d.command(partners[1], "action done 1")).text).toMatch(/owner|ansvarlige/);
     });
+
+    it("a coordinator makes one of the digest's lowest statements an action with a press and a pre-filled form", async () => {
+      const digest = (await d.channelMessages()).find((m) => /digest of check-in #1/.test(m.text))!;
+      const button = digest.buttons.find((b) => /^Make s\d\.\d an action$/.test(b.label))!;
+      expect(button).toBeDefined();
+      const id = /^Make (s\d\.\d)/.exec(button.label)![1]!;
+      // Only coordinators may: a partner's press is refused, to them alone.
+      expect((await d.press(partners[0], digest, button.label))?.text).toMatch(/koordinator/i);
+      const form = (await d.press(coordinator, digest, button.label))!;
+      expect(form.text).toContain(`From the digest of Sund By: ${id}`);
+      expect(form.fields.map((f) => f.label)).toEqual(["What is to be done", "Owner", "Due date"]);
+      expect(form.fields[0]!.value).toMatch(new RegExp(`^Follow up on ${id.replace(".", "\\.")}: `));
+      // Without an owner nothing is recorded, and the form says what is missing.
+      const missing = await d.press(coordinator, form, "Record the action", undefined, { "Due date": "2027-01-15" });
+      expect(missing?.text).toMatch(/The action was not recorded:\n• Owner: Please fill this in/);
+      expect((await d.command(coordinator, "action list")).text).not.toMatch(/#2/);
+      await d.press(coordinator, form, "Record the action", undefined, { "What is to be done": "Agree on shared goals at the next meeting", Owner: "Anders Berg", "Due date": "2027-01-15" });
+      const list = await d.command(coordinator, "action list");
+      expect(list.text).toMatch(/#2 Agree on shared goals at the next meeting — .*Anders/);
+    });
   });
 
   describe("the Indig et al. instrument", () => {

@@ -388,8 +388,21 @@ describeEachDatabase("series of rounds", (db) => {
     expect(latest).toMatch(/To act on one: action add "What we will do" statement=one\.1 owner=@person/);
     expect(await h().cmd("coord", 'action add "Plan the meetings for spring" statement=s9.9 owner=@{p1} due=2027-01-31')).toMatch(/No closed round of this partnership has a statement s9\.9/);
     expect(await h().cmd("coord", 'action add "Plan the meetings for spring" statement=one.1 owner=@{p1} due=2027-01-31')).toMatch(/#1/);
+    // Or with one press: a form for the presser alone, pre-filled with the statement.
+    const digest = h().port.posts.at(-1)!.message;
+    const press = digest.blocks.flatMap((b) => (b.type === "buttons" ? b.buttons : [])).find((b) => b.label === "Make one.2 an action")!;
+    expect(text(await h().core().action(h().as("p1"), press.actionId, press.value))).toMatch(/Only the coordinators of Serien/);
+    const form = await h().core().action(h().as("coord"), press.actionId, press.value);
+    expect(form.apart).toBe(true);
+    const inputs = form.blocks.flatMap((b) => (b.type === "input" ? [b] : []));
+    expect(inputs.map((i) => [i.id, i.kind, i.value])).toEqual([["agreement.text", "text", "Follow up on one.2: We share the work"], ["agreement.owner", "choice", ""], ["agreement.due", "date", expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/)]]);
+    expect(inputs[1]!.options.map((o) => o.value)).toContain("p1");
+    const record = form.blocks.flatMap((b) => (b.type === "buttons" ? b.buttons : [])).find((b) => b.actionId === "action.record")!;
+    const bad = await h().core().action(h().as("coord"), record.actionId, record.value, undefined, { "agreement.text": "Share the work fairly", "agreement.owner": "", "agreement.due": "2027-02-30" });
+    expect(text(bad)).toBe("The action was not recorded:\n• Owner: Please fill this in.\n• Due date: Please choose a date from the calendar.");
+    expect(text(await h().core().action(h().as("coord"), record.actionId, record.value, undefined, { "agreement.text": "Share the work fairly", "agreement.owner": "p2", "agreement.due": "2027-02-28" }))).toMatch(/#2/);
     const next = await round("team-pulse", 3);
-    expect(next).toMatch(/Agreements on statements, and whether they moved:\n• #1 Plan the meetings for spring \(one\.1\): 5\.0 → 3\.0/);
+    expect(next).toMatch(/Agreements on statements, and whether they moved:\n• #2 Share the work fairly \(one\.2\): 5\.0 → 3\.0\n• #1 Plan the meetings for spring \(one\.1\): 5\.0 → 3\.0/);
   });
 });
 

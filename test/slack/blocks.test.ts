@@ -14,7 +14,7 @@ import {
   parseBlockId,
   textBar,
   SLACK_LIMITS,
-  isErrorReply,
+  isSaidApart,
   type SlackBlock,
 } from "../../adapters/slack/blocks.ts";
 import { validateBlocks } from "../support/fake-slack.ts";
@@ -188,8 +188,8 @@ describe("the Block Kit renderer", () => {
   });
 
   it("recognises the core's error replies", () => {
-    expect(isErrorReply(message("x", [{ type: "text", text: "No." }, { type: "text", text: "See help", muted: true }], { error: true }))).toBe(true);
-    expect(isErrorReply(message("x", [{ type: "text", text: "Fine." }]))).toBe(false);
+    expect(isSaidApart(message("x", [{ type: "text", text: "No." }, { type: "text", text: "See help", muted: true }], { error: true }))).toBe(true);
+    expect(isSaidApart(message("x", [{ type: "text", text: "Fine." }]))).toBe(false);
   });
 });
 

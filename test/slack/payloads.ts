@@ -74,7 +74,7 @@ export function blockActions(
     /** Slack's action_ts; unique per press unless given */
     actionTs?: string;
     /** what the message's inputs hold: block_id → action_id → { type, value } */
-    state?: Record<string, Record<string, { type: string; value: string | null }>>;
+    state?: Record<string, Record<string, Record<string, unknown>>>;
   },
 ): Signed {
   const actionTs = o.actionTs ?? `${(Date.now() / 1000).toFixed(6)}${randomBytes(2).readUInt16BE(0) % 1000}`;

@@ -621,8 +621,15 @@ export function validateBlocks(blocks: unknown, maxBlocks: number): string | nul
     if (b.type === "input") {
       const label = b.label as { type?: string; text?: string } | undefined;
       if (label?.type !== "plain_text" || !label.text || label.text.length > 2000) return "input label must be plain_text of 1–2000";
-      const el = b.element as { type?: string; action_id?: string; max_length?: number; initial_value?: string; placeholder?: { text?: string } } | undefined;
-      if (el?.type !== "plain_text_input") return "unsupported input element";
+      const el = b.element as { type?: string; action_id?: string; max_length?: number; initial_value?: string; initial_date?: string; options?: { text?: { text?: string }; value?: string }[]; initial_option?: { value?: string }; placeholder?: { text?: string } } | undefined;
+      if (!el || !["plain_text_input", "static_select", "datepicker"].includes(el.type ?? "")) return "unsupported input element";
+      if (el.type === "static_select") {
+        const options = el.options ?? [];
+        if (options.length < 1 || options.length > 100) return "static_select needs 1–100 options";
+        if (options.some((o) => !o.text?.text || o.text.text.length > 75 || !o.value || o.value.length > 150)) return "option text 1–75, value 1–150";
+        if (el.initial_option && !options.some((o) => o.value === el.initial_option!.value)) return "initial_option is not one of the options";
+      }
+      if (el.type === "datepicker" && el.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(el.initial_date)) return "initial_date must be YYYY-MM-DD";
       if ((el.action_id ?? "").length > 255) return "action_id longer than 255";
       if (el.action_id) {
         if (actionIds.has(el.action_id)) return `duplicate action_id ${el.action_id}`;

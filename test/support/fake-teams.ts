@@ -391,6 +391,11 @@ export class TeamsWorld {
     return { ...a, type: "conversationUpdate", membersAdded: members.map((m) => (m === "bot" ? { id: this.bot.id } : { id: m.id, aadObjectId: m.aadObjectId })) };
   }
 
+  /** The channel's own conversation, where the bot's posts (digests) are pressed. */
+  channelOfPosts() {
+    return { id: this.channel.id, conversationType: "channel", isGroup: true };
+  }
+
   /** A post in the channel, as the channel's conversation holds it. */
   channelPosts(fake: FakeTeams): FakeActivity[] {
     return fake.messages(this.channel.id);

@@ -627,7 +627,7 @@
     try {
       const messageId = button.dataset.messageId;
       // What is typed into the message's fields goes with the press, as on Slack and Teams.
-      const fields = holder ? Object.fromEntries($$("textarea[data-field-id]", holder).map((f) => [f.dataset.fieldId, f.value])) : {};
+      const fields = holder ? Object.fromEntries($$("[data-field-id]", holder).map((f) => [f.dataset.fieldId, f.value])) : {};
       const r = await api("POST", "/action", {
         as,
         actionId: button.dataset.actionId,

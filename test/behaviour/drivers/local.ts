@@ -29,7 +29,7 @@ export function seenFromMessage(id: string, m: Message): Seen & { raw: Message }
     } else if (b.type === "buttons") buttons.push(...b.buttons.map((o) => ({ label: o.label, selected: o.selected })));
     else if (b.type === "input") {
       text.push(b.label);
-      fields.push({ label: b.label, value: b.value });
+      fields.push({ label: b.label, value: b.kind === "choice" ? (b.options.find((o) => o.value === b.value)?.label ?? "") : b.value });
     }
     else if (b.type === "bars")
       for (const bar of b.bars) {
@@ -75,9 +75,19 @@ export async function localDriver(db: Database): Promise<BehaviourDriver> {
       const b = find(message, label, question);
       // As the page does: every field of the message goes with the press.
       const raw = (message as Seen & { raw: Message }).raw;
-      const fields = Object.fromEntries(raw.blocks.flatMap((x) => (x.type === "input" ? [[x.id, typed[x.label] ?? x.value]] : [])));
-      await call("POST", "/action", { as: userId, actionId: b.actionId, value: b.value, messageId: message.id, ...(Object.keys(fields).length ? { fields } : {}) });
+      // A choice is typed by its option's label, as a person picks it.
+      const held = (x: Extract<Message["blocks"][number], { type: "input" }>) => {
+        const t = typed[x.label];
+        if (t === undefined) return x.value;
+        if (x.kind !== "choice") return t;
+        const o = x.options.find((o) => o.label === t);
+        if (!o) throw new Error(`no option "${t}"`);
+        return o.value;
+      };
+      const fields = Object.fromEntries(raw.blocks.flatMap((x) => (x.type === "input" ? [[x.id, held(x)]] : [])));
+      const r = await call<{ message: Delivered; replaced: boolean }>("POST", "/action", { as: userId, actionId: b.actionId, value: b.value, messageId: message.id, ...(Object.keys(fields).length ? { fields } : {}) });
       await app.settle();
+      return r.replaced ? undefined : seenFromMessage(r.message.id, r.message.message);
     },
     async channelMessages() {
       const r = await call<{ messages: Delivered[] }>("GET", `/channel?id=${PLAYGROUND_CHANNEL}`);

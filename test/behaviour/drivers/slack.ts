@@ -24,6 +24,22 @@ export const SLACK_PEOPLE = [
 ] as const;
 export const STEERING_CHANNEL = { id: "C0STEER", name: "styregruppe" };
 
+type SlackInput = Extract<SlackBlock, { type: "input" }>["element"];
+
+/** What a field shows: its text, the label of its chosen option, or its date. */
+function heldBy(e: SlackInput): string {
+  return e.type === "plain_text_input" ? (e.initial_value ?? "") : e.type === "static_select" ? (e.initial_option?.text.text ?? "") : (e.initial_date ?? "");
+}
+
+/** A field's state as Slack sends it, with `typed` (an option by its label) in place of what it held. */
+function stateOf(e: SlackInput, typed: string | undefined): Record<string, unknown> {
+  if (e.type === "plain_text_input") return { type: e.type, value: typed ?? e.initial_value ?? null };
+  if (e.type === "datepicker") return { type: e.type, selected_date: typed ?? e.initial_date ?? null };
+  const option = typed === undefined ? e.initial_option : e.options.find((o) => o.text.text === typed);
+  if (typed !== undefined && !option) throw new Error(`no option "${typed}"`);
+  return { type: e.type, selected_option: option ?? null };
+}
+
 export type SlackSeen = Seen & { raw: { text: string; blocks: SlackBlock[] }; where: { channel: string; ts: string } | { responseUrl: string } };
 
 /** What a person sees of a Block Kit message, in the driver's terms (mirrors seenFromMessage). */
@@ -65,7 +81,7 @@ export function seenFromSlack(id: string, text: string, blocks: SlackBlock[], wh
       lines.push(id?.kind === "prg" ? t.replace(/^[▰▱]+\s+/, "") : t);
     } else if (b.type === "input") {
       lines.push(b.label.text);
-      fields.push({ label: b.label.text, value: b.element.initial_value ?? "" });
+      fields.push({ label: b.label.text, value: heldBy(b.element) });
     } else if (b.type === "actions") {
       const seen = b.elements.map((e) => ({ label: e.text.text, selected: e.style === "primary" }));
       if (id?.kind === "qa") question(id.index).options.push(...seen);
@@ -141,7 +157,7 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
       const pressed = { action_id: button.action_id, block_id: blockId, value: button.value, text: button.text.text };
       // Slack sends what the message's inputs hold as state.values: block_id → action_id → value.
       const state = Object.fromEntries(
-        m.raw.blocks.flatMap((b) => (b.type === "input" ? [[b.block_id, { [b.element.action_id]: { type: "plain_text_input", value: typed[b.label.text] ?? b.element.initial_value ?? null } }]] : [])),
+        m.raw.blocks.flatMap((b) => (b.type === "input" ? [[b.block_id, { [b.element.action_id]: stateOf(b.element, typed[b.label.text]) }]] : [])),
       );
       const responseUrl = fake.responseUrl("channel" in m.where ? m.where : undefined);
       if ("channel" in m.where) {
@@ -149,6 +165,9 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
       } else {
         await send(blockActions(who(userId), { button: pressed, responseUrl, state, message: { channel: fake.dmChannel(userId), ts: "0", text: m.raw.text, blocks: m.raw.blocks, ephemeral: true } }));
       }
+      // What was said apart: an ephemeral reply that does not replace the message pressed.
+      const apart = fake.responsesTo(responseUrl).filter((r) => r.replace_original !== true).at(-1);
+      return apart ? seenFromSlack(`ephemeral:${responseUrl}`, String(apart.text ?? ""), (apart.blocks as SlackBlock[]) ?? [], { responseUrl }) : undefined;
     },
     async channelMessages() {
       return fromFake(STEERING_CHANNEL.id);

@@ -30,12 +30,12 @@ function cardOf(activity: Record<string, unknown>): Card | null {
 }
 
 /** What a person sees of a Teams message: its card's text, questions, buttons and bars. */
-export function seenFromActivity(id: string, activity: Record<string, unknown>): Seen & { inputs: { id: string; label: string; value: string }[]; actions: { question: number | null; action: CardAction }[] } {
+export function seenFromActivity(id: string, activity: Record<string, unknown>): Seen & { inputs: { id: string; label: string; value: string; choices: { title: string; value: string }[] }[]; actions: { question: number | null; action: CardAction }[] } {
   const text: string[] = [];
   const questions: SeenQuestion[] = [];
   const buttons: SeenButton[] = [];
   const bars: Seen["bars"] = [];
-  const inputs: { id: string; label: string; value: string }[] = [];
+  const inputs: { id: string; label: string; value: string; choices: { title: string; value: string }[] }[] = [];
   const actions: { question: number | null; action: CardAction }[] = [];
   const toAction = (a: CardNode): CardAction => ({
     title: String(a.title),
@@ -68,9 +68,10 @@ export function seenFromActivity(id: string, activity: Record<string, unknown>):
             actions.push({ question: questions.length, action: act });
           }
         questions.push(q);
-      } else if (n.type === "Input.Text") {
+      } else if (n.type === "Input.Text" || n.type === "Input.Date" || n.type === "Input.ChoiceSet") {
         text.push(String(n.label));
-        inputs.push({ id: String(n.id), label: String(n.label), value: typeof n.value === "string" ? n.value : "" });
+        const choices = (n.choices as { title: string; value: string }[] | undefined) ?? [];
+        inputs.push({ id: String(n.id), label: String(n.label), value: typeof n.value === "string" ? n.value : "", choices });
       } else if (n.type === "ActionSet") {
         for (const a of n.actions as CardNode[]) {
           const act = toAction(a);
@@ -87,7 +88,7 @@ export function seenFromActivity(id: string, activity: Record<string, unknown>):
     walk(card.body ?? [], null);
     if (card.actions) walk([{ type: "ActionSet", actions: card.actions }], null);
   } else if (typeof activity.text === "string") text.push(activity.text);
-  return { id, text: text.join("\n"), questions, buttons, bars, fields: inputs.map(({ label, value }) => ({ label, value })), inputs, actions };
+  return { id, text: text.join("\n"), questions, buttons, bars, fields: inputs.map(({ label, value, choices }) => ({ label, value: choices.length ? (choices.find((c) => c.value === value)?.title ?? "") : value })), inputs, actions };
 }
 
 const CAST: Record<string, { name: string; locale: string }> = {
@@ -167,11 +168,22 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
     async press(userId, message, label, question, typed = {}) {
       const seen = message as ReturnType<typeof seenFromActivity>;
       // Teams merges every input of the card into the pressed action's data, by the input's id.
-      const inputs = Object.fromEntries(seen.inputs.map((f) => [f.id, typed[f.label] ?? f.value]));
+      // A choice is typed by its title, as a person picks it.
+      const held = (f: (typeof seen.inputs)[number]) => {
+        const t = typed[f.label];
+        if (t === undefined || !f.choices.length) return t ?? f.value;
+        const c = f.choices.find((c) => c.title === t);
+        if (!c) throw new Error(`no choice "${t}"`);
+        return c.value;
+      };
+      const inputs = Object.fromEntries(seen.inputs.map((f) => [f.id, held(f)]));
       const found = seen.actions.find((x) => (question !== undefined ? x.question === question : x.question === null) && (x.action.title === label || x.action.title === `${SELECTED}${label}`));
       if (!found) throw new Error(`no button "${label}" in ${message.text.slice(0, 200)}`);
       const p = person(userId);
-      const conversation = world.personalConversation(p);
+      // A post in the channel (a digest) is pressed there; anything else in the person's own chat.
+      const inChannel = world.channelPosts(fake).some((a) => a.id === message.id);
+      const conversation = inChannel ? world.channelOfPosts() : world.personalConversation(p);
+      const before = fake.lastSeq;
       // Most presses are Action.Execute; every other one comes as an older client's Action.Submit.
       submitNext = !submitNext;
       if (submitNext) {
@@ -182,6 +194,9 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
         if (!saidApart && (body?.statusCode !== 200 || body.type !== "application/vnd.microsoft.card.adaptive")) throw new Error(`invoke answered ${JSON.stringify(body).slice(0, 300)}`);
         if (!saidApart) assertValidCard(body.value, "invoke response");
       } else await post(world.submit(p, conversation, message.id, { ...found.action.submit, ...inputs }));
+      // What was said apart: a new message in the person's own chat (updates keep their place).
+      const apart = messagesIn(personalConversationId(p.id)).filter((a) => a.seq > before).at(-1);
+      return apart ? seenFromActivity(apart.id, apart.activity) : undefined;
     },
     async channelMessages() {
       return world
