@@ -2,7 +2,7 @@
 // reader (no CSV parser is installed, and csv-stringify's own would share its assumptions).
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { resultsCsv, resultsJson, CSV_HEADERS, type ExportRow, type ExportMap } from "../src/exports/results.ts";
+import { resultsCsv, resultsJson, mapMatrixCsv, CSV_HEADERS, type ExportRow, type ExportMap } from "../src/exports/results.ts";
 
 /** RFC 4180: fields separated by `sep`, records by LF or CRLF, "…" quoting with "" for a quote. */
 function readCsv(text: string, sep: string): string[][] {
@@ -95,6 +95,16 @@ describe("results as CSV", () => {
     expect(json.rounds).toHaveLength(2);
     expect(json.rounds[0]).not.toHaveProperty("map");
     expect(json.rounds[1].map).toEqual({ organisations: ["Region Syd", "Kolding Kommune", "Sund Forening"], pairs });
+    // The same map as a matrix: symmetric, empty on the diagonal and where a pair is withheld.
+    const map = { round: 1, instrument: "vichealth-map", version: 1, organisations: ["Region Syd", "Kolding Kommune", "Sund Forening"], pairs };
+    const label = (v: string) => ({ networking: "Netværk", cooperating: "Samarbejde om ressourcer" })[v] ?? v;
+    expect(mapMatrixCsv(map, label, "da").slice(1).split("\n")).toEqual([
+      ";Region Syd;Kolding Kommune;Sund Forening",
+      "Region Syd;;Netværk → Samarbejde om ressourcer;",
+      "Kolding Kommune;Netværk → Samarbejde om ressourcer;;",
+      "Sund Forening;;;",
+      "",
+    ]);
   });
 
   it("in Danish: a UTF-8 BOM, semicolons, decimal commas and Danish column names", () => {

@@ -5,8 +5,8 @@ import type { Message, RichText } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
 import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
-import { commentsCsv, resultsCsv, resultsJson, type ExportComments, type ExportRow, type ExportMap } from "../exports/results.ts";
-import { mapOrganisations, roundPairs } from "../domain/partner-map.ts";
+import { commentsCsv, mapMatrixCsv, resultsCsv, resultsJson, type ExportComments, type ExportRow, type ExportMap } from "../exports/results.ts";
+import { linkLevels, mapOrganisations, roundPairs } from "../domain/partner-map.ts";
 import { choiceCounts } from "../scoring/score.ts";
 import { randomUUID } from "node:crypto";
 import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
@@ -84,7 +84,7 @@ export class Digests {
   async exportCsv(ctx: Context, p: PartnershipRow): Promise<Message> {
     const rounds = await this.c.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "asc" } });
     const rows: ExportRow[] = [];
-    const maps: ExportMap[] = [];
+    const maps: (ExportMap & { label: (value: string) => string })[] = [];
     const comments: ExportComments[] = [];
     for (const r of rounds) {
       const { release } = await this.c.results.releaseOf(this.c.db, r);
@@ -94,12 +94,15 @@ export class Digests {
         if (texts?.length) comments.push({ round: r.number, instrument: r.instrumentKey, version: r.instrumentVersion, section: id, comments: texts });
       }
       const pairs = roundPairs(snapshot, r.sectionIds, release.score.items);
-      if (pairs.length)
+      if (pairs.length) {
+        const levels = linkLevels(snapshot);
         maps.push({
           round: r.number, instrument: r.instrumentKey, version: r.instrumentVersion,
           organisations: mapOrganisations(pairs).map((o) => o.name),
           pairs: pairs.map(({ between: _ids, names, ...rest }) => ({ between: names, ...rest })),
+          label: (value) => levels.find((l) => l.value === value)?.label[ctx.lang] ?? value,
         });
+      }
       for (const s of snapshot.sections.filter((x) => r.sectionIds.includes(x.id)))
         for (const item of s.items) {
           const i = release.score.items.find((x) => x.itemId === item.id);
@@ -120,6 +123,8 @@ export class Digests {
       { type: "text", text },
       { type: "file", filename: `${base}.csv`, mimeType: "text/csv", content: resultsCsv(rows, ctx.lang) },
       ...(comments.length ? [{ type: "file" as const, filename: `${base}-${t(ctx.lang, "export.comments-file")}.csv`, mimeType: "text/csv", content: commentsCsv(comments, ctx.lang) }] : []),
+      // The latest round's partner map as a matrix (every round's is in the JSON).
+      ...(maps.length ? [{ type: "file" as const, filename: `${base}-${t(ctx.lang, "export.map-file", { n: maps.at(-1)!.round })}.csv`, mimeType: "text/csv", content: mapMatrixCsv(maps.at(-1)!, maps.at(-1)!.label, ctx.lang) }] : []),
       { type: "file", filename: `${base}.json`, mimeType: "application/json", content: resultsJson(rows, ctx.lang, { partnership: p.name, exportedAt: this.c.now().toISOString() }, maps, comments) },
     ]);
   }

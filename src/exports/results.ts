@@ -73,6 +73,21 @@ export const COMMENT_CSV_HEADERS: Record<ExportLang, readonly string[]> = {
   da: ["runde", "instrument", "version", "afsnit", "kommentar"],
 };
 
+/**
+ * A round's partner map as a matrix a spreadsheet opens: the organisations down and across, each
+ * cell the pair's link today → wanted (in the reader's words), empty where the pair is withheld
+ * and on the diagonal. The same pair reads the same from either side.
+ */
+export function mapMatrixCsv(map: ExportMap, levelLabel: (value: string) => string, lang: ExportLang): string {
+  const cell = new Map<string, string>();
+  for (const p of map.pairs) {
+    const text = p.withheld || p.now === null || p.want === null ? null : `${levelLabel(p.now)} → ${levelLabel(p.want)}`;
+    if (text) for (const key of [`${p.between[0]}\u0000${p.between[1]}`, `${p.between[1]}\u0000${p.between[0]}`]) cell.set(key, text);
+  }
+  const records = map.organisations.map((row) => [row, ...map.organisations.map((col) => cell.get(`${row}\u0000${col}`) ?? null)]);
+  return csv(records, ["", ...map.organisations], lang);
+}
+
 /** Two decimals, as every export shows them; null for no value (withheld, no answers). */
 function rounded(x: number | null): number | null {
   if (x === null || !Number.isFinite(x)) return null;

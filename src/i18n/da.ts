@@ -224,6 +224,7 @@ export const da: Catalogue = {
   "digest.new-series": "Dette er den første runde med version {version} af {instrument}: den begynder en ny serie og sammenlignes ikke med runderne med version {previous}.",
   "digest.comments": "Hvad partnerne siger ville hjælpe (uden navne og ikke i den rækkefølge, de blev skrevet):",
   "digest.comments-more": { one: "… og {n} kommentar mere i eksporten.", other: "… og {n} kommentarer mere i eksporten." },
+  "export.map-file": "kort-runde-{n}",
   "export.comments-file": "kommentarer",
   "digest.by-sector-total": "Pr. organisationstype: samlet score (35–175), hver type med mindst minimum-n personer",
   "digest.by-sector-sections": "Pr. organisationstype: gennemsnitlig score pr. afsnit, hver type med mindst minimum-n personer",

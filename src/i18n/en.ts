@@ -222,6 +222,7 @@ export const en = {
   "digest.new-series": "This is the first round of version {version} of {instrument}: it starts a new series, and is not compared with the rounds of version {previous}.",
   "digest.comments": "What partners say would help (without names, and not in the order written):",
   "digest.comments-more": { one: "… and {n} more comment in the export.", other: "… and {n} more comments in the export." },
+  "export.map-file": "map-round-{n}",
   "export.comments-file": "comments",
   "digest.by-sector-total": "By organisation type: the total (35–175), each type with at least minimum-n people",
   "digest.by-sector-sections": "By organisation type: the mean section score, each type with at least minimum-n people",

@@ -294,6 +294,8 @@ describeEachDatabase("the core", (db) => {
     expect(exportedMap.organisations).toEqual(["Org anna", "Org bo", "Org carl", "Org dina"]);
     expect(exportedMap.pairs.find((p) => p.between.join() === "Org anna,Org bo")).toMatchObject({ withheld: true, now: null, counts: { now: {}, want: {} } });
     expect(exportedMap.pairs.every((p) => p.withheld)).toBe(true);
+    const matrix = exported.blocks.find((b) => b.type === "file" && /^partnerpuls-Sund-By-map-round-\d+\.csv$/.test(b.filename));
+    expect(matrix?.type === "file" && matrix.content.trim().split("\n")).toEqual([",Org anna,Org bo,Org carl,Org dina", "Org anna,,,,", "Org bo,,,,", "Org carl,,,,", "Org dina,,,,"]);
   });
 
   it("accepts a custom instrument an organisation adds, and refuses a broken one", async () => {
