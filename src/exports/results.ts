@@ -8,6 +8,7 @@
 // prefixes every such string cell with ' (a text marker to the spreadsheet); it leaves a
 // leading - alone only when the value was a number, so numbers are handed to it as numbers.
 import { stringify } from "csv-stringify/sync";
+import type { PairResult } from "../domain/partner-map.ts";
 
 export interface ExportRow {
   round: number;
@@ -40,17 +41,8 @@ export interface ExportMap {
   version: number;
   /** the organisations in the order they were added */
   organisations: string[];
-  pairs: {
-    between: [string, string];
-    n: number;
-    withheld: boolean;
-    now: string | null;
-    want: string | null;
-    gap: number | null;
-    missing: boolean;
-    divergent: boolean;
-    counts: { now: Record<string, number>; want: Record<string, number> };
-  }[];
+  /** each pair's released result (src/domain/partner-map.ts), `between` the two organisations' names */
+  pairs: (Omit<PairResult, "between" | "names"> & { between: [string, string] })[];
 }
 
 /** Column names. English is the format other tools read (kept exactly); Danish is for people. */
