@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { ChatPort, Actor, Delivery, MessageRef, WorkspaceRef } from "../../src/ports.ts";
 import type { Message } from "../../src/messages/model.ts";
-import { FieldValues } from "../../src/messages/model.ts";
+import { FieldValues, isSaidApart } from "../../src/messages/model.ts";
 import type { Partnerpuls } from "../../src/core.ts";
 import { readBody, sendJson, HttpError, fromLoopback, type Mount } from "../../src/server.ts";
 import { renderHtml } from "./render.ts";
@@ -204,7 +204,7 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
         const card = body.data.messageId ? { conversationId: body.data.as, messageId: body.data.messageId } : undefined;
         const result = await opts.core.action(actorFor(body.data.as), body.data.actionId, body.data.value, card, body.data.fields);
         // An error or a form is said apart, as on Slack and Teams: the card pressed stays, with what was typed into it.
-        const replaced = body.data.messageId && !result.error && !result.apart ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
+        const replaced = body.data.messageId && !isSaidApart(result) ? opts.chat.replace(body.data.as, body.data.messageId, result) : false;
         const shown = replaced ? { id: body.data.messageId!, at: new Date().toISOString(), message: result } : opts.chat.show(body.data.as, result);
         sendJson(res, 200, { message: view(shown), replaced });
         return true;

@@ -451,10 +451,6 @@ export function fitBlocks(blocks: SlackBlock[], max: number, lang: Lang, rev = "
   return kept;
 }
 
-/** The core's error replies (a warning line and a hint) and replies meant apart (a form): said apart, never in place of a card. */
-export function isSaidApart(m: Message): boolean {
-  return m.error === true || m.apart === true;
-}
 
 /** Plain text of a message, for places that take no markup (a modal's error under a field). */
 export function plainText(m: Message, max: number): string {

@@ -12,7 +12,7 @@ import { personToken, channelToken } from "../../src/commands/mentions.ts";
 import type { Partnerpuls } from "../../src/core.ts";
 import type { Actor, WorkspaceRef } from "../../src/ports.ts";
 import type { Message } from "../../src/messages/model.ts";
-import { textMessage } from "../../src/messages/model.ts";
+import { textMessage, isSaidApart } from "../../src/messages/model.ts";
 import { langFromLocale, type Lang } from "../../src/i18n/i18n.ts";
 import { teamsText } from "./words.ts";
 import { renderCard, cardActivity, cardInvokeResponse, mentionedIds, fieldsOf, type AdaptiveCard, type FileLinks } from "./cards.ts";
@@ -344,7 +344,7 @@ export class Inbound {
     // "Answered privately" and the like in the language the core chose for this person.
     lang = result.lang ?? lang;
     const card = await this.card(tenantId, result, lang, actor.userId);
-    if ((result.error || result.apart) && scopeOf(a) === "personal") {
+    if (isSaidApart(result) && scopeOf(a) === "personal") {
       // An error, or a reply meant apart (a form), is a message of its own: the card pressed stays
       // as it was, with whatever was typed into it (Slack's ephemeral reply does the same).
       await retryOn429(() => context.sendActivity(cardActivity(card)));

@@ -121,7 +121,7 @@ export class CoreContext {
     this.now = options.now ?? (() => new Date());
     this.defaultTimeZone = options.defaultTimeZone ?? "Europe/Copenhagen";
     this.defaultLanguage = options.defaultLanguage ?? "en";
-    this.results = new RoundResults(db, this.now);
+    this.results = new RoundResults(this.now);
   }
 
   /**

@@ -92,6 +92,12 @@ export const MAP_LINES = 12;
  * of the people of both organisations), the gap between them, and the links nobody has today.
  * Pairs that need the most discussion come first: missing links, then the widest gaps.
  */
+/** Whether any statement outside the partner map is shown (not withheld): only then can partners "broadly agree". */
+function shownOutsideMap(v: DigestView): boolean {
+  const links = linkItemIds(v.snapshot);
+  return v.score.items.some((i) => !i.withheld && !links.has(i.itemId));
+}
+
 /** One "make it an action" button per statement: a form, pre-filled, for the coordinator who presses. */
 function actOn(v: DigestView, items: ItemScore[]): BlockIn {
   return { type: "buttons", buttons: items.map((i) => ({ label: t(v.lang, "digest.act-on", { id: i.itemId }), actionId: "action.from-statement" as const, value: JSON.stringify({ p: v.partnershipId, s: i.itemId }) })) };
@@ -257,7 +263,7 @@ export function digestMessage(v: DigestView): Message {
       const ratings = new Set(snapshot.sections.flatMap((s) => s.items.filter((i) => i.kind === "rating").map((i) => i.id)));
       const more = v.divergent.filter((i) => ratings.has(i.itemId) && !v.lowest.some((l) => l.itemId === i.itemId));
       if (more.length) blocks.push(actOn(v, more));
-    } else if (score.respondents >= 2 && score.items.some((i) => !i.withheld && !linkItemIds(snapshot).has(i.itemId))) {
+    } else if (score.respondents >= 2 && shownOutsideMap(v)) {
       // Said only of statements shown: the map's links have their own lines, and a withheld one says nothing.
       blocks.push({ type: "text", text: t(lang, "digest.no-divergence"), muted: true });
     }

@@ -172,6 +172,11 @@ export function textMessage(text: RichText): Message {
   return message(plainOf(text), [{ type: "text", text }]);
 }
 
+/** A reply shown beside the card pressed, never in its place: an error, or a reply meant apart (a form). */
+export function isSaidApart(m: Message): boolean {
+  return m.error === true || m.apart === true;
+}
+
 /**
  * The blocks as shown: an error's first text carries the warning sign an adapter chooses (the
  * core only sets `error`), so no adapter has to recognise an error by its text.

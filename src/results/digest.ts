@@ -61,10 +61,8 @@ export class RoundResults {
   /** A round's snapshot never changes: parse and validate it once per process. */
   private readonly snapshots = new Map<string, Snapshot>();
 
-  constructor(
-    private readonly db: PrismaClient,
-    private readonly now: () => Date,
-  ) {}
+  /** Reads go through the Reader each method is given (the caller's transaction, or the client). */
+  constructor(private readonly now: () => Date) {}
 
   snapshotOf(round: { id: string; snapshot: unknown }): Snapshot {
     let snap = this.snapshots.get(round.id);

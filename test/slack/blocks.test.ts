@@ -1,7 +1,7 @@
 // The Block Kit renderer against every Slack limit, with inputs well past each one: what Slack
 // would refuse is never sent, and nothing is cut silently.
 import { describe, it, expect } from "vitest";
-import { message, type Message, type MessageInput } from "../../src/messages/model.ts";
+import { message, isSaidApart, type Message, type MessageInput } from "../../src/messages/model.ts";
 import { helpMessage } from "../../src/commands/help.ts";
 import {
   renderMessage,
@@ -14,7 +14,6 @@ import {
   parseBlockId,
   textBar,
   SLACK_LIMITS,
-  isSaidApart,
   type SlackBlock,
 } from "../../adapters/slack/blocks.ts";
 import { validateBlocks } from "../support/fake-slack.ts";
