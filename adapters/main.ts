@@ -6,7 +6,7 @@ import { Partnerpuls } from "../src/core.ts";
 import { Courier } from "../src/outbox/courier.ts";
 import { Clock } from "../src/clock/clock.ts";
 import { startServer, type Mount } from "../src/server.ts";
-import { downloadsMount } from "../src/downloads.ts";
+import { downloadsMount, mediaMount } from "../src/downloads.ts";
 import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
 import { slackConfigFrom } from "./slack/config.ts";
@@ -47,8 +47,9 @@ export interface AppOptions {
  * loaded only when configured, so the local mode never loads their SDKs.
  */
 export async function startApp(config: Config, db: Database, env: NodeJS.ProcessEnv = process.env, options: AppOptions = {}) {
-  // GET /downloads/<id>: files an adapter hands over as a link (Teams), served by any instance.
-  const mounts: Mount[] = [downloadsMount(db.prisma)];
+  // GET /downloads/<id> and /media/<id>.png: files and charts an adapter hands over as a link
+  // (Teams), served by any instance.
+  const mounts: Mount[] = [downloadsMount(db.prisma), mediaMount(db.prisma)];
   let courier: Courier | null = null;
   const log = () => options.logger ?? processLogger();
   // Read at scrape time: the courier's counters, and the job lag and outbox depth (one query).

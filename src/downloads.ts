@@ -12,8 +12,17 @@ import type { PrismaClient } from "./generated/prisma/client.ts";
 import type { Message } from "./messages/model.ts";
 import type { WorkspaceRef } from "./ports.ts";
 import { sendJson, type Mount } from "./server.ts";
+import { pngOf } from "./charts/render.ts";
 
 export const DOWNLOADS_PATH = "/downloads/";
+/** Charts, for platforms that fetch a card's pictures by address (Teams): /media/<id>.png. */
+export const MEDIA_PATH = "/media/";
+/**
+ * How long a chart's address works: a digest is looked at again at the next meeting, months on.
+ * After that the card shows no picture, and its text still says everything.
+ */
+export const MEDIA_TTL_MS = 120 * 24 * 60 * 60_000;
+const MEDIA_FILE = /^([A-Za-z0-9_-]{22})\.png$/;
 /** How long a link works unless said otherwise. */
 export const DOWNLOAD_TTL_MS = 24 * 60 * 60_000;
 /** 16 bytes in base64url, no padding. */
@@ -25,6 +34,8 @@ export interface NewDownload {
   filename: string;
   mimeType: string;
   content: string;
+  /** binary content (a chart's PNG) in place of `content` */
+  bytes?: Uint8Array<ArrayBuffer>;
   /** the Person the file is for; null when they have no row (nothing of theirs is stored) */
   personId?: string | null;
   ttlMs?: number;
@@ -75,6 +86,7 @@ export async function createDownload(prisma: PrismaClient, file: NewDownload): P
       filename: safeFilename(file.filename),
       mimeType: safeMimeType(file.mimeType),
       content: file.content,
+      ...(file.bytes ? { bytes: file.bytes } : {}),
       expiresAt: new Date(now.getTime() + (file.ttlMs ?? DOWNLOAD_TTL_MS)),
       createdAt: now,
     },
@@ -95,9 +107,15 @@ export function downloadUrl(publicUrl: string, id: string): string {
   return `${publicUrl.replace(/\/+$/, "")}${DOWNLOADS_PATH}${id}`;
 }
 
+export function mediaUrl(publicUrl: string, id: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}${MEDIA_PATH}${id}.png`;
+}
+
 /**
- * A download for each file block of a message, for the person it goes to (`userId` on the
- * platform; null for a channel): block index → URL. No query at all for a message without files.
+ * A link for each file and picture of a message, for the person it goes to (`userId` on the
+ * platform; null for a channel): block index → URL. A file is a download; a chart is its PNG at
+ * /media/, drawn here (the platform fetches it when it shows the card). No query at all for a
+ * message without either.
  */
 export async function offerFiles(
   prisma: PrismaClient,
@@ -105,12 +123,16 @@ export async function offerFiles(
   to: { publicUrl: string; workspace: WorkspaceRef; userId: string | null; ttlMs?: number },
 ): Promise<Map<number, string>> {
   const links = new Map<number, string>();
-  if (!message.blocks.some((b) => b.type === "file")) return links;
+  if (!message.blocks.some((b) => b.type === "file" || b.type === "image")) return links;
   const personId = to.userId ? await personIdFor(prisma, to.workspace, to.userId) : null;
   for (const [i, b] of message.blocks.entries()) {
-    if (b.type !== "file") continue;
-    const id = await createDownload(prisma, { filename: b.filename, mimeType: b.mimeType, content: b.content, personId, ...(to.ttlMs ? { ttlMs: to.ttlMs } : {}) });
-    links.set(i, downloadUrl(to.publicUrl, id));
+    if (b.type === "file") {
+      const id = await createDownload(prisma, { filename: b.filename, mimeType: b.mimeType, content: b.content, personId, ...(to.ttlMs ? { ttlMs: to.ttlMs } : {}) });
+      links.set(i, downloadUrl(to.publicUrl, id));
+    } else if (b.type === "image") {
+      const id = await createDownload(prisma, { filename: `${b.name}.png`, mimeType: "image/png", content: "", bytes: new Uint8Array(pngOf(b.svg)), personId, ttlMs: MEDIA_TTL_MS });
+      links.set(i, mediaUrl(to.publicUrl, id));
+    }
   }
   return links;
 }
@@ -139,7 +161,7 @@ export function downloadsMount(prisma: PrismaClient, options: { now?: () => Date
       notFound(res);
       return true;
     }
-    const body = Buffer.from(row.content, "utf8");
+    const body = row.bytes ? Buffer.from(row.bytes) : Buffer.from(row.content, "utf8");
     res.writeHead(200, {
       "content-type": contentTypeOf(row.mimeType),
       "content-length": body.length,
@@ -147,6 +169,39 @@ export function downloadsMount(prisma: PrismaClient, options: { now?: () => Date
       "cache-control": "no-store",
       "x-content-type-options": "nosniff",
       // Should a browser show it anyway: no scripts, no requests, and the link is not passed on.
+      "content-security-policy": "default-src 'none'; sandbox",
+      "referrer-policy": "no-referrer",
+      "x-robots-tag": "noindex",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+    return true;
+  };
+}
+
+/** GET /media/<id>.png: a chart, shown in place (not an attachment); only pictures are served here. */
+export function mediaMount(prisma: PrismaClient, options: { now?: () => Date } = {}): Mount {
+  const clock = options.now ?? (() => new Date());
+  return async (req, res, url) => {
+    if (!url.pathname.startsWith(MEDIA_PATH)) return false;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" });
+      res.end();
+      return true;
+    }
+    const now = clock();
+    const id = MEDIA_FILE.exec(url.pathname.slice(MEDIA_PATH.length))?.[1];
+    const row = id ? await prisma.download.findUnique({ where: { id }, select: { bytes: true, mimeType: true, expiresAt: true } }) : null;
+    if (!row || !row.bytes || row.mimeType !== "image/png" || row.expiresAt <= now) {
+      notFound(res);
+      return true;
+    }
+    const body = Buffer.from(row.bytes);
+    res.writeHead(200, {
+      "content-type": "image/png",
+      "content-length": body.length,
+      // The picture never changes under its id; Teams' image proxy may keep it until it expires.
+      "cache-control": `private, max-age=${Math.max(0, Math.floor((row.expiresAt.getTime() - now.getTime()) / 1000))}`,
+      "x-content-type-options": "nosniff",
       "content-security-policy": "default-src 'none'; sandbox",
       "referrer-policy": "no-referrer",
       "x-robots-tag": "noindex",

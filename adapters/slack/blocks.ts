@@ -96,6 +96,7 @@ export function fieldsFromState(values: StateValues | undefined): Record<string,
 }
 
 export type FileBlock = Extract<Block, { type: "file" }>;
+export type ImageBlock = Extract<Block, { type: "image" }>;
 
 export type Surface = "message" | "home" | "modal";
 
@@ -116,6 +117,8 @@ export interface Rendered {
   blocks: SlackBlock[];
   /** file blocks the caller should upload ("upload" and "dm" modes) */
   files: FileBlock[];
+  /** charts the caller uploads as PNGs beside a message ("upload" mode); elsewhere the text says it all */
+  images: ImageBlock[];
 }
 
 // ---- text ----------------------------------------------------------------------------------------
@@ -291,6 +294,7 @@ export function renderMessage(m: Message, options: RenderOptions): Rendered {
   const rev = createHash("sha1").update(JSON.stringify(m)).digest("hex").slice(0, 8);
   const blocks: SlackBlock[] = [];
   const files: FileBlock[] = [];
+  const images: ImageBlock[] = [];
   let buttonIndex = 0;
 
   const sections = (kind: BlockKind, i: number, text: string, firstPart = 0) => {
@@ -399,6 +403,10 @@ export function renderMessage(m: Message, options: RenderOptions): Rendered {
       case "divider":
         blocks.push({ type: "divider", block_id: blockId("div", i, 0, rev) });
         break;
+      case "image":
+        // Uploaded beside the message, where Slack shows it large; the blocks keep the words.
+        if (fileMode === "upload" && surface === "message") images.push(b);
+        break;
       case "file": {
         if (fileMode === "upload" || fileMode === "dm") {
           files.push(b);
@@ -417,7 +425,7 @@ export function renderMessage(m: Message, options: RenderOptions): Rendered {
   });
 
   const max = surface === "message" ? SLACK_LIMITS.messageBlocks : SLACK_LIMITS.viewBlocks;
-  return { text: truncate(toMrkdwn(m.fallback), SLACK_LIMITS.fallbackText), blocks: fitBlocks(blocks, max, opts.lang, rev), files };
+  return { text: truncate(toMrkdwn(m.fallback), SLACK_LIMITS.fallbackText), blocks: fitBlocks(blocks, max, opts.lang, rev), files, images };
 }
 
 /**

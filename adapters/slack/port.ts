@@ -9,7 +9,8 @@ import type { Capabilities } from "../../src/ports.ts";
 import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
 import type { Lang } from "../../src/i18n/i18n.ts";
-import { renderMessage, type FileBlock } from "./blocks.ts";
+import { renderMessage, type FileBlock, type ImageBlock } from "./blocks.ts";
+import { pngOf } from "../../src/charts/render.ts";
 import { SLACK_API_TIMEOUT_MS } from "./config.ts";
 
 /**
@@ -163,6 +164,7 @@ export class SlackChatPort implements ChatPort {
       const ref = { conversationId: posted.channel ?? channel, messageId: posted.ts! };
       await d.landed?.(ref);
       await this.upload(client, ref.conversationId, rendered.files);
+      await this.uploadImages(client, ref.conversationId, rendered.images);
       return ref;
     } catch (e) {
       throw deliveryError(e);
@@ -219,5 +221,23 @@ export class SlackChatPort implements ChatPort {
       }
     }
     return ok;
+  }
+
+  /**
+   * A message's charts as PNGs, in one upload (Slack shows them together, under the message).
+   * Like files, a failure is logged: the message itself says everything in words.
+   */
+  async uploadImages(client: WebClient, channelId: string, images: ImageBlock[]): Promise<boolean> {
+    if (images.length === 0) return true;
+    try {
+      await client.filesUploadV2({
+        channel_id: channelId,
+        file_uploads: images.map((img) => ({ file: pngOf(img.svg), filename: `${img.name}.png`, title: img.title, alt_text: img.alt })),
+      });
+      return true;
+    } catch (e) {
+      this.log(`could not upload ${images.length} chart(s) to ${channelId}: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    }
   }
 }

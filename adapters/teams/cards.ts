@@ -224,6 +224,12 @@ function block(b: Block, index: number, opts: RenderState): CardElement[] {
       return [];
     case "file":
       return fileBlock(b, index, opts);
+    case "image": {
+      // Teams fetches a card's pictures by address: the chart's PNG at /media/ (src/downloads.ts).
+      // Without one (no public address) the card keeps its words, which say the same.
+      const url = opts.downloads.get(index);
+      return url ? [{ type: "Image", id: `chart-${b.name}`, url, altText: b.alt, size: "Stretch", spacing: "Medium" }] : [];
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import { userText } from "../commands/parse.ts";
 import type { RoundScore, Trend, ItemScore } from "../scoring/score.ts";
 import { choiceCounts } from "../scoring/score.ts";
 import type { SectorResult } from "../results/release.ts";
+import type { Chart } from "../charts/charts.ts";
 
 type BlockIn = Parameters<typeof message>[1][number];
 
@@ -48,6 +49,19 @@ export interface DigestView {
   newSeries?: { version: number; previousVersion: number };
   /** the round open now, when the digest shows an earlier, closed one */
   pending?: { roundNumber: number; done: number; invited: number; closesAt: Date };
+  /** its pictures (src/messages/digest-charts.ts), each shown after the words that say the same */
+  charts?: Partial<Record<Chart["kind"], Chart>>;
+}
+
+/** The sections that have a sum (not Activity 1's choices only). */
+export function summedSections(v: Pick<DigestView, "snapshot" | "sectionIds">): string[] {
+  return v.sectionIds.filter((sid) => v.snapshot.sections.find((x) => x.id === sid)!.items.some((i) => i.kind === "rating"));
+}
+
+/** A chart of the view as a message block, or nothing. */
+function picture(v: DigestView, kind: Chart["kind"]): BlockIn[] {
+  const c = v.charts?.[kind];
+  return c ? [{ type: "image", name: c.kind, title: c.title, alt: c.alt, svg: c.svg }] : [];
 }
 
 /** A catalogue sentence with a person's own words (an agreement's text) in place of {text}, kept as theirs. */
@@ -195,7 +209,7 @@ export function digestMessage(v: DigestView): Message {
     blocks.push({ type: "text", text: t(lang, "digest.withheld", { n: v.minimumN }) });
   } else {
     // A section of choices only (Activity 1's purposes) has no sum: it is reported below instead.
-    const summed = v.sectionIds.filter((sid) => snapshot.sections.find((x) => x.id === sid)!.items.some((i) => i.kind === "rating"));
+    const summed = summedSections(v);
     const bars = summed.map((sid) => {
       const s = score.sections.find((x) => x.id === sid)!;
       const sec = snapshot.sections.find((x) => x.id === sid)!;
@@ -206,7 +220,7 @@ export function digestMessage(v: DigestView): Message {
       else display = `${formatDecimal(lang, s.meanSum)} / ${s.maxSum}${delta !== undefined ? ` (${formatSigned(lang, delta)})` : ""}`;
       return { label: sec.title[lang], value: s.withheld ? null : s.meanSum, min: s.minSum, max: s.maxSum, display };
     });
-    if (bars.some((b) => b.max > 0)) blocks.push({ type: "bars", title: t(lang, "digest.sections"), bars });
+    if (bars.some((b) => b.max > 0)) blocks.push({ type: "bars", title: t(lang, "digest.sections"), bars }, ...picture(v, "sections"));
     if (v.bySector) blocks.push(sectorBlock(v, summed, bars));
     if (score.total) {
       const band = snapshot.bands.find((b) => b.id === score.total!.bandId);
@@ -221,14 +235,15 @@ export function digestMessage(v: DigestView): Message {
         }),
       });
       if (band) blocks.push({ type: "text", text: [{ t: "strong", text: band.label[lang] }, { t: "text", text: ` (${band.min}–${band.max}): ${band.advice[lang]}` }] });
+      blocks.push(...picture(v, "totals"));
     } else if (score.noBandReason && score.noBandReason !== "no-bands") {
       blocks.push({ type: "text", text: t(lang, `digest.no-band.${score.noBandReason}`, { n: v.minimumN }), muted: true });
     }
     if (v.newSeries) blocks.push({ type: "text", text: t(lang, "digest.new-series", { instrument: snapshot.title[lang], version: v.newSeries.version, previous: v.newSeries.previousVersion }), muted: true });
     const purposes = purposeLines(v);
-    if (purposes.length) blocks.push({ type: "text", text: joinLines([t(lang, "digest.purposes"), ...purposes]) });
+    if (purposes.length) blocks.push({ type: "text", text: joinLines([t(lang, "digest.purposes"), ...purposes]) }, ...picture(v, "purposes"));
     const map = mapLines(v);
-    if (map.length) blocks.push({ type: "text", text: joinLines(map) });
+    if (map.length) blocks.push({ type: "text", text: joinLines(map) }, ...picture(v, "map"));
     const past = v.history.filter((h) => h.total !== null);
     if (past.length > 0 && score.total)
       blocks.push({
@@ -258,7 +273,7 @@ export function digestMessage(v: DigestView): Message {
         const how = i.min !== null ? t(lang, "digest.divergent-range", { min: i.min, max: i.max! }) : t(lang, "digest.divergent-split");
         return `• ${item.text[lang]} — ${how}${i.dontKnow ? ` (${t(lang, "digest.dont-know", { n: i.dontKnow })})` : ""}`;
       });
-      blocks.push({ type: "text", text: `${t(lang, "digest.divergent")}\n${lines.join("\n")}` });
+      blocks.push({ type: "text", text: `${t(lang, "digest.divergent")}\n${lines.join("\n")}` }, ...picture(v, "spread"));
       // Rating statements only (an action follows a statement's mean), and none already offered above.
       const ratings = new Set(snapshot.sections.flatMap((s) => s.items.filter((i) => i.kind === "rating").map((i) => i.id)));
       const more = v.divergent.filter((i) => ratings.has(i.itemId) && !v.lowest.some((l) => l.itemId === i.itemId));

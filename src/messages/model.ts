@@ -136,6 +136,19 @@ export const Block = z.discriminatedUnion("type", [
       .min(1),
   }),
   z.object({ type: z.literal("divider") }),
+  /**
+   * A chart, drawn by the core as SVG (src/charts/): Slack uploads it as a PNG beside the message,
+   * Teams shows it from the bot's /media/ address, a browser inline. The text around it says the
+   * same in words, so a message is complete without its pictures.
+   */
+  z.object({
+    type: z.literal("image"),
+    /** a file name's stem: sections, totals, map, purposes, spread */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/),
+    title: z.string().min(1),
+    alt: z.string().min(1),
+    svg: z.string().startsWith("<svg"),
+  }),
   /** a file to hand over (CSV export, personal data); adapters upload or offer a download */
   z.object({
     type: z.literal("file"),

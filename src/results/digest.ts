@@ -6,7 +6,8 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Lang } from "../i18n/i18n.ts";
 import type { Message, Inline } from "../messages/model.ts";
-import { digestMessage } from "../messages/digest-message.ts";
+import { digestMessage, type DigestView } from "../messages/digest-message.ts";
+import { digestCharts } from "../messages/digest-charts.ts";
 import { Snapshot, todayIn } from "../domain/rounds.ts";
 import { trendBetween, mostDivergent, lowestScoring } from "../scoring/score.ts";
 import { computeRelease, parseRelease, unreleasedScore, effectiveMinimumN, type Release } from "./release.ts";
@@ -200,7 +201,7 @@ export class RoundResults {
       at: now.toISOString(),
     };
     const linkIds = linkItemIds(snapshot);
-    const message = digestMessage({
+    const view: DigestView = {
       lang,
       partnershipId: p.id,
       partnershipName: p.name,
@@ -227,7 +228,8 @@ export class RoundResults {
       ...(released && p.digestBySector ? { bySector: { groups: release.bySector } } : {}),
       followed,
       pending,
-    });
+    };
+    const message = digestMessage({ ...view, charts: await digestCharts(view) });
     return { message, builtFrom };
   }
 }

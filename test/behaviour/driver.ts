@@ -23,6 +23,8 @@ export interface Seen {
   bars: { label: string; display: string }[];
   /** the message's text fields, by their visible label, with what they hold */
   fields: { label: string; value: string }[];
+  /** its pictures as the person's client got them (a PNG uploaded or fetched, an SVG inline), with their alt text */
+  images: { alt: string; bytes: Buffer }[];
 }
 
 export interface BehaviourDriver {

@@ -67,6 +67,14 @@ const MORE_ORGS = [
   { name: "Falck", sector: "private" },
 ];
 
+/** A picture as a client gets it: a PNG (uploaded or fetched), or an SVG shown inline. */
+function expectPicture(bytes: Buffer): void {
+  const png = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const svg = bytes.subarray(0, 4).toString("utf8") === "<svg";
+  expect(png || svg, bytes.subarray(0, 16).toString("hex")).toBe(true);
+  expect(bytes.length).toBeGreaterThan(2000);
+}
+
 export function behaviourSuite(factory: DriverFactory) {
   let d: BehaviourDriver;
   let coordinator: string;
@@ -289,6 +297,9 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(digest.bars.map((b) => b.label)).toEqual(["Leadership", "Governance", "Resources", "Collaboration", "Engagement and motivation"]);
       for (const bar of digest.bars) expect(bar.display).toMatch(/^20\.0 \/ 25$/);
       expect(digest.text).toMatch(/3 of 3 \(100 %\)/);
+      // The same numbers as a picture, delivered as the platform delivers pictures: no bands, so no totals chart.
+      expect(digest.images.map((i) => i.alt)).toEqual(["Bar chart of each section's mean score out of 25: Leadership: 20.0; Governance: 20.0; Resources: 20.0; Collaboration: 20.0; Engagement and motivation: 20.0."]);
+      expectPicture(digest.images[0]!.bytes);
     });
   });
 
@@ -323,6 +334,9 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(digest.text).toMatch(/Why we partner/);
       expect(digest.text).toContain("Share data on children's health: most often Coordinating (5 of 8) · Networking 2, Coordinating 5, Cooperating 1, Collaborating 0");
       expect(digest.text).toContain("Run a joint walking programme: most often Networking / Collaborating (4 of 8) · Networking 4, Coordinating 0, Cooperating 0, Collaborating 4 — partners differ, from Networking to Collaborating");
+      const purposes = digest.images.find((i) => i.alt.startsWith("Table of how many partners chose each level for each purpose"))!;
+      expect(purposes.alt).toContain("Share data on children's health: Networking 2, Coordinating 5, Cooperating 1, Collaborating 0");
+      expectPicture(purposes.bytes);
     });
 
     it("activity 2: each partner is asked their own organisation's six links, and pairs below minimum-n are withheld", { timeout: 180_000 }, async () => {
@@ -361,6 +375,12 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(lines).toHaveLength(6);
       for (const l of lines) expect(l).toMatch(/^• Aarhus Kommune ↔ /);
       expect(digest.text).toMatch(/15 pairs not shown: fewer than 3 people of their two organisations answered/);
+      // The map's picture has the six pairs shown, and none of those withheld.
+      const map = digest.images.find((i) => i.alt.startsWith("Network of"))!;
+      expect(map.alt).toMatch(/^Network of 7 organisations\. Links today: /);
+      expect(map.alt).toContain("Aarhus Kommune–Region Midtjylland: Coordinating (wanted: Cooperating)");
+      expect(map.alt.split("; ")).toHaveLength(6);
+      expectPicture(map.bytes);
     });
   });
 }

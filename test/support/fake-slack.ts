@@ -51,6 +51,12 @@ export interface FakeFile {
   title?: string;
   length: number;
   content: string | null;
+  /** the uploaded bytes as they came (a chart's PNG); content is the same read as UTF-8 */
+  bytes: Buffer | null;
+  /** the alt text given with the upload, if any */
+  alt?: string;
+  /** the ts of the channel's newest message when the file was shared there: what it was posted under */
+  after?: string;
   channels: string[];
 }
 
@@ -360,7 +366,8 @@ export class FakeSlack {
     if (upload && req.method === "POST") {
       const file = this.files.get(upload[1]!);
       if (!file) return json(404, { ok: false, error: "file_not_found" });
-      file.content = await fileContent(req.headers["content-type"], raw);
+      file.bytes = await fileContent(req.headers["content-type"], raw);
+      file.content = file.bytes.toString("utf8");
       res.writeHead(200, { "content-type": "text/plain" });
       res.end(`OK - ${raw.length}`);
       return;
@@ -508,7 +515,7 @@ export class FakeSlack {
       }
       case "files.getUploadURLExternal": {
         const id = `F${String(++this.seq).padStart(8, "0")}`;
-        this.files.set(id, { id, filename: str("filename"), length: Number(args.length ?? 0), content: null, channels: [] });
+        this.files.set(id, { id, filename: str("filename"), length: Number(args.length ?? 0), content: null, bytes: null, ...(str("alt_txt") || str("alt_text") ? { alt: str("alt_txt") || str("alt_text") } : {}), channels: [] });
         return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
       }
       case "files.completeUploadExternal": {
@@ -518,7 +525,10 @@ export class FakeSlack {
           const file = this.files.get(f.id);
           if (!file || file.content === null) return { ok: false, error: "file_not_found" };
           if (f.title) file.title = f.title;
-          if (str("channel_id")) file.channels.push(str("channel_id"));
+          if (str("channel_id")) {
+            file.channels.push(str("channel_id"));
+            file.after = this.conversation(str("channel_id")).at(-1)?.ts;
+          }
           out.push({ id: file.id, name: file.filename, title: file.title ?? file.filename });
         }
         return { ok: true, files: out };
@@ -582,13 +592,13 @@ function parseMetadata(v: unknown): FakeMessage["metadata"] | null | "invalid" {
   return { event_type: m.event_type, event_payload: m.event_payload as Record<string, unknown> };
 }
 
-async function fileContent(contentType: string | undefined, raw: Buffer): Promise<string> {
+async function fileContent(contentType: string | undefined, raw: Buffer): Promise<Buffer> {
   if ((contentType ?? "").startsWith("multipart/form-data")) {
     const form = await new Response(new Uint8Array(raw), { headers: { "content-type": contentType! } }).formData();
-    for (const [, v] of form) if (typeof v !== "string") return await v.text();
-    for (const [, v] of form) return String(v);
+    for (const [, v] of form) if (typeof v !== "string") return Buffer.from(await v.arrayBuffer());
+    for (const [, v] of form) return Buffer.from(String(v), "utf8");
   }
-  return raw.toString("utf8");
+  return raw;
 }
 
 /** The limits Slack enforces on what it is sent; a message breaking one is refused (invalid_blocks). */

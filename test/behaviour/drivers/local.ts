@@ -18,6 +18,7 @@ export function seenFromMessage(id: string, m: Message): Seen & { raw: Message }
   const buttons: SeenButton[] = [];
   const bars: Seen["bars"] = [];
   const fields: Seen["fields"] = [];
+  const images: Seen["images"] = [];
   for (const b of m.blocks) {
     if (b.type === "header") text.push(b.text);
     else if (b.type === "text") text.push(plainOf(b.text));
@@ -31,13 +32,14 @@ export function seenFromMessage(id: string, m: Message): Seen & { raw: Message }
       text.push(b.label);
       fields.push({ label: b.label, value: b.kind === "choice" ? (b.options.find((o) => o.value === b.value)?.label ?? "") : b.value });
     }
+    else if (b.type === "image") images.push({ alt: b.alt, bytes: Buffer.from(b.svg, "utf8") });
     else if (b.type === "bars")
       for (const bar of b.bars) {
         bars.push({ label: bar.label, display: bar.display });
         text.push(`${bar.label}: ${bar.display}`);
       }
   }
-  return { id, text: text.join("\n"), questions, buttons, bars, fields, raw: m };
+  return { id, text: text.join("\n"), questions, buttons, bars, fields, images, raw: m };
 }
 
 export async function localDriver(db: Database): Promise<BehaviourDriver> {

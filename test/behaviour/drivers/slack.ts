@@ -88,7 +88,7 @@ export function seenFromSlack(id: string, text: string, blocks: SlackBlock[], wh
       else buttons.push(...seen.map((s) => ({ ...s, selected: false })));
     }
   }
-  return { id, text: lines.join("\n"), questions: [...questions.entries()].sort((a, b) => a[0] - b[0]).map(([, q]) => q), buttons, bars, fields, raw: { text, blocks }, where };
+  return { id, text: lines.join("\n"), questions: [...questions.entries()].sort((a, b) => a[0] - b[0]).map(([, q]) => q), buttons, bars, fields, images: [], raw: { text, blocks }, where };
 }
 
 /** The Slack button a person would press: by label, in question `question` or among the others. */
@@ -133,8 +133,12 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
     if (res.status !== 200) throw new Error(`POST /slack/events: ${res.status} ${await res.text()}`);
     await settle();
   };
+  /** A channel's messages, each with the pictures uploaded under it (the PNGs the fake received). */
   const fromFake = (channel: string) =>
-    fake.conversation(channel).map((m) => seenFromSlack(`${m.channel}/${m.ts}`, m.text, m.blocks as SlackBlock[], { channel: m.channel, ts: m.ts }));
+    fake.conversation(channel).map((m) => ({
+      ...seenFromSlack(`${m.channel}/${m.ts}`, m.text, m.blocks as SlackBlock[], { channel: m.channel, ts: m.ts }),
+      images: [...fake.files.values()].filter((f) => f.channels.includes(channel) && f.after === m.ts && f.bytes && f.filename.endsWith(".png")).map((f) => ({ alt: f.alt ?? "", bytes: f.bytes! })),
+    }));
 
   const driver: BehaviourDriver = {
     name: "slack",

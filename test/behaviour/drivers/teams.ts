@@ -30,8 +30,9 @@ function cardOf(activity: Record<string, unknown>): Card | null {
 }
 
 /** What a person sees of a Teams message: its card's text, questions, buttons and bars. */
-export function seenFromActivity(id: string, activity: Record<string, unknown>): Seen & { inputs: { id: string; label: string; value: string; choices: { title: string; value: string }[] }[]; actions: { question: number | null; action: CardAction }[] } {
+export function seenFromActivity(id: string, activity: Record<string, unknown>): Seen & { inputs: { id: string; label: string; value: string; choices: { title: string; value: string }[] }[]; actions: { question: number | null; action: CardAction }[]; imageUrls: { alt: string; url: string }[] } {
   const text: string[] = [];
+  const imageUrls: { alt: string; url: string }[] = [];
   const questions: SeenQuestion[] = [];
   const buttons: SeenButton[] = [];
   const bars: Seen["bars"] = [];
@@ -68,6 +69,8 @@ export function seenFromActivity(id: string, activity: Record<string, unknown>):
             actions.push({ question: questions.length, action: act });
           }
         questions.push(q);
+      } else if (n.type === "Image") {
+        imageUrls.push({ alt: String(n.altText ?? ""), url: String(n.url) });
       } else if (n.type === "Input.Text" || n.type === "Input.Date" || n.type === "Input.ChoiceSet") {
         text.push(String(n.label));
         const choices = (n.choices as { title: string; value: string }[] | undefined) ?? [];
@@ -88,8 +91,11 @@ export function seenFromActivity(id: string, activity: Record<string, unknown>):
     walk(card.body ?? [], null);
     if (card.actions) walk([{ type: "ActionSet", actions: card.actions }], null);
   } else if (typeof activity.text === "string") text.push(activity.text);
-  return { id, text: text.join("\n"), questions, buttons, bars, fields: inputs.map(({ label, value, choices }) => ({ label, value: choices.length ? (choices.find((c) => c.value === value)?.title ?? "") : value })), inputs, actions };
+  return { id, text: text.join("\n"), questions, buttons, bars, fields: inputs.map(({ label, value, choices }) => ({ label, value: choices.length ? (choices.find((c) => c.value === value)?.title ?? "") : value })), images: [], inputs, actions, imageUrls };
 }
+
+/** Where the bot says it is reachable: cards link charts there. */
+const TEAMS_PUBLIC_URL = "https://partnerpuls.example.org/bot";
 
 const CAST: Record<string, { name: string; locale: string }> = {
   mette: { name: "Mette Holm", locale: "da-DK" },
@@ -106,8 +112,20 @@ const CAST: Record<string, { name: string; locale: string }> = {
 export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fake: FakeTeams; world: TeamsWorld }> {
   // Every message the bot sends is checked as Teams would render it (its Adaptive Cards).
   const fake = await FakeTeams.start({ checkMessage: messageProblems });
-  const env = { PORT: "0", TEAMS_LOCAL: "1", PARTNERPULS_PLAYGROUND: "off" };
+  // A public address, as behind a reverse proxy: cards then carry charts (and files) as links.
+  const env = { PORT: "0", TEAMS_LOCAL: "1", PARTNERPULS_PLAYGROUND: "off", PARTNERPULS_PUBLIC_URL: TEAMS_PUBLIC_URL };
   const app = await startApp(loadConfig(env), db, env);
+  /** The card's pictures as the Teams client gets them: each fetched from the bot's address (the proxy strips the prefix). */
+  const withImages = async (seen: ReturnType<typeof seenFromActivity>) => {
+    const images: Seen["images"] = [];
+    for (const { alt, url } of seen.imageUrls) {
+      if (!url.startsWith(`${TEAMS_PUBLIC_URL}/media/`)) throw new Error(`a card's image is not the bot's: ${url}`);
+      const res = await fetch(`${app.server.url}${url.slice(TEAMS_PUBLIC_URL.length)}`);
+      if (res.status !== 200 || res.headers.get("content-type") !== "image/png") throw new Error(`${url} answered ${res.status} ${res.headers.get("content-type")}`);
+      images.push({ alt, bytes: Buffer.from(await res.arrayBuffer()) });
+    }
+    return { ...seen, images };
+  };
   const world = new TeamsWorld(fake.url);
   const people = new Map<string, TeamsPerson>(Object.entries(CAST).map(([k, p]) => [k, TeamsWorld.person(k, p.name, p.locale)]));
   for (const p of people.values()) fake.members.set(p.id, { id: p.id, name: p.name, aadObjectId: p.aadObjectId });
@@ -161,9 +179,11 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
       return seenFromActivity(reply.id, reply.activity);
     },
     async dms(userId) {
-      return messagesIn(personalConversationId(person(userId).id))
-        .filter(isDm)
-        .map((a) => seenFromActivity(a.id, a.activity));
+      return Promise.all(
+        messagesIn(personalConversationId(person(userId).id))
+          .filter(isDm)
+          .map((a) => withImages(seenFromActivity(a.id, a.activity))),
+      );
     },
     async press(userId, message, label, question, typed = {}) {
       const seen = message as ReturnType<typeof seenFromActivity>;
@@ -199,10 +219,12 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
       return apart ? seenFromActivity(apart.id, apart.activity) : undefined;
     },
     async channelMessages() {
-      return world
-        .channelPosts(fake)
-        .filter(isDm)
-        .map((a) => seenFromActivity(a.id, a.activity));
+      return Promise.all(
+        world
+          .channelPosts(fake)
+          .filter(isDm)
+          .map((a) => withImages(seenFromActivity(a.id, a.activity))),
+      );
     },
     async close() {
       // The database is the suite's: it closes it.
