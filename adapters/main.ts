@@ -7,6 +7,7 @@ import { Courier } from "../src/outbox/courier.ts";
 import { Clock } from "../src/clock/clock.ts";
 import { startServer, type Mount } from "../src/server.ts";
 import { downloadsMount, mediaMount } from "../src/downloads.ts";
+import { reportMount } from "../src/report/mount.ts";
 import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
 import { slackConfigFrom } from "./slack/config.ts";
@@ -63,6 +64,9 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     defaultTimeZone: config.PARTNERPULS_TIMEZONE,
     now: options.now,
     onEnqueue: () => courier?.kick(),
+    // The server listens only further down; a link is made when someone asks, long after.
+    publicUrl: () => (config.PARTNERPULS_PUBLIC_URL ?? server.url.replace("127.0.0.1", "localhost")).replace(/\/+$/, ""),
+    reportDays: config.PARTNERPULS_REPORT_DAYS,
   });
   const adapters: PlatformAdapter[] = [];
   // The configuration is checked first (a stray or wrong variable stops the start, saying why);
@@ -82,6 +86,8 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     });
     playgroundToken = local.token;
   }
+  // GET /report/<token>: the steering group's report page, opened by its signed link alone.
+  mounts.push(reportMount(core));
   for (const a of adapters) mounts.push(...a.mounts);
   courier = new Courier(db.prisma, [...(chat ? [chat] : []), ...adapters.map((a) => a.port)], {
     onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref),

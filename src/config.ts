@@ -28,6 +28,14 @@ const Env = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   /** /metrics for a peer that is not this machine: `Authorization: Bearer <token>` (unset: loopback only) */
   PARTNERPULS_METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  /**
+   * The bot's address as people's browsers reach it (behind a proxy: its public https address).
+   * Report links and Teams' files and charts are made under it; unset: this server's own address.
+   * Checked more strictly for Teams (adapters/teams/config.ts).
+   */
+  PARTNERPULS_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s?#]+$/, "must be an http(s) address with no query or fragment, such as https://partnerpuls.example.org").optional(),
+  /** how many days a report link works (`report`); `report revoke` stops them sooner */
+  PARTNERPULS_REPORT_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   /** SIGTERM/SIGINT: how long a shutdown may take before the process gives up and exits 1 */
   PARTNERPULS_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
 });

@@ -11,7 +11,8 @@ import type { AfterDelivery, RenderRef } from "./outbox/outbox.ts";
 import type { Tx as QueueTx } from "./jobs/queue.ts";
 import type { JobHandler } from "./clock/clock.ts";
 import { CoreContext, type CoreOptions, type DigestTarget, type DigestTrigger, type PartnershipRow } from "./core/context.ts";
-import { Actions, Comments, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Rounds, Schedules } from "./core/rooms.ts";
+import { Actions, Comments, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
+import type { ExportFile } from "./core/digests.ts";
 
 export type { CoreOptions, DigestTarget, DigestTrigger } from "./core/context.ts";
 export type { AgreementResult } from "./core/commands.ts";
@@ -34,7 +35,18 @@ export class Partnerpuls {
     c.meetings = new Meetings(c);
     c.dataRights = new DataRights(c);
     c.instruments = new Instruments(c);
+    c.reports = new Reports(c);
     this.c = c;
+  }
+
+  /** The report page a link opens (its path segment), or null for any link that does not (tampered, expired, revoked). */
+  reportPage(token: string, lang?: string): Promise<string | null> {
+    return this.c.reports.page(token, lang);
+  }
+
+  /** A file of the export, downloaded from the report page by its link, or null. */
+  reportFile(token: string, filename: string, lang?: string): Promise<ExportFile | null> {
+    return this.c.reports.file(token, filename, lang);
   }
 
   /** An adapter's own tables about people: erasing a person of that platform makes them forget too. */

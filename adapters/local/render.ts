@@ -30,6 +30,8 @@ export function richHtml(text: RichText, names: Record<string, string> = {}): st
           return `<span class="mention">@${escapeHtml((Object.hasOwn(names, n.id) ? names[n.id] : undefined) ?? n.name ?? n.id)}</span>`;
         case "channel":
           return `<span class="mention">#${escapeHtml(n.name ?? n.id)}</span>`;
+        case "link":
+          return `<a href="${escapeHtml(n.url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(n.text)}</a>`;
       }
     })
     .join("");

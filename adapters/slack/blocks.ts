@@ -167,6 +167,8 @@ export function richToMrkdwn(text: RichText): string {
           return `<@${n.id}>`;
         case "channel":
           return `<#${n.id}>`;
+        case "link":
+          return `<${n.url}|${escapeEntities(n.text).replace(/\|/g, "¦")}>`;
       }
     })
     .join("");

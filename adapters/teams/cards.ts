@@ -122,6 +122,8 @@ export function richInline(text: RichText, names: ReadonlyMap<string, string> = 
         }
         case "channel":
           return `#${safe(names.get(n.id) ?? n.name ?? n.id)}`;
+        case "link":
+          return `[${safe(n.text).replace(/[[\]]/g, "")}](${n.url})`;
       }
     })
     .join("");

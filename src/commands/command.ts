@@ -71,6 +71,8 @@ export const Command = z.discriminatedUnion("name", [
   }),
   z.object({ name: z.literal("language"), value: z.enum(["en", "da"]) }),
   PartnershipOpt.extend({ name: z.literal("export.csv") }),
+  PartnershipOpt.extend({ name: z.literal("report.link") }),
+  PartnershipOpt.extend({ name: z.literal("report.revoke") }),
   z.object({ name: z.literal("mydata.export") }),
   z.object({ name: z.literal("mydata.erase"), confirmed: z.boolean() }),
   z.object({ name: z.literal("instrument.list") }),

@@ -38,8 +38,8 @@ for (const form of COMMAND_TABLE) FORMS_BY_HEAD.set(form.words[0], [...(FORMS_BY
 function formFor(head: string, sub: string | undefined, typedSub: string | undefined): CommandForm | ParseError | undefined {
   const forms = FORMS_BY_HEAD.get(head);
   if (!forms) return undefined;
-  if (forms[0]!.words.length === 1) return forms[0]!;
-  const form = forms.find((f) => f.words[1] === sub);
+  // `report revoke` before `report`: a second word that names a form wins over a one-word form.
+  const form = forms.find((f) => f.words.length > 1 && f.words[1] === sub) ?? forms.find((f) => f.words.length === 1);
   if (form) return form;
   const what = SUBCOMMAND_WHAT[head as keyof typeof SUBCOMMAND_WHAT] ?? "subcommand";
   const usage = forms[0]!.topic;

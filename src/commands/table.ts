@@ -15,7 +15,7 @@ export type Who = "anyone" | "member" | "coordinator";
 export const TOPICS = [
   "help", "overview", "partnership.create", "partnership.list", "language", "nudges", "mydata", "instrument", "status", "action.list", "action.done",
   "purpose.add", "org.add", "member.add", "member.remove", "member.erase", "checkin.start", "checkin.close", "remind", "digest",
-  "action.add", "schedule", "meeting", "set", "export.csv",
+  "action.add", "schedule", "meeting", "set", "export.csv", "report",
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -260,6 +260,9 @@ export const COMMAND_TABLE: readonly CommandForm[] = [
     read: (a) => (a.args[0] ? ((n) => (n === null ? a.invalid("number", a.args[0]!) : { number: n }))(numberOf(a.args[0])) : a.missing("number")) },
   { name: "set", words: ["set"], topic: "set", who: "coordinator", args: 2, read: setting },
   { name: "export.csv", words: ["export", "csv"], topic: "export.csv", who: "coordinator" },
+  // Members, of whom the room lets coordinators and the steering group have a link.
+  { name: "report.link", words: ["report"], topic: "report", who: "member" },
+  { name: "report.revoke", words: ["report", "revoke"], topic: "report", who: "coordinator" },
 ];
 
 /** What a missing or unknown subcommand is called, where it is not "subcommand". */

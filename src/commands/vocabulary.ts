@@ -30,6 +30,8 @@ export const COMMAND_WORDS = {
   set: { en: ["set"], da: ["sæt", "saet", "indstil"] },
   language: { en: ["language", "lang"], da: ["sprog"] },
   export: { en: ["export"], da: ["eksport", "eksporter"] },
+  report: { en: ["report"], da: ["rapport"] },
+  revoke: { en: ["revoke"], da: ["tilbagekald"] },
   csv: { en: ["csv"], da: ["csv"] },
   mydata: { en: ["mydata", "my-data"], da: ["mine-data", "minedata"] },
   instrument: { en: ["instrument", "instruments"], da: ["instrument", "instrumenter"] },

@@ -221,6 +221,8 @@ export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: 
   "action.done": inP((c, ctx, cmd, p) => c.actions.completeAction(ctx, p, cmd.number)),
   set: inP((c, ctx, cmd, p) => c.partnerships.changeSetting(ctx, p, cmd.setting)),
   "export.csv": inP((c, ctx, _cmd, p) => c.digests.exportCsv(ctx, p)),
+  "report.link": inP((c, ctx, _cmd, p, m) => c.reports.link(ctx, p, m)),
+  "report.revoke": inP((c, ctx, _cmd, p) => c.reports.revoke(ctx, p)),
   "schedule.set": inP((c, ctx, cmd, p) => c.schedules.setSchedule(ctx, p, cmd)),
   "schedule.list": inP((c, ctx, _cmd, p) => c.schedules.listSchedules(ctx, p)),
   "schedule.stop": inP((c, ctx, cmd, p) => c.schedules.stopSchedule(ctx, p, cmd.kind)),

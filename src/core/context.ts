@@ -14,7 +14,7 @@ import { z } from "zod";
 import { nameKey } from "../domain/names.ts";
 import { randomUUID } from "node:crypto";
 import { type QuietHours } from "../clock/quiet.ts";
-import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, DataRights, Instruments, Home, Commands } from "./rooms.ts";
+import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, DataRights, Instruments, Home, Commands, Reports } from "./rooms.ts";
 
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -27,6 +27,10 @@ export interface CoreOptions {
   onEnqueue?: () => void;
   /** told of every command, press and vote (metrics); never who, never what was answered */
   onEvent?: (event: CoreEvent) => void;
+  /** where people reach this server from a browser (report links); asked each time, as the port is known only once it listens */
+  publicUrl?: () => string;
+  /** how many days a report link works */
+  reportDays?: number;
 }
 
 /** Large rounds open and close in one transaction each: give them room, the work inside is linear. */
@@ -86,7 +90,6 @@ export interface Context {
   capabilities: Capabilities;
 }
 
-
 export class CoreContext {
   readonly results: RoundResults;
   readonly now: () => Date;
@@ -94,6 +97,8 @@ export class CoreContext {
   readonly defaultLanguage: Lang;
 
   readonly onEnqueue: () => void;
+  readonly publicUrl: () => string;
+  readonly reportDays: number;
   readonly onEvent: (event: CoreEvent) => void;
   /** adapters' own tables about people, by platform (see PlatformStore) */
   readonly platformStores = new Map<Platform, PlatformStore[]>();
@@ -110,6 +115,7 @@ export class CoreContext {
   dataRights!: DataRights;
   instruments!: Instruments;
   home!: Home;
+  reports!: Reports;
   commands!: Commands;
 
   constructor(
@@ -122,6 +128,8 @@ export class CoreContext {
     this.defaultTimeZone = options.defaultTimeZone ?? "Europe/Copenhagen";
     this.defaultLanguage = options.defaultLanguage ?? "en";
     this.results = new RoundResults(this.now);
+    this.publicUrl = options.publicUrl ?? (() => "http://localhost:3978");
+    this.reportDays = options.reportDays ?? 14;
   }
 
   /**
@@ -144,7 +152,6 @@ export class CoreContext {
     return { actor, workspaceId, person, stored, lang, capabilities: actor.capabilities ?? TEXT_ONLY };
   }
 
-
   /** A workspace's row; its id never changes, so it is looked up once per process. */
   async workspaceOf(ws: WorkspaceRef) {
     const key = `${ws.platform}:${ws.externalId}`;
@@ -157,7 +164,6 @@ export class CoreContext {
     }
     return row;
   }
-
 
   /** Stores the workspace and the person behind a context, the first time a command needs them. */
   async store(ctx: Context): Promise<void> {
@@ -177,7 +183,6 @@ export class CoreContext {
     ctx.stored = true;
   }
 
-
   /**
    * The language rule (README, "Languages"): the person's own choice (`language da`), then their
    * platform's locale, then the partnership's language, then PARTNERPULS_LANGUAGE.
@@ -186,19 +191,16 @@ export class CoreContext {
     return this.langOfPerson({ language: ctx.person.language, locale: ctx.actor.locale ?? ctx.person.locale }, p);
   }
 
-
   /** The language rule for a person the core writes to unasked (a poll, a reminder): the locale is the one last seen. */
   langOfPerson(person: { language: string | null; locale?: string | null }, p: { language: string }): Lang {
     return (isLang(person.language) ? person.language : null) ?? langFromLocale(person.locale) ?? (isLang(p.language) ? p.language : this.defaultLanguage);
   }
-
 
   async partnershipById(ctx: Context, id: string): Promise<PartnershipRow> {
     const p = await this.db.partnership.findFirst({ where: { id, workspaceId: ctx.workspaceId } });
     if (!p) throw new UserError("err.bad-button");
     return p;
   }
-
 
   /** By name, by the channel the command came from, or the person's only partnership. */
   async selectPartnership(ctx: Context, name: string | undefined): Promise<{ partnership: PartnershipRow; membership: MembershipRow | null }> {
@@ -219,28 +221,22 @@ export class CoreContext {
     return { partnership, membership };
   }
 
-
   roleList(lang: Lang, roles: string[]): string {
     return listOf(lang, roles.map((r) => t(lang, `role.${r}` as Key)));
   }
-
 
   /** A person the core names by their platform id: a node each adapter renders its own way. */
   mention(userId: string): Inline {
     return { t: "person", id: userId };
   }
 
-
   personLabel(person: { displayName: string; platformUserId: string }): Inline {
     return personLabel(person);
   }
 
-
-
   wsRefOf(w: { platform: string; externalId: string; name: string }): WorkspaceRef {
     return { platform: w.platform as WorkspaceRef["platform"], externalId: w.externalId, name: w.name };
   }
-
 
   /**
    * Serialises writes that number rows per partnership (rounds, actions) or allow one open round,
@@ -250,23 +246,19 @@ export class CoreContext {
     await tx.$queryRaw`SELECT id FROM "Partnership" WHERE id = ${partnershipId} FOR UPDATE`;
   }
 
-
   async openRound(workspaceId: string, partnershipId: string, now: Date) {
     return this.db.round.findFirst({ where: { workspaceId, partnershipId, closedAt: null, closesAt: { gt: now } }, orderBy: { number: "desc" } });
   }
 
-
   openRoundTx(tx: Tx, workspaceId: string, partnershipId: string, now: Date) {
     return tx.round.findFirst({ where: { workspaceId, partnershipId, closedAt: null, closesAt: { gt: now } } });
   }
-
 
   async roundWithPartnership(workspaceId: string, roundId: string) {
     const round = await this.db.round.findFirst({ where: { id: roundId, workspaceId }, include: { partnership: true } });
     if (!round) throw new UserError("err.bad-button");
     return round;
   }
-
 
   parseErrorMessage(lang: Lang, e: ParseError): Message {
     let text: string;
@@ -299,17 +291,14 @@ export class CoreContext {
     return this.errorMessage(lang, text, usage);
   }
 
-
   what(lang: Lang, what: string): string {
     const key = `what.${what}`;
     return t(lang, hasKey(key) ? key : "what.value");
   }
 
-
   userErrorMessage(lang: Lang, e: UserError): Message {
     return this.errorMessage(lang, tn(lang, e.key, e.params), e.usage ? usageOf(lang, e.usage) : null);
   }
-
 
   errorMessage(lang: Lang, text: RichText, usage: string | null): Message {
     const hint = usage ? t(lang, "parse.usage", { usage }) : t(lang, "parse.see-help");

@@ -2,7 +2,9 @@
 // (src/results/).
 import type { WorkspaceRef } from "../ports.ts";
 import type { Message, RichText } from "../messages/model.ts";
-import { message, textMessage } from "../messages/model.ts";
+import { message, textMessage, type Block } from "../messages/model.ts";
+
+export type ExportFile = Extract<Block, { type: "file" }>;
 import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
 import { commentsCsv, mapMatrixCsv, resultsCsv, resultsJson, type ExportComments, type ExportRow, type ExportMap } from "../exports/results.ts";
@@ -82,6 +84,14 @@ export class Digests {
    * said what, and nothing of a round still open (its numbers come once, when it closes).
    */
   async exportCsv(ctx: Context, p: PartnershipRow): Promise<Message> {
+    const { rounds, files } = await this.exportFiles(ctx.workspaceId, p, ctx.lang);
+    const text = t(ctx.lang, "ok.export", { n: rounds });
+    return message(text, [{ type: "text", text }, ...files]);
+  }
+
+  /** The export's files in a language: results CSV, comments CSV, the latest map as a matrix, and the JSON. */
+  async exportFiles(workspaceId: string, p: PartnershipRow, lang: Lang): Promise<{ rounds: number; files: ExportFile[] }> {
+    const ctx = { workspaceId, lang };
     const rounds = await this.c.db.round.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "asc" } });
     const rows: ExportRow[] = [];
     const maps: (ExportMap & { label: (value: string) => string })[] = [];
@@ -118,15 +128,14 @@ export class Digests {
         }
     }
     const base = `partnerpuls-${p.name.normalize("NFKD").replace(/[^\w.\-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "export"}`;
-    const text = t(ctx.lang, "ok.export", { n: rounds.length });
-    return message(text, [
-      { type: "text", text },
+    const files: ExportFile[] = [
       { type: "file", filename: `${base}.csv`, mimeType: "text/csv", content: resultsCsv(rows, ctx.lang) },
       ...(comments.length ? [{ type: "file" as const, filename: `${base}-${t(ctx.lang, "export.comments-file")}.csv`, mimeType: "text/csv", content: commentsCsv(comments, ctx.lang) }] : []),
       // The latest round's partner map as a matrix (every round's is in the JSON).
       ...(maps.length ? [{ type: "file" as const, filename: `${base}-${t(ctx.lang, "export.map-file", { n: maps.at(-1)!.round })}.csv`, mimeType: "text/csv", content: mapMatrixCsv(maps.at(-1)!, maps.at(-1)!.label, ctx.lang) }] : []),
       { type: "file", filename: `${base}.json`, mimeType: "application/json", content: resultsJson(rows, ctx.lang, { partnership: p.name, exportedAt: this.c.now().toISOString() }, maps, comments) },
-    ]);
+    ];
+    return { rounds: rounds.length, files };
   }
 
 }

@@ -10,4 +10,5 @@ export { Meetings } from "./meetings.ts";
 export { DataRights } from "./data-rights.ts";
 export { Instruments } from "./instruments.ts";
 export { Home } from "./home.ts";
+export { Reports } from "./reports.ts";
 export { Commands } from "./commands.ts";

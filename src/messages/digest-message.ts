@@ -74,7 +74,7 @@ function sentenceWith(lang: Lang, key: "digest.followed-line", params: Record<st
  * Activity 1, per purpose: how many chose each level of the continuum, the most common level, and
  * whether partners differ (the checklist's rule, on the levels' order); withheld below minimum-n.
  */
-function purposeLines(v: DigestView): string[] {
+export function purposeLines(v: DigestView): string[] {
   const { lang, snapshot, score } = v;
   const levels = snapshot.choiceSets[GENERATED_CHOICE_SET.purposes] ?? [];
   const lines: string[] = [];
@@ -168,7 +168,7 @@ function commentLines(v: DigestView): RichText[] {
   return [t(lang, "digest.comments"), ...lines];
 }
 
-function mapLines(v: DigestView): string[] {
+export function mapLines(v: DigestView): string[] {
   const { lang, snapshot, score } = v;
   const levels = linkLevels(snapshot);
   const pairs = roundPairs(snapshot, v.sectionIds, score.items);

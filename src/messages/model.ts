@@ -37,6 +37,8 @@ export const Inline = z.discriminatedUnion("t", [
   /** a platform user id; `name` when the core knows one (adapters may know a better one) */
   z.object({ t: z.literal("person"), id: z.string().min(1), name: z.string().optional() }),
   z.object({ t: z.literal("channel"), id: z.string().min(1), name: z.string().optional() }),
+  /** a web address the core made (a report page), with the words shown for it */
+  z.object({ t: z.literal("link"), url: z.string().regex(/^https?:\/\/[^\s<>|"]+$/).max(2000), text: z.string().min(1) }),
 ]);
 export type Inline = z.infer<typeof Inline>;
 
@@ -62,6 +64,8 @@ export function plainOf(text: RichText, names: ReadonlyMap<string, string> = new
           return `@${names.get(n.id) ?? n.name ?? n.id}`;
         case "channel":
           return `#${names.get(n.id) ?? n.name ?? n.id}`;
+        case "link":
+          return `${n.text}: ${n.url}`;
       }
     })
     .join("");

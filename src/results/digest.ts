@@ -128,6 +128,13 @@ export class RoundResults {
    * line about the round that is open now, if any.
    */
   async digestFor(db: Reader, workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<{ message: Message; builtFrom: DigestSources } | null> {
+    const built = await this.viewFor(db, workspaceId, partnershipId, lang, roundId);
+    if (!built) return null;
+    return { message: digestMessage({ ...built.view, charts: await digestCharts(built.view) }), builtFrom: built.builtFrom };
+  }
+
+  /** What a digest of the round says, before it is a message: the report page reads every round's. */
+  async viewFor(db: Reader, workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<{ view: DigestView; builtFrom: DigestSources } | null> {
     const p = await db.partnership.findFirst({ where: { id: partnershipId, workspaceId } });
     if (!p) return null;
     const now = this.now();
@@ -229,7 +236,6 @@ export class RoundResults {
       followed,
       pending,
     };
-    const message = digestMessage({ ...view, charts: await digestCharts(view) });
-    return { message, builtFrom };
+    return { view, builtFrom };
   }
 }

@@ -5,15 +5,16 @@ import type { WorkspaceRef, Actor } from "../../src/ports.ts";
 import { RecordingPort, coreWithCourier } from "./recording-port.ts";
 import { type Message, plainOf, type RichText } from "../../src/messages/model.ts";
 import type { Database } from "../../src/store/database.ts";
+import type { CoreOptions } from "../../src/core.ts";
 
 // Strong nodes read as *bold* here, as the core wrote them before it had nodes.
 export const rich = (x: RichText) => (typeof x === "string" ? x : x.map((n) => (n.t === "strong" ? `*${n.text}*` : plainOf([n]))).join(""));
 export const text = (m: Message) => m.blocks.map((b) => ("text" in b ? rich(b.text) : b.type === "fields" ? b.fields.map((f) => `${f.label}: ${f.value}`).join("\n") : b.type === "bars" ? b.bars.map((x) => `${x.label}: ${x.display}`).join("\n") : b.type === "question" ? b.prompt : b.type === "progress" ? b.label : "")).join("\n");
 
-export function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z")) {
+export function setup(db: () => Database, start = new Date("2026-11-23T09:00:00Z"), options: Omit<CoreOptions, "now"> = {}) {
   const port = new RecordingPort();
   let now = start;
-  const app = coreWithCourier(db().prisma, port, { now: () => now, defaultLanguage: "en" });
+  const app = coreWithCourier(db().prisma, port, { defaultLanguage: "en", ...options, now: () => now });
   const core = () => app.core;
   const ws: WorkspaceRef = { platform: "slack", externalId: "T1" };
   const as = (userId: string, extra: Partial<Actor> = {}): Actor => ({ workspace: ws, userId, displayName: userId[0]!.toUpperCase() + userId.slice(1), ...extra });
