@@ -28,7 +28,7 @@ for (const database of ["pglite", "postgres"]) {
       continue;
     }
   }
-  const run = spawnSync(process.execPath, ["--import", "tsx", "bench/core.ts", database], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "bench/core.ts", database], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const line = run.stdout.trim().split("\n").pop() ?? "";
   if (run.status !== 0 || !line.startsWith("{")) {
     console.error(`${database}: benchmark failed (exit ${run.status})\n${run.stdout}`);
@@ -46,6 +46,16 @@ for (const database of ["pglite", "postgres"]) {
     `digest (latest of 20 rounds, with trend and history), ${r.digest.n} runs: p50 ${f(r.digest.p50)} ms, p99 ${f(r.digest.p99)} ms` +
       ` | baseline reading that round's 1,750 answers p50 ${f(r.digest.baselineRead.p50)} ms | ratio p50 ${r.digest.ratioP50.toFixed(1)}×`,
   );
+  const kinds = Object.entries(r.charts.kinds as Record<string, { p50: number; p99: number }>);
+  console.log(
+    `charts drawn (SVG + PNG, new numbers each time; goal p50 under 50 ms): ${kinds.map(([k, x]) => `${k} p50 ${f(x.p50)} ms (${(x.p50 / r.charts.floor.p50).toFixed(1)}×)`).join(", ")}` +
+      ` | baseline one-bar chart p50 ${f(r.charts.floor.p50)} ms`,
+  );
+  console.log(
+    `report page of 20 rounds × 50 partners (goal under 200 ms): first opening in a language ${Math.round(r.report.firstMs)} ms, again p50 ${f(r.report.p50)} ms, p99 ${f(r.report.p99)} ms, ${Math.round(r.report.bytes / 1024)} KB` +
+      ` | baseline reading the 20 rounds p50 ${f(r.report.baselineRead.p50)} ms | ratio p50 ${r.report.ratioP50.toFixed(1)}×`,
+  );
+  console.log(`memory the charts and the report keep (heap and native, after a full collection): ${r.chartsRssMb} MB`);
   console.log(`peak RSS of the process: ${r.peakRssMb} MB`);
 }
 

@@ -71,10 +71,10 @@ export async function sectionsChart(lang: Lang, input: SectionsInput): Promise<C
     max: input.max,
   });
   const domain = beforeLabel === null ? [nowLabel] : [beforeLabel, nowLabel];
-  const y = { field: "section", type: "nominal", title: null, sort: input.sections.map((s) => s.label) };
+  const y = { field: "section", type: "nominal", title: null, sort: input.sections.map((s) => s.label), axis: { labelLimit: 270 } };
   return chart("sections", title, alt, {
-    width: WIDTH - 240,
-    height: { step: beforeLabel === null ? 22 : 34 },
+    width: WIDTH - 260,
+    height: { step: beforeLabel === null ? 22 : 15 },
     data: { values },
     encoding: { y, yOffset: { field: "round", sort: domain }, x: { field: "score", type: "quantitative", title: t(lang, "chart.sections.axis", { min: input.min, max: input.max }), scale: { domain: [input.min, input.max], zero: false, clamp: true } } },
     layer: [

@@ -66,10 +66,12 @@ export class Reports {
 
   private async data(p: PartnershipRow, claims: ReportClaims, lang: Lang, path: string): Promise<ReportData> {
     const db = this.c.db;
-    const rounds = await db.round.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "asc" } });
+    // Every round read once, for all the views (each looks at its earlier ones).
+    const all = await db.round.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id }, orderBy: { number: "asc" } });
+    const rounds = all.filter((r) => r.closedAt);
     const bySeries = new Map<string, ReportRound[]>();
     for (const r of rounds) {
-      const built = await this.c.results.viewFor(db, p.workspaceId, p.id, lang, r.id);
+      const built = await this.c.results.viewFor(db, p.workspaceId, p.id, lang, r.id, { partnership: p, rounds: all });
       if (!built) continue;
       const key = `${r.instrumentKey}@${r.instrumentVersion}`;
       bySeries.set(key, [...(bySeries.get(key) ?? []), { view: built.view, closedAt: r.closedAt!, charts: {} }]);

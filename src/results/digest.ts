@@ -16,6 +16,13 @@ type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 /** Reads go through the caller's transaction when there is one (PGlite has a single connection). */
 export type Reader = PrismaClient | Tx;
 
+type RoundRow = NonNullable<Awaited<ReturnType<PrismaClient["round"]["findFirst"]>>>;
+/** A partnership and all its rounds, read once by a caller that wants the view of many of them (the report). */
+export interface KnownRounds {
+  partnership: NonNullable<Awaited<ReturnType<PrismaClient["partnership"]["findFirst"]>>>;
+  rounds: RoundRow[];
+}
+
 /** A section's statements in a round's snapshot, as one comparable string (ids and wording). */
 function statementsOf(snapshot: Snapshot, sectionId: string): string {
   return JSON.stringify(snapshot.sections.find((s) => s.id === sectionId)?.items.map((i) => [i.id, i.text.en, i.text.da]) ?? []);
@@ -61,6 +68,8 @@ interface RoundLike {
 export class RoundResults {
   /** A round's snapshot never changes: parse and validate it once per process. */
   private readonly snapshots = new Map<string, Snapshot>();
+  /** Nor does a release once stored (the first one stored is the release): the same, by round id. */
+  private readonly releases = new Map<string, Release>();
 
   /** Reads go through the Reader each method is given (the caller's transaction, or the client). */
   constructor(private readonly now: () => Date) {}
@@ -106,8 +115,14 @@ export class RoundResults {
    * closed before releases were stored gets its release computed and stored now, once.
    */
   async releaseOf(db: Reader, round: RoundLike): Promise<{ release: Release; released: boolean }> {
+    const known = round.release ? this.releases.get(round.id) : undefined;
+    if (known) return { release: known, released: true };
     const stored = parseRelease(round.release);
-    if (stored) return { release: stored, released: true };
+    if (stored) {
+      if (this.releases.size > 500) this.releases.delete(this.releases.keys().next().value!);
+      this.releases.set(round.id, stored);
+      return { release: stored, released: true };
+    }
     if (round.closedAt) {
       const release = await this.computeReleaseOf(db, round, round.closedAt);
       // Stored only if no other reader stored one first; then theirs is the release.
@@ -134,29 +149,33 @@ export class RoundResults {
   }
 
   /** What a digest of the round says, before it is a message: the report page reads every round's. */
-  async viewFor(db: Reader, workspaceId: string, partnershipId: string, lang: Lang, roundId?: string): Promise<{ view: DigestView; builtFrom: DigestSources } | null> {
-    const p = await db.partnership.findFirst({ where: { id: partnershipId, workspaceId } });
+  async viewFor(db: Reader, workspaceId: string, partnershipId: string, lang: Lang, roundId?: string, known?: KnownRounds): Promise<{ view: DigestView; builtFrom: DigestSources } | null> {
+    const p = known?.partnership ?? (await db.partnership.findFirst({ where: { id: partnershipId, workspaceId } }));
     if (!p) return null;
     const now = this.now();
-    const latest = await db.round.findFirst({ where: { workspaceId, partnershipId, opensAt: { lte: now } }, orderBy: { number: "desc" } });
+    const newestFirst = known ? [...known.rounds].sort((a, b) => b.number - a.number) : null;
+    const latest = newestFirst ? newestFirst.find((r) => r.opensAt <= now) : await db.round.findFirst({ where: { workspaceId, partnershipId, opensAt: { lte: now } }, orderBy: { number: "desc" } });
     if (!latest) return null;
     let round = latest;
     if (roundId) {
-      const chosen = await db.round.findFirst({ where: { id: roundId, workspaceId, partnershipId } });
+      const chosen = newestFirst ? newestFirst.find((r) => r.id === roundId) : await db.round.findFirst({ where: { id: roundId, workspaceId, partnershipId } });
       if (!chosen) return null;
       round = chosen;
     } else if (!latest.closedAt) {
-      round = (await db.round.findFirst({ where: { workspaceId, partnershipId, closedAt: { not: null } }, orderBy: { number: "desc" } })) ?? latest;
+      round = (newestFirst ? newestFirst.find((r) => r.closedAt) : await db.round.findFirst({ where: { workspaceId, partnershipId, closedAt: { not: null } }, orderBy: { number: "desc" } })) ?? latest;
     }
     const snapshot = this.snapshotOf(round);
     const { release, released } = await this.releaseOf(db, round);
     const score = release.score;
     // Like with like: the trend compares only closed rounds of the same instrument version.
-    const earlier = await db.round.findMany({
-      where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, instrumentVersion: round.instrumentVersion, number: { lt: round.number }, closedAt: { not: null } },
-      orderBy: { number: "desc" },
-      take: HISTORY,
-    });
+    const sameSeries = (r: RoundRow) => r.instrumentKey === round.instrumentKey && r.instrumentVersion === round.instrumentVersion && r.number < round.number && r.closedAt !== null;
+    const earlier = newestFirst
+      ? newestFirst.filter(sameSeries).slice(0, HISTORY)
+      : await db.round.findMany({
+          where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, instrumentVersion: round.instrumentVersion, number: { lt: round.number }, closedAt: { not: null } },
+          orderBy: { number: "desc" },
+          take: HISTORY,
+        });
     const earlierScores = [];
     for (const r of earlier) earlierScores.push({ round: r, score: (await this.releaseOf(db, r)).release.score });
     const previous = earlierScores[0];
@@ -166,13 +185,15 @@ export class RoundResults {
     const sameStatements = (r: RoundLike) => r.sectionIds.length === round.sectionIds.length && round.sectionIds.every((sid) => r.sectionIds.includes(sid) && asked(r, sid) === asked(round, sid));
     // A round of a new version says that it starts a new series, rather than showing no trend.
     const otherVersion =
-      earlier.length === 0
-        ? await db.round.findFirst({
+      earlier.length > 0
+        ? null
+        : newestFirst
+          ? (newestFirst.find((r) => r.instrumentKey === round.instrumentKey && r.instrumentVersion !== round.instrumentVersion && r.number < round.number && r.closedAt) ?? null)
+          : await db.round.findFirst({
             where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, instrumentVersion: { not: round.instrumentVersion }, number: { lt: round.number }, closedAt: { not: null } },
             orderBy: { number: "desc" },
             select: { instrumentVersion: true },
-          })
-        : null;
+          });
     const [openActions, overdue] = await Promise.all([
       db.action.count({ where: { workspaceId, partnershipId, status: "open" } }),
       db.action.findMany({

@@ -90,11 +90,11 @@ describe("charts", () => {
       expect(words).toContain(lang === "da" ? "Tillid og åbenhed" : "Trust and openness");
       expect(words).toContain(lang === "da" ? "18,4" : "18.4");
       expect(words).toContain(lang === "da" ? "Runde 2" : "Round 2");
-      // The plot is 280 wide for 5–25: 18.4 is 13.4/20 of it, 16 is 11/20.
+      // The plot is 260 wide for 5–25: 18.4 is 13.4/20 of it, 16 is 11/20.
       const bars = marks(c.svg).filter((m) => m.d.startsWith("M0,"));
       const width = (value: string) => Number(/h([\d.]+)v/.exec(bars.find((b) => b.label.includes(`: ${value};`))!.d)![1]);
-      expect(width("18.4")).toBeCloseTo((13.4 / 20) * 280, 1);
-      expect(width("16")).toBeCloseTo((11 / 20) * 280, 1);
+      expect(width("18.4")).toBeCloseTo((13.4 / 20) * 260, 1);
+      expect(width("16")).toBeCloseTo((11 / 20) * 260, 1);
       // The section with no earlier score has one bar only.
       expect(bars.filter((b) => b.label.includes(lang === "da" ? "Gennemførelse" : "Implementation"))).toHaveLength(1);
       expect(c.alt).toContain(lang === "da" ? "før 16,0" : "was 16.0");
