@@ -7,11 +7,10 @@
 // cascades). Links are not single-use: mail and chat scanners (Safe Links) fetch a link before
 // its person does, and a second click must work.
 import { randomBytes } from "node:crypto";
-import type http from "node:http";
 import type { PrismaClient } from "./generated/prisma/client.ts";
 import type { Message } from "./messages/model.ts";
 import type { WorkspaceRef } from "./ports.ts";
-import { sendJson, type Mount } from "./server.ts";
+import { readOnlyMount, sendNotFound, type Mount } from "./server.ts";
 import { pngOf } from "./charts/render.ts";
 
 export const DOWNLOADS_PATH = "/downloads/";
@@ -137,76 +136,52 @@ export async function offerFiles(
   return links;
 }
 
-/** The same answer as for a path nobody serves: nothing says whether the id ever existed. */
-function notFound(res: http.ServerResponse): void {
-  sendJson(res, 404, { error: "not found" });
-}
-
 /** GET /downloads/<id>: the file, as an attachment, never cached. */
 export function downloadsMount(prisma: PrismaClient, options: { now?: () => Date } = {}): Mount {
   const clock = options.now ?? (() => new Date());
-  return async (req, res, url) => {
-    if (!url.pathname.startsWith(DOWNLOADS_PATH)) return false;
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD" });
-      res.end();
-      return true;
-    }
+  return readOnlyMount(DOWNLOADS_PATH, async (id, _url, send, res) => {
     const now = clock();
     await sweepNowAndThen(prisma, now);
-    const id = url.pathname.slice(DOWNLOADS_PATH.length);
     const row = ID.test(id) ? await prisma.download.findUnique({ where: { id } }) : null;
     if (!row || row.expiresAt <= now) {
       if (row) await prisma.download.deleteMany({ where: { id, expiresAt: { lte: now } } });
-      notFound(res);
-      return true;
+      return sendNotFound(res);
     }
-    const body = row.bytes ? Buffer.from(row.bytes) : Buffer.from(row.content, "utf8");
-    res.writeHead(200, {
-      "content-type": contentTypeOf(row.mimeType),
-      "content-length": body.length,
-      "content-disposition": `attachment; filename="${safeFilename(row.filename)}"`,
-      "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
-      // Should a browser show it anyway: no scripts, no requests, and the link is not passed on.
-      "content-security-policy": "default-src 'none'; sandbox",
-      "referrer-policy": "no-referrer",
-      "x-robots-tag": "noindex",
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
-    return true;
-  };
+    send(
+      {
+        "content-type": contentTypeOf(row.mimeType),
+        "content-disposition": `attachment; filename="${safeFilename(row.filename)}"`,
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+        // Should a browser show it anyway: no scripts, no requests, and the link is not passed on.
+        "content-security-policy": "default-src 'none'; sandbox",
+        "referrer-policy": "no-referrer",
+        "x-robots-tag": "noindex",
+      },
+      row.bytes ? Buffer.from(row.bytes) : Buffer.from(row.content, "utf8"),
+    );
+  });
 }
 
 /** GET /media/<id>.png: a chart, shown in place (not an attachment); only pictures are served here. */
 export function mediaMount(prisma: PrismaClient, options: { now?: () => Date } = {}): Mount {
   const clock = options.now ?? (() => new Date());
-  return async (req, res, url) => {
-    if (!url.pathname.startsWith(MEDIA_PATH)) return false;
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD" });
-      res.end();
-      return true;
-    }
+  return readOnlyMount(MEDIA_PATH, async (file, _url, send, res) => {
     const now = clock();
-    const id = MEDIA_FILE.exec(url.pathname.slice(MEDIA_PATH.length))?.[1];
+    const id = MEDIA_FILE.exec(file)?.[1];
     const row = id ? await prisma.download.findUnique({ where: { id }, select: { bytes: true, mimeType: true, expiresAt: true } }) : null;
-    if (!row || !row.bytes || row.mimeType !== "image/png" || row.expiresAt <= now) {
-      notFound(res);
-      return true;
-    }
-    const body = Buffer.from(row.bytes);
-    res.writeHead(200, {
-      "content-type": "image/png",
-      "content-length": body.length,
-      // The picture never changes under its id; Teams' image proxy may keep it until it expires.
-      "cache-control": `private, max-age=${Math.max(0, Math.floor((row.expiresAt.getTime() - now.getTime()) / 1000))}`,
-      "x-content-type-options": "nosniff",
-      "content-security-policy": "default-src 'none'; sandbox",
-      "referrer-policy": "no-referrer",
-      "x-robots-tag": "noindex",
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
-    return true;
-  };
+    if (!row || !row.bytes || row.mimeType !== "image/png" || row.expiresAt <= now) return sendNotFound(res);
+    send(
+      {
+        "content-type": "image/png",
+        // The picture never changes under its id; Teams' image proxy may keep it until it expires.
+        "cache-control": `private, max-age=${Math.max(0, Math.floor((row.expiresAt.getTime() - now.getTime()) / 1000))}`,
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "default-src 'none'; sandbox",
+        "referrer-policy": "no-referrer",
+        "x-robots-tag": "noindex",
+      },
+      Buffer.from(row.bytes),
+    );
+  });
 }

@@ -69,6 +69,31 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(data);
 }
 
+/** The answer to a path nobody serves, and to a link that opens nothing: the two look alike. */
+export function sendNotFound(res: http.ServerResponse): void {
+  sendJson(res, 404, { error: "not found" });
+}
+
+/**
+ * A mount that serves GET and HEAD under `prefix` (anything else is 405): `serve` gets the rest of
+ * the path and answers with `send` (its body left out for HEAD) or sendNotFound.
+ */
+export function readOnlyMount(prefix: string, serve: (rest: string, url: URL, send: (headers: http.OutgoingHttpHeaders, body: Buffer) => void, res: http.ServerResponse) => Promise<void>): Mount {
+  return async (req, res, url) => {
+    if (!url.pathname.startsWith(prefix)) return false;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" });
+      res.end();
+      return true;
+    }
+    await serve(url.pathname.slice(prefix.length), url, (headers, body) => {
+      res.writeHead(200, { ...headers, "content-length": body.length });
+      res.end(req.method === "HEAD" ? undefined : body);
+    }, res);
+    return true;
+  };
+}
+
 /** Reads a request body, refusing more than `limit` bytes. */
 export async function readBody(req: http.IncomingMessage, limit = 1_000_000): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -146,7 +171,7 @@ export async function startServer(opts: ServerOptions): Promise<Server> {
     if (req.method === "GET" && url.pathname === "/metrics" && opts.metrics) {
       // Unknown to anyone else: the same 404 as a path that does not exist.
       if (!fromLoopback(req) && !(opts.metricsToken && bearerMatches(req.headers.authorization, opts.metricsToken))) {
-        sendJson(res, 404, { error: "not found" });
+        sendNotFound(res);
         return;
       }
       const text = await opts.metrics.text();
@@ -155,7 +180,7 @@ export async function startServer(opts: ServerOptions): Promise<Server> {
       return;
     }
     for (const mount of opts.mounts) if (await mount(req, res, url)) return;
-    sendJson(res, 404, { error: "not found" });
+    sendNotFound(res);
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");

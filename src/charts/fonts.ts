@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const fontDir = join(dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
 /** Loaded as CommonJS everywhere: the package has no exports map, so Node and bundlers would each pick another build. */
 const { parse: parseFont } = require("opentype.js") as typeof OpenType;
-const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((f) => join(fontDir, f));
+export const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((f) => join(fontDir, f));
 
 interface Face {
   /** a character's advance width, in em (no kerning: labels need a fit, not typesetting) */

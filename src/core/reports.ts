@@ -6,7 +6,7 @@ import { hasRole } from "../policy.ts";
 import { digestCharts } from "../messages/digest-charts.ts";
 import { totalsChart } from "../charts/charts.ts";
 import { reportHtml, type ReportData, type ReportRound } from "../report/page.ts";
-import { reportKey, reportUrl, signReport, verifyReport, REPORT_PATH, type ReportClaims } from "../report/link.ts";
+import { reportKey, reportUrl, signReport, verifyReport, type ReportClaims } from "../report/link.ts";
 import { effectiveMinimumN } from "../results/release.ts";
 import { isOverdue } from "../domain/rounds.ts";
 import type { ExportFile } from "./digests.ts";
@@ -52,7 +52,7 @@ export class Reports {
     if (!opened) return null;
     const { claims, p } = opened;
     const reader: Lang = lang && isLang(lang) ? lang : claims.l;
-    return reportHtml(await this.data(p, claims, reader, `${REPORT_PATH}${token}`));
+    return reportHtml(await this.data(p, claims, reader, token));
   }
 
   /** One of the export's files, by its name in the reader's language, or null. */
@@ -64,7 +64,8 @@ export class Reports {
     return files.find((f) => f.filename === filename) ?? null;
   }
 
-  private async data(p: PartnershipRow, claims: ReportClaims, lang: Lang, path: string): Promise<ReportData> {
+  /** `token` names the page: its links are relative to it, so they hold behind a proxy's path prefix. */
+  private async data(p: PartnershipRow, claims: ReportClaims, lang: Lang, token: string): Promise<ReportData> {
     const db = this.c.db;
     // Every round read once, for all the views (each looks at its earlier ones).
     const all = await db.round.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id }, orderBy: { number: "asc" } });
@@ -105,7 +106,6 @@ export class Reports {
       return null;
     };
     const now = this.c.now();
-    const base = path;
     const other: Lang = lang === "da" ? "en" : "da";
     const { files } = await this.c.digests.exportFiles(p.workspaceId, p, lang);
     return {
@@ -115,8 +115,8 @@ export class Reports {
       madeAt: now,
       expiresAt: new Date(claims.e * 1000),
       minimumN: effectiveMinimumN(p.minimumN),
-      otherLanguage: `${base}?lang=${other}`,
-      downloads: files.map((f) => ({ filename: f.filename, href: `${base}/files/${encodeURIComponent(f.filename)}?lang=${lang}` })),
+      otherLanguage: `?lang=${other}`,
+      downloads: files.map((f) => ({ filename: f.filename, href: `${token}/files/${encodeURIComponent(f.filename)}?lang=${lang}` })),
       series,
       actions: actions.map((a) => ({
         number: a.number,

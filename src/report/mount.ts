@@ -1,17 +1,24 @@
 // GET /report/<token> and /report/<token>/files/<name>: the report page and its downloads, on
-// the shared HTTP server. Read-only; every link that opens nothing gets the server's plain 404.
+// the shared HTTP server, and /report/fonts/ for its typeface. Read-only; every link that opens
+// nothing gets the server's plain 404.
+import { readFileSync } from "node:fs";
 import type { Partnerpuls } from "../core.ts";
-import { sendJson, type Mount } from "../server.ts";
+import { readOnlyMount, sendNotFound, type Mount } from "../server.ts";
 import { contentTypeOf } from "../downloads.ts";
+import { FONT_FILES } from "../charts/fonts.ts";
 import { REPORT_PATH } from "./link.ts";
 
 const PAGE = /^([A-Za-z0-9_.-]{1,500})$/;
 const FILE = /^([A-Za-z0-9_.-]{1,500})\/files\/([\w.\-%]{1,200})$/;
 
-/** Nothing in the page runs or loads: styles inline, charts as data: images. */
-const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** The page's own typeface, the charts' one: it reads the same on every machine and in print. */
+const FONTS: Record<string, string> = { "fonts/dejavu-sans.ttf": FONT_FILES[0]!, "fonts/dejavu-sans-bold.ttf": FONT_FILES[1]! };
+const fontBytes = new Map<string, Buffer>();
 
-const headers = {
+/** Nothing in the page runs or loads from elsewhere: styles inline, charts as data: images, its font from here. */
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const PRIVATE = {
   "cache-control": "no-store",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
@@ -19,42 +26,30 @@ const headers = {
 };
 
 export function reportMount(core: Partnerpuls): Mount {
-  return async (req, res, url) => {
-    if (!url.pathname.startsWith(REPORT_PATH)) return false;
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD" });
-      res.end();
-      return true;
-    }
-    const rest = url.pathname.slice(REPORT_PATH.length);
+  return readOnlyMount(REPORT_PATH, async (rest, url, send, res) => {
     const lang = url.searchParams.get("lang") ?? undefined;
+    const font = FONTS[rest];
+    if (font) {
+      let body = fontBytes.get(font);
+      if (!body) fontBytes.set(font, (body = readFileSync(font)));
+      // Not secret, and never different: browsers may keep it.
+      return send({ "content-type": "font/ttf", "cache-control": "public, max-age=86400", "x-content-type-options": "nosniff" }, body);
+    }
     const file = FILE.exec(rest);
     if (file) {
-      let name: string;
+      let name = "";
       try {
         name = decodeURIComponent(file[2]!);
       } catch {
-        name = "";
+        // a malformed escape names no file
       }
       const found = name ? await core.reportFile(file[1]!, name, lang) : null;
-      if (!found) return notFound(res);
-      const body = Buffer.from(found.content, "utf8");
-      res.writeHead(200, { ...headers, "content-type": contentTypeOf(found.mimeType), "content-length": body.length, "content-disposition": `attachment; filename="${found.filename}"`, "content-security-policy": "default-src 'none'; sandbox" });
-      res.end(req.method === "HEAD" ? undefined : body);
-      return true;
+      if (!found) return sendNotFound(res);
+      return send({ ...PRIVATE, "content-type": contentTypeOf(found.mimeType), "content-disposition": `attachment; filename="${found.filename}"`, "content-security-policy": "default-src 'none'; sandbox" }, Buffer.from(found.content, "utf8"));
     }
     const page = PAGE.exec(rest);
     const html = page ? await core.reportPage(page[1]!, lang) : null;
-    if (html === null) return notFound(res);
-    const body = Buffer.from(html, "utf8");
-    res.writeHead(200, { ...headers, "content-type": "text/html; charset=utf-8", "content-length": body.length, "content-security-policy": PAGE_CSP });
-    res.end(req.method === "HEAD" ? undefined : body);
-    return true;
-  };
-}
-
-/** The same answer as for a path nobody serves: nothing says whether the link ever worked. */
-function notFound(res: Parameters<Mount>[1]): true {
-  sendJson(res, 404, { error: "not found" });
-  return true;
+    if (html === null) return sendNotFound(res);
+    send({ ...PRIVATE, "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP }, Buffer.from(html, "utf8"));
+  });
 }

@@ -1,9 +1,11 @@
 // The report page's stylesheet: readable on a screen at the meeting, and an A4 handout when the
 // browser prints it (no navigation, no split tables or charts, links written out).
 export const REPORT_CSS = `
+@font-face { font-family: "Partnerpuls Sans"; src: url("fonts/dejavu-sans.ttf") format("truetype"); font-weight: normal; }
+@font-face { font-family: "Partnerpuls Sans"; src: url("fonts/dejavu-sans-bold.ttf") format("truetype"); font-weight: bold; }
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: #111; background: #fff; max-width: 60rem; margin: 0 auto; padding: 1.5rem; line-height: 1.45; font-size: 15px; }
+body { font-family: "Partnerpuls Sans", "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: #111; background: #fff; max-width: 60rem; margin: 0 auto; padding: 1.5rem; line-height: 1.45; font-size: 15px; }
 h1 { font-size: 1.7rem; margin: 0.2rem 0; }
 h2 { font-size: 1.35rem; border-bottom: 2px solid #08519c; padding-bottom: 0.2rem; margin-top: 2rem; }
 h3 { font-size: 1.1rem; margin: 1.4rem 0 0.2rem; }

@@ -80,7 +80,8 @@ describeEachDatabase("the report page", (db) => {
     expect(html).toMatch(/s2\.1 /);
     // Downloads: the export's CSV in the reader's language.
     const csv = /href="([^"]+\.csv\?lang=en)"/.exec(html)![1]!.replace(/&amp;/g, "&");
-    const file = await fetch(`${server.url}${csv}`);
+    // Relative to the page, so that it holds behind a proxy's path prefix.
+    const file = await fetch(new URL(csv, `${server.url}/report/${url.split("/report/")[1]}`));
     expect(file.status).toBe(200);
     expect(file.headers.get("content-disposition")).toMatch(/^attachment; filename="partnerpuls-Sund-By\.csv"$/);
     expect((await file.text()).split("\n")[0]).toMatch(/^round,instrument,version,section,item,statement/);
