@@ -3,8 +3,6 @@
 import type { WorkspaceRef } from "../ports.ts";
 import type { Message, RichText } from "../messages/model.ts";
 import { message, textMessage, type Block } from "../messages/model.ts";
-
-export type ExportFile = Extract<Block, { type: "file" }>;
 import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
 import { commentsCsv, mapMatrixCsv, resultsCsv, resultsJson, type ExportComments, type ExportRow, type ExportMap } from "../exports/results.ts";
@@ -13,6 +11,8 @@ import { choiceCounts } from "../scoring/score.ts";
 import { randomUUID } from "node:crypto";
 import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
 import { UserError, type Tx, type PartnershipRow, type Context, type DigestTrigger, type DigestTarget, type CoreContext } from "./context.ts";
+
+export type ExportFile = Extract<Block, { type: "file" }>;
 
 export class Digests {
   constructor(readonly c: CoreContext) {}

@@ -3,8 +3,7 @@
 import { t, formatDate, isLang, type Lang } from "../i18n/i18n.ts";
 import { message, textMessage, type Message } from "../messages/model.ts";
 import { hasRole } from "../policy.ts";
-import { digestCharts } from "../messages/digest-charts.ts";
-import { totalsChart } from "../charts/charts.ts";
+import { digestCharts, seriesTotalsChart } from "../messages/digest-charts.ts";
 import { reportHtml, type ReportData, type ReportRound } from "../report/page.ts";
 import { reportKey, reportUrl, signReport, verifyReport, type ReportClaims } from "../report/link.ts";
 import { effectiveMinimumN } from "../results/release.ts";
@@ -85,14 +84,7 @@ export class Reports {
       const snap = latest.view.snapshot;
       series.push({
         title: t(lang, "report.series", { instrument: snap.title[lang], version: snap.version }),
-        totals: totals.length && snap.bands.length
-          ? await totalsChart(lang, {
-              rounds: totals.map((r) => ({ roundNumber: r.view.roundNumber, total: r.view.score.total!.mean })),
-              bands: snap.bands.map((b) => ({ label: b.label[lang], min: b.min, max: b.max })),
-              min: totals[0]!.view.score.total!.min,
-              max: totals[0]!.view.score.total!.max,
-            })
-          : null,
+        totals: totals.length ? await seriesTotalsChart(totals.at(-1)!.view, totals.map((r) => ({ roundNumber: r.view.roundNumber, total: r.view.score.total!.mean }))) : null,
         rounds: list,
       });
     }

@@ -6,6 +6,14 @@ import { choiceCounts } from "../scoring/score.ts";
 import { sectionsChart, totalsChart, mapChart, purposesChart, spreadChart, type Chart } from "../charts/charts.ts";
 import { summedSections, type DigestView } from "./digest-message.ts";
 
+/** The totals of rounds of the view's series over its bands (none without bands or a total). */
+export async function seriesTotalsChart(v: DigestView, rounds: { roundNumber: number; total: number }[]): Promise<Chart | null> {
+  const total = v.score.total;
+  if (!total || !v.snapshot.bands.length || !rounds.length) return null;
+  const bands = v.snapshot.bands.map((b) => ({ label: b.label[v.lang], min: b.min, max: b.max }));
+  return totalsChart(v.lang, { rounds, bands, min: total.min, max: total.max });
+}
+
 /** Each chart the view has something for, by kind; none for a round not released or withheld. */
 export async function digestCharts(v: DigestView): Promise<Partial<Record<Chart["kind"], Chart>>> {
   const { lang, snapshot, score } = v;
@@ -24,14 +32,10 @@ export async function digestCharts(v: DigestView): Promise<Partial<Record<Chart[
       sections: sections.map(({ s, sec }) => ({ label: sec.title[lang], now: s.meanSum, before: delta(s.id) === undefined ? null : s.meanSum! - delta(s.id)! })),
     });
   }
-  if (score.total && snapshot.bands.length) {
+  if (score.total) {
     const past = v.history.filter((h): h is { roundNumber: number; total: number } => h.total !== null);
-    out.totals = await totalsChart(lang, {
-      rounds: [...past, { roundNumber: v.roundNumber, total: score.total.mean }],
-      bands: snapshot.bands.map((b) => ({ label: b.label[lang], min: b.min, max: b.max })),
-      min: score.total.min,
-      max: score.total.max,
-    });
+    const totals = await seriesTotalsChart(v, [...past, { roundNumber: v.roundNumber, total: score.total.mean }]);
+    if (totals) out.totals = totals;
   }
   const levels = linkLevels(snapshot);
   const pairs = roundPairs(snapshot, v.sectionIds, score.items).filter((p) => !p.withheld && p.now !== null && p.want !== null);

@@ -58,6 +58,25 @@ export function summedSections(v: Pick<DigestView, "snapshot" | "sectionIds">): 
   return v.sectionIds.filter((sid) => v.snapshot.sections.find((x) => x.id === sid)!.items.some((i) => i.kind === "rating"));
 }
 
+/** A section's score as the digest and the report write it: "18.4 / 25", or why there is none. */
+export function sectionScoreText(v: DigestView, sid: string): string {
+  const s = v.score.sections.find((x) => x.id === sid)!;
+  if (s.withheld) return t(v.lang, "digest.section-withheld", { n: v.minimumN });
+  if (s.meanSum === null) return t(v.lang, "digest.section-no-answers");
+  return `${formatDecimal(v.lang, s.meanSum)} / ${s.maxSum}`;
+}
+
+/** The total's line ("Total: 140.0 (range 35–175) (+2.5)") and its band, for a round that has one. */
+export function totalOf(v: DigestView): { line: string; band: DigestView["snapshot"]["bands"][number] | undefined } | null {
+  const total = v.score.total;
+  if (!total) return null;
+  const delta = v.trend?.total;
+  return {
+    line: t(v.lang, "digest.total", { total: formatDecimal(v.lang, total.mean), min: total.min, max: total.max, delta: delta === null || delta === undefined ? "" : ` (${formatSigned(v.lang, delta)})` }),
+    band: v.snapshot.bands.find((b) => b.id === total.bandId),
+  };
+}
+
 /** A chart of the view as a message block, or nothing. */
 function picture(v: DigestView, kind: Chart["kind"]): BlockIn[] {
   const c = v.charts?.[kind];
@@ -214,26 +233,15 @@ export function digestMessage(v: DigestView): Message {
       const s = score.sections.find((x) => x.id === sid)!;
       const sec = snapshot.sections.find((x) => x.id === sid)!;
       const delta = v.trend?.sections[sid];
-      let display: string;
-      if (s.withheld) display = t(lang, "digest.section-withheld", { n: v.minimumN });
-      else if (s.meanSum === null) display = t(lang, "digest.section-no-answers");
-      else display = `${formatDecimal(lang, s.meanSum)} / ${s.maxSum}${delta !== undefined ? ` (${formatSigned(lang, delta)})` : ""}`;
+      const display = `${sectionScoreText(v, sid)}${!s.withheld && s.meanSum !== null && delta !== undefined ? ` (${formatSigned(lang, delta)})` : ""}`;
       return { label: sec.title[lang], value: s.withheld ? null : s.meanSum, min: s.minSum, max: s.maxSum, display };
     });
     if (bars.some((b) => b.max > 0)) blocks.push({ type: "bars", title: t(lang, "digest.sections"), bars }, ...picture(v, "sections"));
     if (v.bySector) blocks.push(sectorBlock(v, summed, bars));
-    if (score.total) {
-      const band = snapshot.bands.find((b) => b.id === score.total!.bandId);
-      const delta = v.trend?.total;
-      blocks.push({
-        type: "text",
-        text: t(lang, "digest.total", {
-          total: formatDecimal(lang, score.total.mean),
-          min: score.total.min,
-          max: score.total.max,
-          delta: delta === null || delta === undefined ? "" : ` (${formatSigned(lang, delta)})`,
-        }),
-      });
+    const total = totalOf(v);
+    if (total) {
+      const { band } = total;
+      blocks.push({ type: "text", text: total.line });
       if (band) blocks.push({ type: "text", text: [{ t: "strong", text: band.label[lang] }, { t: "text", text: ` (${band.min}–${band.max}): ${band.advice[lang]}` }] });
       blocks.push(...picture(v, "totals"));
     } else if (score.noBandReason && score.noBandReason !== "no-bands") {

@@ -21,11 +21,23 @@ const Claims = z.object({
 });
 export type ReportClaims = z.infer<typeof Claims>;
 
+/** The key never changes once made: read once per client, not on every page view. */
+const keys = new WeakMap<PrismaClient, Promise<Buffer>>();
+
 /** The signing key: made once, at first use, by whichever instance gets there first. */
-export async function reportKey(db: PrismaClient): Promise<Buffer> {
-  await db.serverSecret.createMany({ data: [{ name: KEY_NAME, value: randomBytes(32).toString("base64url") }], skipDuplicates: true });
-  const row = await db.serverSecret.findUniqueOrThrow({ where: { name: KEY_NAME } });
-  return Buffer.from(row.value, "base64url");
+export function reportKey(db: PrismaClient): Promise<Buffer> {
+  let key = keys.get(db);
+  if (!key) {
+    key = (async () => {
+      await db.serverSecret.createMany({ data: [{ name: KEY_NAME, value: randomBytes(32).toString("base64url") }], skipDuplicates: true });
+      const row = await db.serverSecret.findUniqueOrThrow({ where: { name: KEY_NAME } });
+      return Buffer.from(row.value, "base64url");
+    })();
+    // A failed read (the database away) is tried again next time.
+    key.catch(() => keys.delete(db));
+    keys.set(db, key);
+  }
+  return key;
 }
 
 const mac = (key: Buffer, payload: string) => createHmac("sha256", key).update(payload).digest();

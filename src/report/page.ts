@@ -6,7 +6,7 @@
 import { t, formatDate, formatDecimal, formatSigned, formatPercent, type Lang } from "../i18n/i18n.ts";
 import type { Chart } from "../charts/charts.ts";
 import type { DigestView } from "../messages/digest-message.ts";
-import { summedSections, purposeLines, mapLines } from "../messages/digest-message.ts";
+import { summedSections, purposeLines, mapLines, sectionScoreText, totalOf } from "../messages/digest-message.ts";
 import { linkItemIds } from "../domain/partner-map.ts";
 import { REPORT_CSS } from "./style.ts";
 
@@ -60,11 +60,9 @@ const list = (lines: string[]) => (lines.length ? `<ul>${lines.map((l) => `<li>$
 function sectionsTable(v: DigestView): string {
   const { lang } = v;
   const rows = summedSections(v).map((sid) => {
-    const s = v.score.sections.find((x) => x.id === sid)!;
     const title = v.snapshot.sections.find((x) => x.id === sid)!.title[lang];
     const delta = v.trend?.sections[sid];
-    const score = s.withheld ? esc(t(lang, "digest.section-withheld", { n: v.minimumN })) : s.meanSum === null ? esc(t(lang, "digest.section-no-answers")) : `${formatDecimal(lang, s.meanSum)} / ${s.maxSum}`;
-    return [esc(title), score, delta === undefined ? "" : esc(formatSigned(lang, delta))];
+    return [esc(title), esc(sectionScoreText(v, sid)), delta === undefined ? "" : esc(formatSigned(lang, delta))];
   });
   return table([t(lang, "report.col.section"), t(lang, "report.col.score"), t(lang, "report.col.change")], rows, "sections");
 }
@@ -98,10 +96,10 @@ function roundHtml(r: ReportRound): string {
   const head = `<h3>${esc(t(lang, "report.round", { n: v.roundNumber }))}</h3><p class="meta">${esc(t(lang, "report.round-meta", { date: formatDate(lang, r.closedAt, v.timeZone), done: score.completeRespondents, invited: score.invited }))} (${esc(rate)})</p>`;
   if (!v.released || score.withheld) return `<section class="round">${head}<p>${esc(t(lang, "digest.withheld", { n: v.minimumN }))}</p></section>`;
   const parts: string[] = [head];
-  if (score.total) {
-    const band = v.snapshot.bands.find((b) => b.id === score.total!.bandId);
-    const delta = v.trend?.total;
-    parts.push(`<p class="total">${esc(t(lang, "digest.total", { total: formatDecimal(lang, score.total.mean), min: score.total.min, max: score.total.max, delta: delta === null || delta === undefined ? "" : ` (${formatSigned(lang, delta)})` }))}</p>`);
+  const total = totalOf(v);
+  if (total) {
+    const { band } = total;
+    parts.push(`<p class="total">${esc(total.line)}</p>`);
     if (band) parts.push(`<p class="band"><strong>${esc(band.label[lang])}</strong> (${band.min}–${band.max}): ${esc(band.advice[lang])}</p>`);
   }
   parts.push(sectionsTable(v), figure(r.charts.sections));
