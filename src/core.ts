@@ -11,7 +11,7 @@ import type { AfterDelivery, RenderRef } from "./outbox/outbox.ts";
 import type { Tx as QueueTx } from "./jobs/queue.ts";
 import type { JobHandler } from "./clock/clock.ts";
 import { CoreContext, type CoreOptions, type DigestTarget, type DigestTrigger, type PartnershipRow } from "./core/context.ts";
-import { Actions, Comments, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
+import { Actions, Agendas, Comments, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
 import type { ExportFile } from "./core/digests.ts";
 
 export type { CoreOptions, DigestTarget, DigestTrigger } from "./core/context.ts";
@@ -33,6 +33,7 @@ export class Partnerpuls {
     c.actions = new Actions(c);
     c.schedules = new Schedules(c);
     c.meetings = new Meetings(c);
+    c.agendas = new Agendas(c);
     c.dataRights = new DataRights(c);
     c.instruments = new Instruments(c);
     c.reports = new Reports(c);
@@ -77,6 +78,11 @@ export class Partnerpuls {
     return this.c.commands.action(actor, actionId, value, card, fields);
   }
 
+  /** The platform says an online meeting started or ended (Teams' meeting events): the agenda, or the minutes, of the meeting linked to it. */
+  onlineMeeting(workspace: WorkspaceRef, onlineMeetingId: string, event: "start" | "end", at: Date): Promise<boolean> {
+    return this.c.agendas.onlineMeeting(workspace, onlineMeetingId, event, at);
+  }
+
   /** What a person has open: polls to answer, actions they own, rounds they coordinate. */
   home(actor: Actor): Promise<Message> {
     return this.c.home.home(actor);
@@ -84,11 +90,13 @@ export class Partnerpuls {
 
   /** The courier calls this, in the transaction that marks a delivery done. */
   recordDelivery(tx: QueueTx, after: AfterDelivery, ref: MessageRef | null): Promise<void> {
+    if (after.type === "agenda.posted") return this.c.agendas.recordCopy(tx, after.meetingId, ref, after.lang);
     return this.c.polls.recordDelivery(tx, after, ref);
   }
 
   /** Builds a message the outbox holds as a reference (polls, closed cards); null: it no longer applies. */
   renderDelivery(ref: RenderRef): Promise<Message | null> {
+    if (ref.kind === "meeting.agenda") return this.c.agendas.renderCard(ref);
     return this.c.polls.renderDelivery(ref);
   }
 
@@ -116,7 +124,10 @@ export class Partnerpuls {
       "schedule.round": (job, now) => this.c.schedules.runScheduledRound(job, now),
       "schedule.digest": (job, now) => this.c.schedules.runScheduledDigest(job, now),
       "meeting.pulse": (job, now) => this.c.meetings.runMeetingPulse(job, now),
-      "meeting.followup": (job, now) => this.c.meetings.runMeetingFollowup(job, now),
+      "meeting.agenda": (job, now) => this.c.agendas.runAgenda(job, now),
+      "meeting.minutes": (job, now) => this.c.agendas.runMinutes(job, now),
+      // Queued by earlier versions, which asked the coordinators for the agreements after the meeting: now the minutes.
+      "meeting.followup": (job, now) => this.c.agendas.runMinutes(job, now),
       // Does nothing but get recorded: shows that instances share the work (tests, benchmarks, monitoring).
       probe: async () => ({ status: "done" }),
     };

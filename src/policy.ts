@@ -48,3 +48,8 @@ export function mayEraseMember(actor: MembershipLike | null, targetIsOrWasMember
   if (!hasRole(actor, "coordinator")) return no("coordinator-only");
   return targetIsOrWasMember ? ok : no("not-member");
 }
+
+/** Recording an agreement from a meeting's card, while people talk: anyone in the partnership (the meeting's room is theirs). */
+export function mayRecordAgreement(actor: MembershipLike | null): Decision {
+  return isCurrent(actor) ? ok : no("not-member");
+}

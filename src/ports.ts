@@ -45,6 +45,8 @@ export interface Actor {
   channelId?: string;
   /** whether that was a shared channel or a direct message with the bot (a DM is nobody's home channel) */
   conversation?: "channel" | "direct";
+  /** the platform's own id of the online meeting whose chat this is (a Teams meeting), if it is one */
+  onlineMeetingId?: string;
   /** what the platform the request came from can show (its port's); TEXT_ONLY when left out */
   capabilities?: Capabilities;
 }
@@ -107,6 +109,8 @@ export interface ChatPort {
    * that cannot look leave this out.
    */
   findDelivered?(delivery: Pick<Delivery, "workspace" | "to">, deliveryId: string): Promise<MessageRef | null>;
+  /** Who is in a conversation (platform user ids), or null when the platform will not say. */
+  conversationMembers?(workspace: WorkspaceRef, channelId: string): Promise<string[] | null>;
 }
 
 /**

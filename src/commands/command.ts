@@ -6,6 +6,10 @@ import { AGREEMENT_LIMITS } from "../domain/agreements.ts";
 
 const Name = z.string().trim().min(1).max(100);
 const PartnershipOpt = z.object({ partnership: Name.optional() });
+const DateTimeParts = z.object({ year: z.number(), month: z.number(), day: z.number(), hour: z.number(), minute: z.number() });
+/** When a meeting's agenda goes out: at a time on its day, or so many minutes before it. */
+const AgendaTime = z.union([z.object({ kind: z.literal("time"), hour: z.number().int().min(0).max(23), minute: z.number().int().min(0).max(59) }), z.object({ kind: z.literal("before"), minutes: z.number().int().min(0).max(14 * 24 * 60) })]);
+export type AgendaTime = z.infer<typeof AgendaTime>;
 
 export const Command = z.discriminatedUnion("name", [
   z.object({ name: z.literal("help"), topic: z.string().optional() }),
@@ -90,13 +94,21 @@ export const Command = z.discriminatedUnion("name", [
   PartnershipOpt.extend({
     name: z.literal("meeting.add"),
     title: z.string().trim().min(1).max(200),
-    at: z.object({ year: z.number(), month: z.number(), day: z.number(), hour: z.number(), minute: z.number() }),
+    at: DateTimeParts,
     with: z.array(z.string().min(1)).optional(),
     sections: z.array(z.number().int().min(1)).optional(),
     pulseDays: z.number().int().min(0).max(30).optional(),
+    /** how long it lasts, in minutes (default 120): the minutes go out at its end */
+    minutes: z.number().int().min(5).max(24 * 60).optional(),
+    agenda: AgendaTime.optional(),
   }),
   PartnershipOpt.extend({ name: z.literal("meeting.list") }),
   PartnershipOpt.extend({ name: z.literal("meeting.send"), number: z.number().int().positive() }),
+  PartnershipOpt.extend({ name: z.literal("meeting.move"), number: z.number().int().positive(), at: DateTimeParts }),
+  PartnershipOpt.extend({ name: z.literal("meeting.agenda"), number: z.number().int().positive() }),
+  PartnershipOpt.extend({ name: z.literal("meeting.point"), number: z.number().int().positive(), text: z.string().trim().min(1).max(AGREEMENT_LIMITS.text) }),
+  PartnershipOpt.extend({ name: z.literal("meeting.close"), number: z.number().int().positive() }),
+  PartnershipOpt.extend({ name: z.literal("meeting.link"), number: z.number().int().positive() }),
   z.object({ name: z.literal("nudges"), on: z.boolean() }),
 ]);
 export type Command = z.infer<typeof Command>;

@@ -6,7 +6,7 @@ import type { CommandName } from "./command.ts";
 import type { CommandWord, OptionWord } from "./vocabulary.ts";
 import { settingWord, commandWord } from "./vocabulary.ts";
 import { parseUserRef, parseChannelRef } from "./mentions.ts";
-import { anonymityOf, daysOf, isTimeZone, languageOf, numberOf, onOff, parseDateSpec, parseDateTime, parseSections, roleOf, sectorOf, type Role } from "./values.ts";
+import { agendaTimeOf, anonymityOf, daysOf, minutesOf, isTimeZone, languageOf, numberOf, onOff, parseDateSpec, parseDateTime, parseSections, roleOf, sectorOf, type Role } from "./values.ts";
 
 /** Who may run a command: anyone (it is about themselves), a partnership's members, or its coordinators. */
 export type Who = "anyone" | "member" | "coordinator";
@@ -54,6 +54,13 @@ export interface CommandForm {
 
 export const isParseError = (x: object): x is ParseError => typeof (x as { error?: unknown }).error === "string";
 
+/** "3" or "#3": the meeting a command is about. */
+function meetingNumber(a: Args): { number: number } | ParseError {
+  if (!a.args[0]) return a.missing("number");
+  const n = numberOf(a.args[0]);
+  return n === null ? a.invalid("number", a.args[0]) : { number: n };
+}
+
 function person(a: Args, i: number): string | ParseError {
   const w = a.args[i];
   if (!w) return a.missing("person");
@@ -80,9 +87,9 @@ function withOptions(a: Args, base: Candidate, readers: Partial<Record<OptionWor
   return out;
 }
 /** The name an option's error uses, where it differs from the option's. */
-const WHAT: Partial<Record<OptionWord, string>> = { owner: "person", due: "date", with: "person", pulse: "days", statement: "statement" };
+const WHAT: Partial<Record<OptionWord, string>> = { owner: "person", due: "date", with: "person", pulse: "days", statement: "statement", length: "length", agenda: "agenda-time" };
 /** The command's field an option fills, where it differs from the option's. */
-const KEY: Partial<Record<OptionWord, string>> = { owner: "ownerId", window: "windowDays", pulse: "pulseDays", statement: "statementId" };
+const KEY: Partial<Record<OptionWord, string>> = { owner: "ownerId", window: "windowDays", pulse: "pulseDays", statement: "statementId", length: "minutes" };
 
 const text = (v: string) => v;
 /** A statement's id as the digest shows it (s3.2). */
@@ -237,7 +244,7 @@ export const COMMAND_TABLE: readonly CommandForm[] = [
       const kind = w === "checkin" ? "round" : w === "digest" ? "digest" : null;
       return kind ? { kind } : a.args[0] ? a.invalid("schedule", a.args[0]) : a.missing("schedule");
     } },
-  { name: "meeting.add", words: ["meeting", "add"], topic: "meeting", who: "coordinator", options: ["at", "with", "sections", "pulse"], args: 1,
+  { name: "meeting.add", words: ["meeting", "add"], topic: "meeting", who: "coordinator", options: ["at", "with", "sections", "pulse", "length", "agenda"], args: 1,
     read: (a) => {
       if (!a.args[0]) return a.missing("text");
       const atRaw = a.options.get("at");
@@ -253,11 +260,26 @@ export const COMMAND_TABLE: readonly CommandForm[] = [
         with: people,
         sections: (v) => ((s) => (s && s !== "all" ? s : null))(parseSections(v)),
         pulse: (v) => daysOf(v, 30),
+        length: (v) => minutesOf(v, 24 * 60),
+        agenda: agendaTimeOf,
       });
     } },
   { name: "meeting.list", words: ["meeting", "list"], topic: "meeting", who: "member" },
-  { name: "meeting.send", words: ["meeting", "send"], topic: "meeting", who: "coordinator", args: 1,
-    read: (a) => (a.args[0] ? ((n) => (n === null ? a.invalid("number", a.args[0]!) : { number: n }))(numberOf(a.args[0])) : a.missing("number")) },
+  { name: "meeting.send", words: ["meeting", "send"], topic: "meeting", who: "coordinator", args: 1, read: (a) => meetingNumber(a) },
+  { name: "meeting.agenda", words: ["meeting", "agenda"], topic: "meeting", who: "coordinator", args: 1, read: (a) => meetingNumber(a) },
+  { name: "meeting.point", words: ["meeting", "point"], topic: "meeting", who: "coordinator", args: 2,
+    read: (a) => ((n) => (isParseError(n) ? n : a.args[1] ? { ...n, text: a.args[1] } : a.missing("text")))(meetingNumber(a)) },
+  { name: "meeting.move", words: ["meeting", "move"], topic: "meeting", who: "coordinator", options: ["at"], args: 1,
+    read: (a) => {
+      const n = meetingNumber(a);
+      if (isParseError(n)) return n;
+      const atRaw = a.options.get("at");
+      if (atRaw === undefined) return a.missing("when");
+      const at = parseDateTime(atRaw);
+      return at ? { ...n, at } : a.invalid("when", atRaw);
+    } },
+  { name: "meeting.close", words: ["meeting", "close"], topic: "meeting", who: "coordinator", args: 1, read: (a) => meetingNumber(a) },
+  { name: "meeting.link", words: ["meeting", "link"], topic: "meeting", who: "coordinator", args: 1, read: (a) => meetingNumber(a) },
   { name: "set", words: ["set"], topic: "set", who: "coordinator", args: 2, read: setting },
   { name: "export.csv", words: ["export", "csv"], topic: "export.csv", who: "coordinator" },
   // Members, of whom the room lets coordinators and the steering group have a link.

@@ -121,3 +121,21 @@ export function daysOf(s: string, max: number): number | null {
   const m = /^(\d{1,2})\s*(d|dage|days?)?$/i.exec(s);
   return m && Number(m[1]) <= max ? Number(m[1]) : null;
 }
+
+/** A length of time: "90", "90m", "2h", "1h30m", "2t" (timer), in minutes. */
+export function minutesOf(s: string, max: number): number | null {
+  const m = /^(?:(\d{1,3})\s*(?:h|t|timer?|hours?))?\s*(?:(\d{1,4})\s*(?:m|min|minutter|minutes?)?)?$/i.exec(s.trim());
+  if (!m || (m[1] === undefined && m[2] === undefined)) return null;
+  const total = Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+  return total > 0 && total <= max ? total : null;
+}
+
+/** When an agenda goes out: "08:00" (on the meeting's day), or how long before it ("2h", "1d"). */
+export function agendaTimeOf(s: string): { kind: "time"; hour: number; minute: number } | { kind: "before"; minutes: number } | null {
+  const clock = /^(\d{1,2})[:.](\d{2})$/.exec(s.trim());
+  if (clock) return Number(clock[1]) <= 23 && Number(clock[2]) <= 59 ? { kind: "time", hour: Number(clock[1]), minute: Number(clock[2]) } : null;
+  const days = /^(\d{1,2})\s*(?:d|dage?|days?)$/i.exec(s.trim());
+  if (days) return Number(days[1]) <= 14 ? { kind: "before", minutes: Number(days[1]) * 24 * 60 } : null;
+  const before = minutesOf(s, 14 * 24 * 60);
+  return before === null ? null : { kind: "before", minutes: before };
+}

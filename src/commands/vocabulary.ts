@@ -39,6 +39,10 @@ export const COMMAND_WORDS = {
   stop: { en: ["stop"], da: ["stands", "stop"] },
   meeting: { en: ["meeting", "meetings"], da: ["møde", "moede", "møder"] },
   send: { en: ["send"], da: ["send"] },
+  agenda: { en: ["agenda"], da: ["dagsorden"] },
+  point: { en: ["point"], da: ["punkt"] },
+  link: { en: ["link"], da: ["tilknyt", "forbind"] },
+  move: { en: ["move", "reschedule"], da: ["flyt"] },
   nudges: { en: ["nudges", "nudge"], da: ["påmindelser", "paamindelser"] },
   overview: { en: ["overview", "home"], da: ["overblik", "hjem"] },
 } as const satisfies Words;
@@ -66,6 +70,8 @@ export const OPTION_WORDS = {
   at: { en: ["at"], da: ["tid", "kl", "når"] },
   with: { en: ["with", "participants"], da: ["med", "deltagere"] },
   pulse: { en: ["pulse"], da: ["puls"] },
+  length: { en: ["length", "duration"], da: ["varighed", "længde", "laengde"] },
+  agenda: { en: ["agenda"], da: ["dagsorden"] },
 } as const satisfies Words;
 export type OptionWord = keyof typeof OPTION_WORDS;
 

@@ -12,7 +12,7 @@ import { JobQueue, type NewJob } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
-import { REFUSAL_KEY, quietOf, UserError, type PartnershipRow, type Context, type CoreContext } from "./context.ts";
+import { REFUSAL_KEY, quietOf, UserError, type PartnershipRow, type Context, type CoreContext, type Tx } from "./context.ts";
 
 /** The fields of the "make it an action" form. */
 const FORM_FIELDS = { text: "agreement.text", ownerId: "agreement.owner", due: "agreement.due" } as const;
@@ -41,16 +41,28 @@ export class Actions {
     const meeting = meetingNo ? await this.c.db.meeting.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: meetingNo } }) : null;
     if (meetingNo && !meeting) throw new UserError("err.no-such-meeting", { number: meetingNo }, "meeting");
     if (cmd.statementId) await this.statementText(ctx, p, cmd.statementId);
-    const action = await this.c.db.$transaction(async (tx) => {
+    const ws = meeting ? this.c.wsRefOf(await this.c.db.workspace.findUniqueOrThrow({ where: { id: p.workspaceId } })) : null;
+    // Typed during the meeting, it shows on the meeting's card as one recorded there would.
+    const action = await this.recordAction(p, { text: cmd.text, ownerId, dueDate, sourceMeeting: meeting ? meeting.title : (cmd.meeting ?? null), meetingId: meeting?.id ?? null, statementId: cmd.statementId ?? null }, meeting && ws ? (tx) => this.c.agendas.refreshCards(tx, meeting, ws) : undefined);
+    if (meeting) this.c.onEnqueue();
+    return textMessage(joinNodes(tn(ctx.lang, "ok.action-added", { number: action.number, text: userText(action.text) }), cmd.ownerId ? [{ t: "text", text: " " }, this.c.mention(cmd.ownerId)] : []));
+  }
+
+
+  /**
+   * An agreement saved, numbered in its partnership, with its owner's reminders: the one way every
+   * agreement is kept, typed (`action add`) or from a form (a meeting's card, a digest's statement).
+   * `also` runs in the same transaction (a meeting's card brought up to date).
+   */
+  async recordAction(p: PartnershipRow, a: { text: string; ownerId: string | null; dueDate: Date | null; sourceMeeting: string | null; meetingId: string | null; statementId: string | null }, also?: (tx: Tx, action: { id: string; number: number }) => Promise<void>) {
+    return this.c.db.$transaction(async (tx) => {
       await this.c.lockPartnership(tx, p.id);
-      const last = await tx.action.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
-      const action = await tx.action.create({
-        data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, text: cmd.text, ownerId, dueDate, sourceMeeting: meeting ? meeting.title : (cmd.meeting ?? null), meetingId: meeting?.id ?? null, statementId: cmd.statementId ?? null },
-      });
+      const last = await tx.action.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" }, select: { number: true } });
+      const action = await tx.action.create({ data: { workspaceId: p.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, ...a, agreedDue: a.dueDate } });
       await JobQueue.enqueue(tx, this.reminderJobs(p, action));
+      await also?.(tx, action);
       return action;
     });
-    return textMessage(joinNodes(tn(ctx.lang, "ok.action-added", { number: action.number, text: userText(action.text) }), cmd.ownerId ? [{ t: "text", text: " " }, this.c.mention(cmd.ownerId)] : []));
   }
 
 
@@ -100,7 +112,8 @@ export class Actions {
     if (!read.ok) {
       const label = { text: "action.form-what", ownerId: "action.form-owner", due: "action.form-due", meeting: "action.form-what" } as const;
       const lines = Object.entries(read.problems).map(([field, problem]) => `• ${t(lang, label[field as keyof typeof label])}: ${t(lang, `form.${problem!}`)}`);
-      return message(t(lang, "err.action-form"), [{ type: "text", text: [t(lang, "err.action-form"), ...lines].join("\n") }], { error: true, lang });
+      const problems = Object.fromEntries(Object.entries(read.problems).map(([field, problem]) => [FORM_FIELDS[field as keyof typeof FORM_FIELDS] ?? FORM_FIELDS.text, t(lang, `form.${problem!}`)]));
+      return message(t(lang, "err.action-form"), [{ type: "text", text: [t(lang, "err.action-form"), ...lines].join("\n") }], { error: true, lang, problems });
     }
     return this.c.commands.run(ctx, { name: "action.add", partnership: p.name, text: read.text, ownerId: read.ownerId, due: { kind: "date", ...read.due }, statementId });
   }

@@ -135,6 +135,10 @@ export class Commands {
         const d = button(StatementPayload, json);
         return await this.c.actions.recordFromForm(ctx, d.p, d.s, button(FieldValues, fields ?? {}));
       }
+      case "meeting.record":
+        return await this.c.agendas.form(ctx, json);
+      case "meeting.agree":
+        return await this.c.agendas.record(ctx, json, button(FieldValues, fields ?? {}));
       case "poll.snooze": {
         const d = button(RoundPayload, json);
         return await this.c.polls.snooze(ctx, d.r);
@@ -229,4 +233,9 @@ export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: 
   "meeting.add": inP((c, ctx, cmd, p) => c.meetings.addMeeting(ctx, p, cmd)),
   "meeting.list": inP((c, ctx, _cmd, p) => c.meetings.listMeetings(ctx, p)),
   "meeting.send": inP((c, ctx, cmd, p) => c.meetings.sendAgreements(ctx, p, cmd.number)),
+  "meeting.move": inP((c, ctx, cmd, p) => c.meetings.moveMeeting(ctx, p, cmd)),
+  "meeting.agenda": inP((c, ctx, cmd, p) => c.agendas.preview(ctx, p, cmd.number)),
+  "meeting.point": inP((c, ctx, cmd, p) => c.meetings.addPoint(ctx, p, cmd.number, cmd.text)),
+  "meeting.close": inP((c, ctx, cmd, p) => c.meetings.closeMeeting(ctx, p, cmd.number)),
+  "meeting.link": inP((c, ctx, cmd, p) => c.meetings.linkMeeting(ctx, p, cmd.number)),
 };

@@ -14,7 +14,7 @@ import { z } from "zod";
 import { nameKey } from "../domain/names.ts";
 import { randomUUID } from "node:crypto";
 import { type QuietHours } from "../clock/quiet.ts";
-import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, DataRights, Instruments, Home, Commands, Reports } from "./rooms.ts";
+import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, Agendas, DataRights, Instruments, Home, Commands, Reports } from "./rooms.ts";
 
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -31,6 +31,8 @@ export interface CoreOptions {
   publicUrl?: () => string;
   /** how many days a report link works */
   reportDays?: number;
+  /** who is in a conversation (platform user ids), where its platform can say; null: it cannot */
+  conversationMembers?: (workspace: WorkspaceRef, channelId: string) => Promise<string[] | null>;
 }
 
 /** Large rounds open and close in one transaction each: give them room, the work inside is linear. */
@@ -99,6 +101,7 @@ export class CoreContext {
   readonly onEnqueue: () => void;
   readonly publicUrl: () => string;
   readonly reportDays: number;
+  readonly conversationMembers: NonNullable<CoreOptions["conversationMembers"]>;
   readonly onEvent: (event: CoreEvent) => void;
   /** adapters' own tables about people, by platform (see PlatformStore) */
   readonly platformStores = new Map<Platform, PlatformStore[]>();
@@ -112,6 +115,7 @@ export class CoreContext {
   actions!: Actions;
   schedules!: Schedules;
   meetings!: Meetings;
+  agendas!: Agendas;
   dataRights!: DataRights;
   instruments!: Instruments;
   home!: Home;
@@ -130,6 +134,7 @@ export class CoreContext {
     this.results = new RoundResults(this.now);
     this.publicUrl = options.publicUrl ?? (() => "http://localhost:3978");
     this.reportDays = options.reportDays ?? 14;
+    this.conversationMembers = options.conversationMembers ?? (async () => null);
   }
 
   /**
@@ -210,7 +215,9 @@ export class CoreContext {
       partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, nameKey: nameKey(name) } });
       if (!partnership) throw new UserError("err.unknown-partnership", { name });
     } else if (ctx.actor.channelId) {
-      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, homeChannel: ctx.actor.channelId } });
+      // Its home channel, or the chat of one of its meetings.
+      const channelId = ctx.actor.channelId;
+      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, OR: [{ homeChannel: channelId }, { meetings: { some: { chatId: channelId } } }] } });
     }
     if (!partnership) {
       if (mine.length === 0) throw new UserError("err.no-partnership", {}, "partnership.create");

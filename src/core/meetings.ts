@@ -1,18 +1,40 @@
-// Meetings: the pulse before, the follow-up after, and the agreements sent to participants.
+// Meetings: registered with their times and a calendar entry, moved, given points and a chat; the
+// pulse before them. What happens at and after them (agenda, agreements, minutes) is agendas.ts.
 import type { Message } from "../messages/model.ts";
-import { textMessage } from "../messages/model.ts";
-import { type Command } from "../commands/parse.ts";
+import { message, textMessage } from "../messages/model.ts";
+import { calendarEntry, calendarFileName } from "../domain/calendar.ts";
+import { type Command, userText } from "../commands/parse.ts";
+import type { AgendaTime } from "../commands/command.ts";
 import { t, tn, formatDate, formatDateTime } from "../i18n/i18n.ts";
 import { plainOf } from "../messages/model.ts";
-import { zonedTimeToUtc } from "../domain/rounds.ts";
+import { zonedTimeToUtc, localDate } from "../domain/rounds.ts";
 import { listMessage } from "../messages/build.ts";
 import { z } from "zod";
 import { enqueueDeliveries } from "../outbox/outbox.ts";
-import { JobQueue } from "../jobs/queue.ts";
+import { JobQueue, type NewJob } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
 import { quietOf, UserError, type PartnershipRow, type Context, type CoreContext } from "./context.ts";
+
+/** How long a meeting lasts when nobody says (its minutes go out at its end). */
+export const DEFAULT_MINUTES = 120;
+/** The agenda goes out on the meeting's morning, unless asked otherwise. */
+const AGENDA_MORNING = { hour: 8, minute: 0 };
+
+/** When the agenda goes out: the morning of the day (or the asked time), never after the meeting starts nor before now. */
+export function agendaTime(startsAt: Date, asked: AgendaTime | undefined, timeZone: string, now: Date): Date {
+  let at: Date;
+  if (asked?.kind === "before") at = new Date(startsAt.getTime() - asked.minutes * 60_000);
+  else {
+    const day = localDate(startsAt, timeZone);
+    const { hour, minute } = asked ?? AGENDA_MORNING;
+    at = zonedTimeToUtc(day.year, day.month, day.day, hour, minute, timeZone);
+    // A meeting before breakfast gets its agenda an hour ahead.
+    if (at >= startsAt) at = new Date(startsAt.getTime() - 3600_000);
+  }
+  return new Date(Math.min(startsAt.getTime(), Math.max(now.getTime(), at.getTime())));
+}
 
 export class Meetings {
   constructor(readonly c: CoreContext) {}
@@ -36,17 +58,96 @@ export class Meetings {
     const sections = cmd.sections ?? [(earlier % 7) + 1];
     const pulseDays = cmd.pulseDays ?? 3;
     const pulseAt = nextAllowed(new Date(Math.max(now.getTime(), startsAt.getTime() - pulseDays * 86_400_000)), quietOf(p));
+    const endsAt = new Date(startsAt.getTime() + (cmd.minutes ?? DEFAULT_MINUTES) * 60_000);
+    const agendaAt = agendaTime(startsAt, cmd.agenda, p.timeZone, now);
     const meeting = await this.c.db.$transaction(async (tx) => {
       await this.c.lockPartnership(tx, p.id);
       const last = await tx.meeting.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id }, orderBy: { number: "desc" } });
-      const meeting = await tx.meeting.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, title: cmd.title, startsAt, participantIds: participants.map((m) => m.id) } });
+      const meeting = await tx.meeting.create({ data: { workspaceId: ctx.workspaceId, partnershipId: p.id, number: (last?.number ?? 0) + 1, title: cmd.title, startsAt, endsAt, agendaAt, participantIds: participants.map((m) => m.id) } });
       await JobQueue.enqueue(tx, [
         ...(pulseDays > 0 && pulseAt < startsAt ? [{ workspaceId: p.workspaceId, kind: "meeting.pulse", dueAt: pulseAt, dedupeKey: `meeting:${meeting.id}:pulse`, payload: { meetingId: meeting.id, sections } }] : []),
-        { workspaceId: p.workspaceId, kind: "meeting.followup", dueAt: new Date(startsAt.getTime() + 2 * 3600_000), dedupeKey: `meeting:${meeting.id}:followup`, payload: { meetingId: meeting.id } },
+        ...this.timeJobs(meeting),
       ]);
       return meeting;
     });
-    return textMessage(t(ctx.lang, "ok.meeting-added", { number: meeting.number, title: meeting.title, date: formatDateTime(ctx.lang, startsAt, p.timeZone), people: t(ctx.lang, "count.people", { n: participants.length }), pulse: pulseDays > 0 && pulseAt < startsAt ? formatDateTime(ctx.lang, pulseAt, p.timeZone) : "–" }));
+    const reply = textMessage(t(ctx.lang, "ok.meeting-added", { number: meeting.number, title: meeting.title, date: formatDateTime(ctx.lang, startsAt, p.timeZone), people: t(ctx.lang, "count.people", { n: participants.length }), pulse: pulseDays > 0 && pulseAt < startsAt ? formatDateTime(ctx.lang, pulseAt, p.timeZone) : "–", agenda: formatDateTime(ctx.lang, agendaAt, p.timeZone) }));
+    return this.withCalendar(ctx, p, meeting, reply);
+  }
+
+  /** The agenda and the minutes, at the meeting's times; a move counts the sequence up, and the old ones find it moved. */
+  private timeJobs(m: { id: string; workspaceId: string; agendaAt: Date | null; startsAt: Date; endsAt: Date | null; sequence: number }): NewJob[] {
+    const payload = { meetingId: m.id, sequence: m.sequence };
+    return [
+      { workspaceId: m.workspaceId, kind: "meeting.agenda", dueAt: m.agendaAt ?? m.startsAt, dedupeKey: `meeting:${m.id}:agenda:${m.sequence}`, payload },
+      { workspaceId: m.workspaceId, kind: "meeting.minutes", dueAt: m.endsAt ?? new Date(m.startsAt.getTime() + DEFAULT_MINUTES * 60_000), dedupeKey: `meeting:${m.id}:minutes:${m.sequence}`, payload },
+    ];
+  }
+
+  /** A reply with the meeting's calendar entry (an .ics file) to pass on or open. */
+  private withCalendar(ctx: Context, p: PartnershipRow, m: { id: string; number: number; title: string; startsAt: Date; endsAt: Date | null; sequence: number }, reply: Message): Message {
+    const content = calendarEntry({
+      id: m.id, title: m.title, startsAt: m.startsAt, endsAt: m.endsAt ?? new Date(m.startsAt.getTime() + DEFAULT_MINUTES * 60_000), sequence: m.sequence, timeZone: p.timeZone, stamp: this.c.now(),
+      description: t(ctx.lang, "meeting.calendar-description", { partnership: p.name }),
+    });
+    return message(reply.fallback, [...reply.blocks, { type: "text", text: t(ctx.lang, "meeting.calendar-note"), muted: true }, { type: "file", filename: calendarFileName(m.number), mimeType: "text/calendar", content }]);
+  }
+
+  private async meetingNumbered(p: PartnershipRow, number: number) {
+    const m = await this.c.db.meeting.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id, number } });
+    if (!m) throw new UserError("err.no-such-meeting", { number }, "meeting");
+    return m;
+  }
+
+  /** `meeting move 3 at=…`: a new time, the same calendar entry one revision on, and the agenda and minutes at the new times. */
+  async moveMeeting(ctx: Context, p: PartnershipRow, cmd: Extract<Command, { name: "meeting.move" }>): Promise<Message> {
+    const m = await this.meetingNumbered(p, cmd.number);
+    if (m.closedAt) throw new UserError("err.meeting-closed", { number: m.number });
+    const now = this.c.now();
+    const startsAt = zonedTimeToUtc(cmd.at.year, cmd.at.month, cmd.at.day, cmd.at.hour, cmd.at.minute, p.timeZone);
+    if (startsAt <= now) throw new UserError("err.meeting-past", {}, "meeting");
+    const shift = startsAt.getTime() - m.startsAt.getTime();
+    const moved = await this.c.db.$transaction(async (tx) => {
+      const moved = await tx.meeting.update({
+        where: { id: m.id },
+        data: { startsAt, endsAt: m.endsAt ? new Date(m.endsAt.getTime() + shift) : null, agendaAt: m.agendaAt ? new Date(Math.max(now.getTime(), m.agendaAt.getTime() + shift)) : null, sequence: { increment: 1 } },
+      });
+      await JobQueue.enqueue(tx, this.timeJobs(moved));
+      return moved;
+    });
+    return this.withCalendar(ctx, p, moved, textMessage(t(ctx.lang, "ok.meeting-moved", { number: m.number, title: m.title, date: formatDateTime(ctx.lang, startsAt, p.timeZone) })));
+  }
+
+  /** `meeting point 3 "…"`: a point of the coordinator's on the agenda (cards already posted show it). */
+  async addPoint(ctx: Context, p: PartnershipRow, number: number, text: string): Promise<Message> {
+    const m = await this.meetingNumbered(p, number);
+    if (m.closedAt) throw new UserError("err.meeting-closed", { number });
+    const ws = await this.c.db.workspace.findUniqueOrThrow({ where: { id: p.workspaceId } });
+    const points = await this.c.db.$transaction(async (tx) => {
+      const updated = await tx.meeting.update({ where: { id: m.id }, data: { points: { push: text } } });
+      await this.c.agendas.refreshCards(tx, updated, this.c.wsRefOf(ws));
+      return updated.points.length;
+    });
+    this.c.onEnqueue();
+    return textMessage(tn(ctx.lang, "ok.meeting-point", { number, n: points, text: userText(text) }));
+  }
+
+  /** `meeting link 3`, typed in a chat: the meeting is held there (its agenda, card and minutes go there). */
+  async linkMeeting(ctx: Context, p: PartnershipRow, number: number): Promise<Message> {
+    const m = await this.meetingNumbered(p, number);
+    const chatId = ctx.actor.conversation === "direct" ? undefined : ctx.actor.channelId;
+    if (!chatId) throw new UserError("err.meeting-link-where", { number }, "meeting");
+    const clash = await this.c.db.meeting.findFirst({ where: { workspaceId: p.workspaceId, chatId, partnershipId: { not: p.id } } });
+    if (clash) throw new UserError("err.meeting-link-taken", { number });
+    await this.c.db.meeting.update({ where: { id: m.id }, data: { chatId, ...(ctx.actor.onlineMeetingId ? { onlineMeetingId: ctx.actor.onlineMeetingId } : {}) } });
+    return textMessage(t(ctx.lang, ctx.actor.onlineMeetingId ? "ok.meeting-linked-online" : "ok.meeting-linked", { number, title: m.title }));
+  }
+
+  /** `meeting close 3`: the minutes now, rather than at the planned end. */
+  async closeMeeting(ctx: Context, p: PartnershipRow, number: number): Promise<Message> {
+    const m = await this.meetingNumbered(p, number);
+    if (m.closedAt) throw new UserError("err.meeting-closed", { number });
+    await this.c.agendas.close(m.id, p.workspaceId, this.c.now());
+    return textMessage(t(ctx.lang, "ok.meeting-closed", { number, title: m.title }));
   }
 
 
@@ -84,26 +185,6 @@ export class Meetings {
       effect: async (tx) => {
         const round = await this.c.rounds.createRoundTx(tx, ws, p, plan, now);
         await tx.meeting.update({ where: { id: m.id }, data: { roundId: round.id } });
-      },
-    };
-  }
-
-
-  async runMeetingFollowup(job: ClaimedJob, now: Date): Promise<JobOutcome> {
-    const { meetingId } = z.object({ meetingId: z.string() }).parse(job.payload);
-    const m = await this.c.db.meeting.findFirst({ where: { id: meetingId, workspaceId: job.workspaceId }, include: { partnership: true, workspace: true } });
-    if (!m) return { status: "skipped", note: "meeting deleted" };
-    const p = m.partnership;
-    if (isQuiet(now, quietOf(p))) return { status: "later", at: nextAllowed(now, quietOf(p)), note: "quiet hours" };
-    const coordinators = await this.c.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
-    const ws = this.c.wsRefOf(m.workspace);
-    return {
-      status: "done",
-      effect: async (tx) => {
-        await enqueueDeliveries(tx, coordinators.map((c) => {
-          const lang = this.c.langOfPerson(c.person, p);
-          return { workspaceId: p.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(t(lang, "meeting.followup", { title: m.title, number: m.number })), lang, dedupeKey: `followup:${m.id}:${c.id}` };
-        }));
       },
     };
   }

@@ -63,7 +63,7 @@ export class Polls {
 
 
   /** Builds a message the outbox holds as a reference (polls, their copies); null: it no longer applies. */
-  async renderDelivery(ref: RenderRef): Promise<Message | null> {
+  async renderDelivery(ref: Exclude<RenderRef, { kind: "meeting.agenda" }>): Promise<Message | null> {
     const inv = await this.c.db.invitation.findFirst({
       where: { id: ref.invitationId, roundId: ref.roundId },
       include: { round: { include: { partnership: true } }, membership: { include: { person: true } } },

@@ -7,6 +7,7 @@ export { Digests } from "./digests.ts";
 export { Actions } from "./actions.ts";
 export { Schedules } from "./schedules.ts";
 export { Meetings } from "./meetings.ts";
+export { Agendas } from "./agendas.ts";
 export { DataRights } from "./data-rights.ts";
 export { Instruments } from "./instruments.ts";
 export { Home } from "./home.ts";

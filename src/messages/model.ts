@@ -14,6 +14,8 @@ export const ActionId = z.enum([
   "action.postpone", // value: {actionId, days} — the owner asks for a new due date
   "action.from-statement", // value: {partnershipId, statementId} — a form for an action on a digest's statement
   "action.record", // value: {partnershipId, statementId}; the form's fields carry text, owner and due date
+  "meeting.record", // value: {m: meetingId} — the "Record an agreement" form, from a meeting's agenda card
+  "meeting.agree", // value: {m: meetingId}; the form's fields carry text, owner, due date and statement
   "help.topic", // value: {topic}
 ]);
 export type ActionId = z.infer<typeof ActionId>;
@@ -176,12 +178,14 @@ export const Message = z.object({
   apart: z.literal(true).optional(),
   /** the language the core chose for the recipient: adapters use it for their own words */
   lang: z.enum(["en", "da"]).optional(),
+  /** what is wrong with a form, by input id: a platform that shows forms in a dialog puts each under its field */
+  problems: z.record(z.string(), z.string()).optional(),
 });
 export type Message = z.infer<typeof Message>;
 export type MessageInput = z.input<typeof Message>;
 
 /** Builds a validated message: a malformed message is a bug in the core, caught here. */
-export function message(fallback: string, blocks: z.input<typeof Block>[], extra: { error?: true; apart?: true; lang?: "en" | "da" } = {}): Message {
+export function message(fallback: string, blocks: z.input<typeof Block>[], extra: { error?: true; apart?: true; lang?: "en" | "da"; problems?: Record<string, string> } = {}): Message {
   return Message.parse({ fallback, blocks, ...extra });
 }
 

@@ -9,7 +9,11 @@ import { JobQueue, type Tx } from "../jobs/queue.ts";
 export const DELIVER = "deliver";
 
 /** What else to record once a delivery has landed (in the same transaction as "done"). */
-export type AfterDelivery = { type: "invitation.sent"; invitationId: string } | { type: "none" };
+export type AfterDelivery =
+  | { type: "invitation.sent"; invitationId: string }
+  /** a copy of a meeting's agenda card: kept, so that it is brought up to date as agreements come */
+  | { type: "agenda.posted"; meetingId: string; lang: Lang }
+  | { type: "none" };
 
 /**
  * A message the core builds when it is delivered rather than when it is enqueued: a round's polls
@@ -21,7 +25,9 @@ export type RenderRef =
   /** a copy of a poll already sent, brought up to date: the answers so far, or the closed card */
   | { kind: "poll.copy"; roundId: string; invitationId: string }
   /** as poll.copy: written by earlier versions, and possibly still queued */
-  | { kind: "poll.closed" | "poll.moved"; roundId: string; invitationId: string };
+  | { kind: "poll.closed" | "poll.moved"; roundId: string; invitationId: string }
+  /** a meeting's agenda card as it stands: the agreements recorded so far, or closed */
+  | { kind: "meeting.agenda"; meetingId: string; lang: Lang };
 
 export interface DeliveryPayload {
   workspace: WorkspaceRef;
@@ -86,7 +92,7 @@ export async function withoutWaitingUpdate(tx: Tx, workspace: WorkspaceRef, card
       SELECT id FROM "Job"
       WHERE lane = ${laneOf(workspace, { kind: "update", ref })} AND kind = ${DELIVER} AND status = 'pending'
         AND payload->'to'->'ref'->>'messageId' = ${ref.messageId}
-        AND payload->'render'->>'kind' = ${render.kind} AND payload->'render'->>'invitationId' = ${render.invitationId}
+        AND payload->'render' @> ${JSON.stringify(render)}::jsonb
       LIMIT 1 FOR UPDATE SKIP LOCKED`;
     if (waiting.length === 0) left.push(ref);
   }

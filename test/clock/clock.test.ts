@@ -246,22 +246,28 @@ describeEachDatabase("the clock", (db) => {
     expect((await h.jobs("schedule.round")).filter((j) => j.status === "pending")).toHaveLength(0);
   });
 
-  it("sends a meeting's participants the pulse before it, asks for the agreements after, and sends them the list", async () => {
+  it("sends a meeting's participants the pulse before it, the agenda on its morning, the minutes at its end, and the agreements on request", async () => {
     const h = make("meeting", "2026-11-23T08:00:00Z");
     await h.setup(["anna", "bo", "carl"]);
-    expect(await h.cmd("coord", 'meeting add "Steering group" at="2026-11-30 14:00" with=@anna,@bo')).toMatch(/Meeting #1 "Steering group" on Mon, 30 Nov 2026, 14:00 registered with 2 people. The pulse goes out Fri, 27 Nov 2026, 14:00/);
+    expect(await h.cmd("coord", 'meeting add "Steering group" at="2026-11-30 14:00" with=@anna,@bo')).toMatch(/Meeting #1 "Steering group" on Mon, 30 Nov 2026, 14:00 registered with 2 people. The pulse goes out Fri, 27 Nov 2026, 14:00, the agenda Mon, 30 Nov 2026, 08:00/);
     h.at("2026-11-27T13:00:00Z");
     await h.tick();
     expect(h.dmsTo("anna")).toHaveLength(1);
     expect(h.dmsTo("carl")).toHaveLength(0);
-    // The pulse closes when the meeting starts (14:00 local = 13:00Z); two hours later, the follow-up.
+    // No channel: the participants get the agenda by DM at 08:00 local (07:00Z), the results first.
+    h.at("2026-11-30T07:00:00Z");
+    await h.tick();
+    expect(h.dmsTo("anna").filter((m) => /Agenda: meeting #1 Steering group/.test(m))).toHaveLength(1);
+    expect(h.dmsTo("carl")).toHaveLength(0);
+    // The pulse closes when the meeting starts (14:00 local = 13:00Z); two hours later, the minutes.
     h.at("2026-11-30T14:59:00Z");
     await h.tick();
-    expect(h.dmsTo("coord").filter((m) => /has ended/.test(m))).toEqual([]);
+    expect(h.dmsTo("coord").filter((m) => /Minutes/.test(m))).toEqual([]);
     expect(h.dmsTo("coord").filter((m) => /digest of check-in #1/.test(m))).toHaveLength(1);
     h.at("2026-11-30T15:00:00Z");
     await h.tick();
-    expect(h.dmsTo("coord").filter((m) => /has ended/.test(m))).toEqual([expect.stringMatching(/The meeting "Steering group" has ended[\s\S]*meeting send 1/)]);
+    // With no channel to post in, the coordinators have the minutes by DM.
+    expect(h.dmsTo("coord").filter((m) => /Minutes: meeting #1 Steering group/.test(m))).toEqual([expect.stringMatching(/No agreements were recorded/)]);
     await h.cmd("coord", 'action add "Send the minutes" owner=@bo due=2026-12-04 meeting=1');
     await h.cmd("coord", 'action add "Invite the region" owner=@anna due=2026-12-11 meeting=1');
     expect(await h.cmd("coord", "meeting send 1")).toMatch(/Sent the 2 agreements of meeting #1 to 3 people/);

@@ -1,6 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { parseCommand, parseDateSpec, parseSections, parseUserRef, parseChannelRef } from "../../src/commands/parse.ts";
 import { tokenize } from "../../src/commands/tokenize.ts";
+import { agendaTimeOf, minutesOf } from "../../src/commands/values.ts";
+import fc from "fast-check";
 
 const ok = (text: string) => {
   const r = parseCommand(text);
@@ -47,6 +49,41 @@ describe("the command parser", () => {
       sections: [1, 2, 3, 4, 5, 6, 7],
       deadline: { kind: "date", year: 2026, month: 12, day: 31 },
     });
+  });
+
+  it("reads a meeting's commands, in either language", () => {
+    expect(ok('meeting add "Styregruppe" at="2027-01-20 14:00" length=1h30m agenda=07:30')).toMatchObject({ name: "meeting.add", title: "Styregruppe", minutes: 90, agenda: { kind: "time", hour: 7, minute: 30 } });
+    expect(ok('møde tilføj "Netværksmøde" tid="20.01.2027 10.00" varighed=90 dagsorden=1d')).toMatchObject({ name: "meeting.add", minutes: 90, agenda: { kind: "before", minutes: 1440 } });
+    expect(ok("meeting add \"Net\" at=\"2027-01-20 10:00\" agenda=2h")).toMatchObject({ agenda: { kind: "before", minutes: 120 } });
+    expect(ok("meeting agenda 2")).toEqual({ name: "meeting.agenda", number: 2 });
+    expect(ok("møde dagsorden #2")).toEqual({ name: "meeting.agenda", number: 2 });
+    expect(ok('møde punkt 2 "Budget for 2027"')).toEqual({ name: "meeting.point", number: 2, text: "Budget for 2027" });
+    expect(ok('meeting move 2 at="2027-02-03 09:00"')).toEqual({ name: "meeting.move", number: 2, at: { year: 2027, month: 2, day: 3, hour: 9, minute: 0 } });
+    expect(ok("møde luk 2")).toEqual({ name: "meeting.close", number: 2 });
+    expect(ok("møde tilknyt 2")).toEqual({ name: "meeting.link", number: 2 });
+    // What is wrong is named, and nothing runs.
+    expect(parseCommand('meeting add "X" at="2027-01-20 10:00" length=forever')).toMatchObject({ ok: false, error: "invalid", what: "length" });
+    expect(parseCommand('meeting add "X" at="2027-01-20 10:00" agenda=25:00')).toMatchObject({ ok: false, error: "invalid", what: "agenda-time" });
+    expect(parseCommand("meeting point 2")).toMatchObject({ ok: false, error: "missing", what: "text" });
+    expect(parseCommand("meeting move 2")).toMatchObject({ ok: false, error: "missing", what: "when" });
+  });
+
+  it("reads every length and agenda time it writes, and nothing out of range", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 24 * 60 }), (n) => {
+        const h = Math.floor(n / 60);
+        const m = n % 60;
+        expect(minutesOf(`${h ? `${h}h` : ""}${m ? `${m}m` : ""}`, 24 * 60)).toBe(n);
+        expect(minutesOf(String(n), 24 * 60)).toBe(n);
+        expect(minutesOf(String(n + 24 * 60), 24 * 60)).toBeNull();
+      }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), (h, m) => {
+        expect(agendaTimeOf(`${h}:${String(m).padStart(2, "0")}`)).toEqual({ kind: "time", hour: h, minute: m });
+        expect(agendaTimeOf(`${h + 24}:${String(m).padStart(2, "0")}`)).toBeNull();
+      }),
+    );
   });
 
   it("reads follow-up actions", () => {
