@@ -67,6 +67,8 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     // The server listens only further down; a link is made when someone asks, long after.
     publicUrl: () => (config.PARTNERPULS_PUBLIC_URL ?? server.url.replace("127.0.0.1", "localhost")).replace(/\/+$/, ""),
     reportDays: config.PARTNERPULS_REPORT_DAYS,
+    // Asked of the platform's own port (the adapters exist only further down).
+    conversationMembers: async (workspace, channelId) => [...(chat ? [chat] : []), ...adapters.map((a) => a.port)].find((p) => p.platform === workspace.platform)?.conversationMembers?.(workspace, channelId) ?? null,
   });
   const adapters: PlatformAdapter[] = [];
   // The configuration is checked first (a stray or wrong variable stops the start, saying why);

@@ -49,6 +49,11 @@ export class LocalChat implements ChatPort {
     return { conversationId: key, messageId: sent.id };
   }
 
+  /** The playground's channel is the page's: its cast is in it, the guests of scripts and tests are not. */
+  async conversationMembers(_workspace: WorkspaceRef, channelId: string): Promise<string[] | null> {
+    return channelId === PLAYGROUND_CHANNEL ? PLAYGROUND_PEOPLE.map((p) => p.id) : null;
+  }
+
   /** A message opened from the home view lands in the person's inbox, as a DM would. */
   show(userId: string, message: Message): Delivered {
     return this.push(this.inboxes, userId, message);
@@ -71,8 +76,9 @@ export class LocalChat implements ChatPort {
   }
 
   /** Like chat.update: a pressed message is replaced in place. */
-  replace(userId: string, messageId: string, message: Message): boolean {
-    const list = this.inboxes.get(userId);
+  /** Replaces a message in a person's inbox or in a channel (a meeting's card, as agreements come). */
+  replace(conversationId: string, messageId: string, message: Message): boolean {
+    const list = [this.inboxes.get(conversationId), this.channels.get(conversationId)].find((l) => l?.some((d) => d.id === messageId));
     const i = list?.findIndex((d) => d.id === messageId) ?? -1;
     if (!list || i < 0) return false;
     list[i] = { ...list[i]!, message };

@@ -25,7 +25,7 @@ import { SlackReceiver, InboundSeenTable, SLACK_EVENTS_PATH } from "./receiver.t
 import { SlackPeople } from "./people.ts";
 import { BoltPinoLogger } from "./logger.ts";
 import { lineLogger } from "../../src/observability/log.ts";
-import { ACTION_MODAL_ID, actionModal, agreementFromSubmission, modalErrors, isActionModalRequest, modalMeta, resultModal } from "./modal.ts";
+import { ACTION_MODAL_ID, FORM_MODAL_ID, actionModal, agreementFromSubmission, formErrors, formMeta, formModal, isForm, modalErrors, isActionModalRequest, modalMeta, resultModal } from "./modal.ts";
 
 export const SLACK_INSTALL_PATH = "/slack/install";
 export const SLACK_REDIRECT_PATH = "/slack/oauth_redirect";
@@ -242,6 +242,12 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
         await publishHome(client, actor);
         return;
       }
+      const triggerId = (body as { trigger_id?: string }).trigger_id;
+      if (isForm(result) && triggerId) {
+        // A form opens as a modal over whatever was pressed, which stays as it was.
+        await client.views.open({ trigger_id: triggerId, view: formModal(result, langOf(actor), container.channel_id) });
+        return;
+      }
       if (container.is_ephemeral || isSaidApart(result)) {
         // An ephemeral message can only be replaced through response_url; an error is said apart,
         // so the card it came from stays as it was.
@@ -283,6 +289,28 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
       return;
     }
     await ack({ response_action: "update", view: resultModal(meta.lang, result.reply) });
+  });
+
+  // ---- a form of the core's, sent from its modal ------------------------------------------------
+  app.view(FORM_MODAL_ID, async ({ ack, body, view, client }) => {
+    const meta = formMeta(view.private_metadata);
+    if (!meta) {
+      await ack();
+      return;
+    }
+    const teamId = body.team?.id ?? body.user.team_id ?? "";
+    const actor = await actorFor(client, teamId, body.team?.domain, body.user.id, body.user.name, meta.c);
+    let result: Message;
+    try {
+      result = await core.action(actor, meta.a, meta.v, undefined, fieldsFromState(view.state.values as Parameters<typeof fieldsFromState>[0]));
+    } catch (e) {
+      result = { ...failed(actor, `the form ${meta.a}`, e), error: true };
+    }
+    if (result.error) {
+      await ack({ response_action: "errors", errors: formErrors(result, view.blocks as Parameters<typeof formErrors>[1]) });
+      return;
+    }
+    await ack({ response_action: "update", view: resultModal(meta.l, result) });
   });
 
   // ---- App Home --------------------------------------------------------------------------------

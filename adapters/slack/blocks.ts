@@ -83,7 +83,7 @@ export interface DatePicker {
 }
 
 /** An input's action_id: the core's field id after this prefix (state.values is keyed by it). */
-const FIELD_PREFIX = "field:";
+export const FIELD_PREFIX = "field:";
 
 type StateValues = Record<string, Record<string, { type?: string; value?: string | null; selected_option?: { value?: string } | null; selected_date?: string | null }>>;
 

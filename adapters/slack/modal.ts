@@ -1,12 +1,12 @@
 // "Record an agreement": a modal for `action add`. The adapter only translates: the fields go to
 // the core as its agreement form (Partnerpuls.agreement), and what the core finds wrong with
 // them comes back under the fields, in the person's language.
-import type { Message } from "../../src/messages/model.ts";
+import { plainOf, type Message } from "../../src/messages/model.ts";
 import type { Lang } from "../../src/i18n/i18n.ts";
 import { slackText } from "./words.ts";
 import { commandWord } from "../../src/commands/vocabulary.ts";
 import { AGREEMENT_LIMITS, type AgreementField, type AgreementForm } from "../../src/domain/agreements.ts";
-import { renderMessage, truncate, type SlackBlock } from "./blocks.ts";
+import { FIELD_PREFIX, renderMessage, truncate, type SlackBlock } from "./blocks.ts";
 
 export const ACTION_MODAL_ID = "partnerpuls.action.add";
 
@@ -100,4 +100,64 @@ export function resultModal(asked: Lang, reply: Message) {
     close: plain(slackText(lang, "modal.done"), MODAL_LIMITS.button),
     blocks: blocks as SlackBlock[],
   };
+}
+
+// ---- a form from the core, as a modal ----------------------------------------------------------
+// A press that answers with a form (fields and a button to send them, such as "Record an
+// agreement" on a meeting's card) opens it as a modal. Sending it is the press of that button,
+// with the fields: the core checks them, and what it finds wrong shows under each field.
+
+export const FORM_MODAL_ID = "partnerpuls.form";
+
+/** What the modal remembers of the form: the button that sends it and where it came from. */
+interface FormMeta {
+  a: string;
+  v: string;
+  l: Lang;
+  c?: string;
+}
+
+/** Whether a reply is a form to open as a modal: said apart, with fields and one button to send them. */
+export function isForm(m: Message): boolean {
+  return m.apart === true && m.blocks.some((b) => b.type === "input") && m.blocks.filter((b) => b.type === "buttons").length === 1;
+}
+
+export function formModal(form: Message, lang: Lang, channelId?: string) {
+  const send = form.blocks.find((b) => b.type === "buttons")!.buttons[0]!;
+  const title = form.blocks.find((b) => b.type === "header");
+  const rest = { ...form, blocks: form.blocks.filter((b) => b.type !== "buttons" && b.type !== "header") };
+  const { blocks } = renderMessage(rest, { lang, surface: "modal", files: "inline" });
+  const meta: FormMeta = { a: send.actionId, v: send.value, l: form.lang ?? lang, ...(channelId ? { c: channelId } : {}) };
+  return {
+    type: "modal" as const,
+    callback_id: FORM_MODAL_ID,
+    private_metadata: JSON.stringify(meta).slice(0, MODAL_LIMITS.privateMetadata),
+    title: plain(title?.type === "header" ? title.text : send.label, MODAL_LIMITS.title),
+    submit: plain(send.label, MODAL_LIMITS.button),
+    close: plain(slackText(meta.l, "modal.close"), MODAL_LIMITS.button),
+    blocks: blocks as SlackBlock[],
+  };
+}
+
+export function formMeta(privateMetadata: string | undefined): FormMeta | null {
+  try {
+    const m = JSON.parse(privateMetadata ?? "") as Partial<FormMeta>;
+    if (typeof m.a !== "string" || typeof m.v !== "string") return null;
+    return { a: m.a, v: m.v, l: m.l === "en" ? "en" : "da", ...(typeof m.c === "string" ? { c: m.c } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** The core's problems by field id, under the modal's inputs; a refusal without fields goes under the first. */
+export function formErrors(reply: Message, blocks: readonly { type: string; block_id?: string; element?: { action_id?: string } }[]): Record<string, string> {
+  const inputs = blocks.filter((b) => b.type === "input" && b.block_id);
+  const blockOf = (field: string) => inputs.find((b) => b.element?.action_id === `${FIELD_PREFIX}${field}`)?.block_id;
+  const out: Record<string, string> = {};
+  for (const [field, text] of Object.entries(reply.problems ?? {})) {
+    const block = blockOf(field);
+    if (block) out[block] = truncate(text, 300);
+  }
+  if (Object.keys(out).length === 0 && inputs[0]?.block_id) out[inputs[0].block_id] = truncate(plainOf(reply.fallback), 300);
+  return out;
 }

@@ -6,7 +6,7 @@
 // a second time.
 import { WebClient, ErrorCode, LogLevel, type WebAPICallError } from "@slack/web-api";
 import type { Capabilities } from "../../src/ports.ts";
-import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
+import type { ChatPort, Delivery, MessageRef, PlatformLimits, WorkspaceRef } from "../../src/ports.ts";
 import { RateLimitedError, PermanentDeliveryError } from "../../src/ports.ts";
 import type { Lang } from "../../src/i18n/i18n.ts";
 import { renderMessage, type FileBlock, type ImageBlock } from "./blocks.ts";
@@ -191,6 +191,24 @@ export class SlackChatPort implements ChatPort {
     } catch (e) {
       throw deliveryError(e);
     }
+  }
+
+  /** Who is in a channel (for a meeting's agenda: a DM only to those who are not); null when Slack will not say. */
+  async conversationMembers(workspace: WorkspaceRef, channelId: string): Promise<string[] | null> {
+    const token = await this.options.tokens.botToken(workspace.externalId);
+    if (!token) return null;
+    const members: string[] = [];
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await this.client(token).conversations.members({ channel: channelId, limit: 500, ...(cursor ? { cursor } : {}) });
+        members.push(...(page.members ?? []));
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor && members.length < 10_000);
+    } catch {
+      return null; // not in the channel, or an installation without channels:read
+    }
+    return members;
   }
 
   /** The bot's direct-message channel with a person (opened once, then remembered). */

@@ -11,6 +11,9 @@ export const SLACK_BOT_SCOPES = [
   "im:history", // a partner's DM with the bot (read-only for them: it holds only the bot's messages)
   "channels:history", // a partnership's home channel, public
   "groups:history", // a partnership's home channel, private
+  // conversations.members: who is in a meeting's channel already, so the agenda goes by DM only to those who are not.
+  "channels:read",
+  "groups:read",
 ] as const;
 // views.publish, views.open and auth.test need no scope.
 

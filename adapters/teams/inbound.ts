@@ -6,7 +6,7 @@
 // chat with the bot (Teams has no "only you can see this" messages, and answers can hold
 // partnership details), and a one-line reply in the thread says so. A digest or poll is never a
 // reply: it is a delivery (port.ts).
-import type { TurnContext } from "botbuilder";
+import { TeamsActivityHandler, type TurnContext } from "botbuilder";
 import { TEAMS_CAPABILITIES } from "./port.ts";
 import { personToken, channelToken } from "../../src/commands/mentions.ts";
 import type { Partnerpuls } from "../../src/core.ts";
@@ -53,6 +53,8 @@ export interface TeamsActivity {
     team?: { id?: string; name?: string };
     channel?: { id?: string; name?: string };
     eventType?: string;
+    /** in a meeting's chat: the online meeting's id (the one its start and end events carry) */
+    meeting?: { id?: string };
   };
   entities?: MentionEntity[];
   membersAdded?: Account[];
@@ -188,6 +190,7 @@ export class Inbound {
         return await this.command(context, a, tenantId, lang);
       }
       if (a.type === "conversationUpdate" || a.type === "installationUpdate") return await this.welcome(context, a, lang);
+      if (a.type === "event" && a.name?.startsWith("application/vnd.microsoft.meeting")) return await this.meetingEvents.run(context);
     } catch (e) {
       this.o.log(`turn failed (${a.type}${a.name ? ` ${a.name}` : ""}): ${describeFailure(e)}`);
       if (a.type === "invoke") {
@@ -197,6 +200,27 @@ export class Inbound {
       }
     }
   }
+
+  // ---- a meeting's start and end ------------------------------------------------------------
+
+  /**
+   * botbuilder's Teams handler reads the meeting events (their shapes are its); a meeting linked
+   * with `meeting link` then gets its agenda as it starts (if it was not posted before) and its
+   * minutes as it ends.
+   */
+  private readonly meetingEvents = (() => {
+    const handler = new TeamsActivityHandler();
+    const workspace = (context: TurnContext): WorkspaceRef => ({ platform: "teams", externalId: tenantOf(context.activity as unknown as TeamsActivity)! });
+    handler.onTeamsMeetingStartEvent(async (meeting, context, next) => {
+      await this.o.core.onlineMeeting(workspace(context), meeting.id, "start", meeting.startTime);
+      await next();
+    });
+    handler.onTeamsMeetingEndEvent(async (meeting, context, next) => {
+      await this.o.core.onlineMeeting(workspace(context), meeting.id, "end", meeting.endTime);
+      await next();
+    });
+    return handler;
+  })();
 
   // ---- where everyone is --------------------------------------------------------------------
 
@@ -265,7 +289,8 @@ export class Inbound {
     if (!userId) return null;
     const workspace: WorkspaceRef = { platform: "teams", externalId: tenantId };
     const channelId = channelOf(a);
-    return { workspace, userId, capabilities: TEAMS_CAPABILITIES, ...(a.from.name ? { displayName: a.from.name } : {}), ...(a.locale ? { locale: a.locale } : {}), ...(channelId ? { channelId, conversation: "channel" as const } : { conversation: "direct" as const }) };
+    const onlineMeetingId = a.channelData?.meeting?.id;
+    return { workspace, userId, capabilities: TEAMS_CAPABILITIES, ...(onlineMeetingId ? { onlineMeetingId } : {}), ...(a.from.name ? { displayName: a.from.name } : {}), ...(a.locale ? { locale: a.locale } : {}), ...(channelId ? { channelId, conversation: "channel" as const } : { conversation: "direct" as const }) };
   }
 
   /** The card for `message`, which goes to `userId` (its files become links for them). */

@@ -1,7 +1,7 @@
 // Teams as the courier sees it: one delivery at a time, to a person (their 1:1 chat with the bot),
 // a channel, or a card sent earlier. Pacing is the courier's; this port declares Teams' limits and
 // turns Teams' answers into the courier's errors.
-import type { ChatPort, Delivery, MessageRef, PlatformLimits } from "../../src/ports.ts";
+import type { ChatPort, Delivery, MessageRef, PlatformLimits, WorkspaceRef } from "../../src/ports.ts";
 import type { Capabilities } from "../../src/ports.ts";
 import { PermanentDeliveryError } from "../../src/ports.ts";
 import { langFromLocale } from "../../src/i18n/i18n.ts";
@@ -66,9 +66,9 @@ export class TeamsPort implements ChatPort {
       return this.post(tenantId, reference, delivery, langFromLocale(record?.locale) ?? "en");
     }
     if (to.kind === "channel") {
-      const channel = await this.store.channel(tenantId, to.channelId);
-      if (!channel) throw new PermanentDeliveryError(`no conversation in channel ${to.channelId} yet: mention @Partnerpuls there once, or add the app to its team`);
-      return this.post(tenantId, channel.reference, delivery, "en");
+      const reference = await this.sharedConversation(tenantId, to.channelId);
+      if (!reference) throw new PermanentDeliveryError(`no conversation in channel ${to.channelId} yet: mention @Partnerpuls there once, or add the app to its team`);
+      return this.post(tenantId, reference, delivery, "en");
     }
     const reference = (await this.store.conversation(tenantId, to.ref.conversationId)) ?? (await this.store.anyReference(tenantId));
     if (!reference) throw new PermanentDeliveryError(`no conversation ${to.ref.conversationId} known in tenant ${tenantId}`);
@@ -80,6 +80,22 @@ export class TeamsPort implements ChatPort {
       throw classify(e, "updating a message");
     }
     return to.ref;
+  }
+
+  /** A channel of a team, or a group or meeting chat the bot has been in: where the core says "channel". */
+  private async sharedConversation(tenantId: string, channelId: string): Promise<StoredReference | null> {
+    return (await this.store.channel(tenantId, channelId))?.reference ?? (await this.store.conversation(tenantId, channelId));
+  }
+
+  /** Who is in a channel or chat (a meeting's agenda goes by DM to participants who are not); null when Teams will not say. */
+  async conversationMembers(workspace: WorkspaceRef, channelId: string): Promise<string[] | null> {
+    const reference = await this.sharedConversation(workspace.externalId, channelId);
+    if (!reference) return null;
+    try {
+      return await this.sender.members(reference);
+    } catch {
+      return null;
+    }
   }
 
   private async render(tenantId: string, delivery: Delivery, lang: "en" | "da") {

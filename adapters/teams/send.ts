@@ -14,6 +14,7 @@ export interface ConnectorClientLike {
     replyToActivity(conversationId: string, activityId: string, activity: object): Promise<{ id?: string }>;
     updateActivity(conversationId: string, activityId: string, activity: object): Promise<{ id?: string }>;
     getConversationMember(conversationId: string, memberId: string): Promise<{ id?: string; name?: string; aadObjectId?: string }>;
+    getConversationMembers(conversationId: string): Promise<{ id?: string; aadObjectId?: string }[]>;
   };
 }
 
@@ -114,6 +115,12 @@ export class Sender {
     const res = await this.within(reference, (c) => c.conversations.sendToConversation(reference.conversation.id, { ...activity, conversation: reference.conversation, from: reference.bot }));
     if (!res.id) throw new Error("Teams accepted the message but returned no id");
     return res.id;
+  }
+
+  /** Everyone in the conversation, by their Entra ID object id (the core's id for a person). */
+  async members(reference: StoredReference): Promise<string[]> {
+    const members = await this.within(reference, (c) => c.conversations.getConversationMembers(reference.conversation.id));
+    return members.flatMap((m) => (m.aadObjectId ? [m.aadObjectId] : []));
   }
 
   async update(reference: StoredReference, activityId: string, activity: object): Promise<void> {

@@ -61,7 +61,7 @@ describeEachDatabase("Slack OAuth installs", (db) => {
     const cookie = page.headers.get("set-cookie")!.split(";")[0]!;
     const authorize = new URL(html.match(/href="([^"]+oauth\/v2\/authorize[^"]+)"/)![1]!.replace(/&amp;/g, "&"));
     expect(authorize.searchParams.get("client_id")).toBe(fake.clientId);
-    expect(authorize.searchParams.get("scope")!.split(",").sort()).toEqual(["channels:history", "chat:write", "commands", "files:write", "groups:history", "im:history", "im:write", "users:read"]);
+    expect(authorize.searchParams.get("scope")!.split(",").sort()).toEqual(["channels:history", "channels:read", "chat:write", "commands", "files:write", "groups:history", "groups:read", "im:history", "im:write", "users:read"]);
     const state = authorize.searchParams.get("state")!;
 
     // A forged state installs nothing.

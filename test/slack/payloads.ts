@@ -75,6 +75,8 @@ export function blockActions(
     actionTs?: string;
     /** what the message's inputs hold: block_id → action_id → { type, value } */
     state?: Record<string, Record<string, Record<string, unknown>>>;
+    /** the press's trigger_id (a modal it opens is opened with it); unique unless given */
+    triggerId?: string;
   },
 ): Signed {
   const actionTs = o.actionTs ?? `${(Date.now() / 1000).toFixed(6)}${randomBytes(2).readUInt16BE(0) % 1000}`;
@@ -83,7 +85,7 @@ export function blockActions(
     user: { id: who.userId, username: who.userName ?? who.userId.toLowerCase(), name: who.userName ?? who.userId.toLowerCase(), team_id: who.teamId },
     api_app_id: "A0PULS",
     token: "gIkuvaNzQIHg97ATvDxqgjtO",
-    trigger_id: `${Date.now()}.${randomBytes(4).toString("hex")}`,
+    trigger_id: o.triggerId ?? `${Date.now()}.${randomBytes(4).toString("hex")}`,
     team: { id: who.teamId, domain: who.teamDomain },
     enterprise: null,
     is_enterprise_install: false,
@@ -106,10 +108,10 @@ export function blockActions(
   return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), contentType: FORM };
 }
 
-/** A view_submission of the agreement modal. */
+/** A view_submission of a modal (the agreement modal, a form of the core's), with the blocks it was opened with. */
 export function viewSubmission(
   who: Who,
-  o: { callbackId: string; privateMetadata: string; values: Record<string, Record<string, Record<string, unknown>>> },
+  o: { callbackId: string; privateMetadata: string; values: Record<string, Record<string, Record<string, unknown>>>; blocks?: unknown[] },
 ): Signed {
   const payload = {
     type: "view_submission",
@@ -127,7 +129,7 @@ export function viewSubmission(
       state: { values: o.values },
       hash: "156772938.1827394",
       title: { type: "plain_text", text: "Record an agreement" },
-      blocks: [],
+      blocks: o.blocks ?? [],
       root_view_id: "V0MODAL",
       previous_view_id: null,
       clear_on_close: false,

@@ -107,6 +107,8 @@ export class FakeSlack {
   readonly modals: { triggerId: string; view: Record<string, unknown>; at: number }[] = [];
   readonly files = new Map<string, FakeFile>();
   readonly users = new Map<string, FakeUser>();
+  /** who is in each channel (conversations.members); a channel not here is one the bot is not in */
+  readonly channelMembers = new Map<string, string[]>();
   readonly teams = new Map<string, FakeTeam>();
   /** bot token → team id */
   readonly tokens = new Map<string, string>();
@@ -473,6 +475,10 @@ export class FakeSlack {
         const m: FakeMessage = { channel, ts, text: str("text"), blocks: (args.blocks as unknown[]) ?? [], version: 1, postedAt: now, updatedAt: now, token, ...(metadata ? { metadata } : {}) };
         this.messages.set(`${channel}/${ts}`, m);
         return { ok: true, channel, ts, message: { type: "message", text: m.text, blocks: m.blocks, ts, bot_id: team.botId } };
+      }
+      case "conversations.members": {
+        const members = this.channelMembers.get(str("channel"));
+        return members ? { ok: true, members, response_metadata: { next_cursor: "" } } : { ok: false, error: "not_in_channel" };
       }
       case "conversations.history": {
         // Newest first, as Slack answers; metadata only when asked for (include_all_metadata).

@@ -73,6 +73,8 @@ export class FakeTeams {
   readonly calls: RecordedCall[] = [];
   readonly conversations = new Map<string, FakeConversation>();
   readonly members = new Map<string, { id: string; name?: string; aadObjectId?: string }>();
+  /** who is in a shared conversation (GET …/members), by its id; one not here answers 404 */
+  readonly roster = new Map<string, string[]>();
   /** the next calls fail with these answers, in order (then normal service resumes) */
   /** what `checkMessage` found wrong, with the message's id */
   readonly problems: string[] = [];
@@ -216,6 +218,12 @@ export class FakeTeams {
     const c = this.conversation(baseId(conversationId));
     const activityPart = parts[3] === "activities" ? parts[4] : undefined;
 
+    // GET /v3/conversations/{id}/members: everyone in it (a channel's team, a group or meeting chat)
+    if (method === "GET" && parts[3] === "members" && !parts[4]) {
+      const ids = this.roster.get(baseId(conversationId));
+      if (!ids) return answer(404, { error: { code: "ConversationNotFound", message: conversationId } });
+      return answer(200, ids.map((id) => ({ ...(this.members.get(id) ?? { id }), objectId: this.members.get(id)?.aadObjectId })));
+    }
     // GET /v3/conversations/{id}/members/{memberId}
     if (method === "GET" && parts[3] === "members" && parts[4]) {
       const m = this.members.get(parts[4]);
@@ -355,6 +363,33 @@ export class TeamsWorld {
       text: full,
       textFormat: "plain",
       entities: [{ type: "mention", text: `<at>${this.bot.name}</at>`, mentioned: { ...this.bot } }],
+    };
+  }
+
+  /** A message in an online meeting's chat @mentioning the bot: the chat is a group chat, and its channelData names the meeting. */
+  meetingChatMessage(person: TeamsPerson, text: string, meeting: { chatId: string; id: string }): Activity {
+    const a = this.groupChatMessage(person, text, meeting.chatId);
+    return { ...a, conversation: { ...(a.conversation as object), name: undefined }, channelData: { ...(a.channelData as object), meeting: { id: meeting.id } } };
+  }
+
+  /**
+   * Teams' meeting start and end events, as Microsoft documents them for bots with the meeting
+   * RSC permissions: an `event` named application/vnd.microsoft.meetingStart (or …End) in the
+   * meeting's chat, its details in `value` with Pascal-case keys.
+   */
+  meetingEvent(kind: "start" | "end", person: TeamsPerson, meeting: { chatId: string; id: string; title: string }, at: Date): Activity {
+    const a = this.base(person, { id: meeting.chatId, isGroup: true }, {});
+    return {
+      ...a,
+      type: "event",
+      name: kind === "start" ? "application/vnd.microsoft.meetingStart" : "application/vnd.microsoft.meetingEnd",
+      value: {
+        MeetingType: "Scheduled",
+        Title: meeting.title,
+        Id: meeting.id,
+        JoinUrl: `https://teams.microsoft.com/l/meetup-join/${encodeURIComponent(meeting.chatId)}/0`,
+        ...(kind === "start" ? { StartTime: at.toISOString() } : { EndTime: at.toISOString() }),
+      },
     };
   }
 
