@@ -45,6 +45,8 @@ export interface BehaviourDriver {
    */
   press(userId: string, message: Seen, label: string, question?: number, typed?: Record<string, string>): Promise<Seen | undefined>;
   channelMessages(): Promise<Seen[]>;
+  /** moves the bot's clock to `when` (deliveries keep real time) and lets everything due by then happen */
+  at(when: Date): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@
 // It runs against the local playground now, and unchanged against Slack and Teams.
 import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
 import type { BehaviourDriver, DriverFactory, Seen } from "./driver.ts";
+import { zonedTimeToUtc, localDate } from "../../src/time/zone.ts";
 
 const ORGS = [
   { name: "Aarhus Kommune", sector: "municipality" },
@@ -273,7 +274,7 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(form.fields[0]!.value).toMatch(new RegExp(`^Follow up on ${id.replace(".", "\\.")}: `));
       // Without an owner nothing is recorded, and the form says what is missing.
       const missing = await d.press(coordinator, form, "Record the action", undefined, { "Due date": "2027-01-15" });
-      expect(missing?.text).toMatch(/The action was not recorded:\n• Owner: Please fill this in/);
+      expect(missing?.text).toMatch(/• Owner: Please fill this in/);
       expect((await d.command(coordinator, "action list")).text).not.toMatch(/#2/);
       await d.press(coordinator, form, "Record the action", undefined, { "What is to be done": "Agree on shared goals at the next meeting", Owner: "Anders Berg", "Due date": "2027-01-15" });
       const list = await d.command(coordinator, "action list");
@@ -381,6 +382,71 @@ export function behaviourSuite(factory: DriverFactory) {
       expect(map.alt).toContain("Aarhus Kommune–Region Midtjylland: Coordinating (wanted: Cooperating)");
       expect(map.alt.split("; ")).toHaveLength(6);
       expectPicture(map.bytes);
+    });
+  });
+
+  describe("a meeting, from its agenda to its minutes, on the bot's clock", () => {
+    const zone = "Europe/Copenhagen";
+    // Ten days from now, at 14:00 in Copenhagen, for 90 minutes.
+    const day = localDate(Date.now() + 10 * 86_400_000, zone);
+    const iso = (d: { year: number; month: number; day: number }) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
+    const startsAt = zonedTimeToUtc(day.year, day.month, day.day, 14, 0, zone);
+    const dueIn = (days: number) => iso(localDate(startsAt.getTime() + days * 86_400_000, zone));
+    let card: Seen;
+
+    it("the coordinator registers it with a point of her own, and the agenda comes on the morning of the day", async () => {
+      const added = await d.command(coordinator, `meeting add "Steering group" at="${iso(day)} 14:00" length=90m pulse=0`);
+      expect(added.text).toMatch(/Meeting #1 "Steering group" .* registered with 9 people/);
+      expect((await d.command(coordinator, 'meeting point 1 "Budget for 2027"')).text).toMatch(/Budget for 2027 \(1 point\)/);
+      const before = (await d.channelMessages()).length;
+      await d.at(zonedTimeToUtc(day.year, day.month, day.day, 7, 59, zone));
+      expect((await d.channelMessages()).length).toBe(before);
+      await d.at(zonedTimeToUtc(day.year, day.month, day.day, 8, 0, zone));
+      const posted = (await d.channelMessages()).slice(before);
+      const brief = posted.find((m) => /Before "Steering group": the latest results/.test(m.text))!;
+      expect(brief.text).toMatch(/Check-in #\d, \d+ answered/);
+      expect(brief.images).toHaveLength(1);
+      expectPicture(brief.images[0]!.bytes);
+      card = posted.find((m) => /Agenda: meeting #1 Steering group/.test(m.text))!;
+      expect(card.text).toMatch(/For discussion:/);
+      expect(card.text).toMatch(/Points:\n• Budget for 2027/);
+      expect(card.buttons.map((b) => b.label)).toEqual(["Record an agreement"]);
+      // Those not in the channel get it as a direct message, in their own language; those in it do not.
+      for (const p of d.people.more) expect((await d.dms(p)).some((m) => /(Agenda|Dagsorden): (meeting|møde) #1/.test(m.text))).toBe(true);
+      for (const p of partners) expect((await d.dms(p)).some((m) => /(Agenda|Dagsorden): (meeting|møde) #1/.test(m.text))).toBe(false);
+    });
+
+    it("two people record agreements from the card at once, and the card keeps every one", { timeout: 60_000 }, async () => {
+      const record = async (who: string, what: string, owner: string, due: string) => {
+        // The card is in the partnership's language; the form in the presser's.
+        const form = (await d.press(who, card, "Record an agreement"))!;
+        expect(form.fields.map((f) => f.label).slice(0, 3)).toEqual(who === coordinator ? ["What is to be done", "Owner", "Due date"] : ["Hvad skal gøres", "Ansvarlig", "Frist"]);
+        return d.press(who, form, who === coordinator ? "Record the agreement" : "Notér aftalen", undefined, who === coordinator ? { "What is to be done": what, Owner: owner, "Due date": due } : { "Hvad skal gøres": what, Ansvarlig: owner, Frist: due });
+      };
+      await Promise.all([record(coordinator, "Share the walking data", "Anders Berg", dueIn(14)), record(partners[0], "Invite the region's dietitians", "Fatima Ali", dueIn(21))]);
+      await record(coordinator, "Book the next network meeting", "Mette Holm", dueIn(7));
+      const now = (await d.channelMessages()).find((m) => m.id === card.id)!;
+      for (const what of ["Share the walking data", "Invite the region's dietitians", "Book the next network meeting"]) expect(now.text).toContain(what);
+      expect(now.text).toMatch(/Agreed at this meeting:\n• #\d+ .*\n• #\d+ .*\n• #\d+ /);
+    });
+
+    it("the minutes go to the channel and each owner, in their language, when it ends; reminders follow", { timeout: 60_000 }, async () => {
+      await d.at(new Date(startsAt.getTime() + 90 * 60_000));
+      const minutes = (await d.channelMessages()).filter((m) => /Minutes: meeting #1 Steering group/.test(m.text));
+      expect(minutes).toHaveLength(1);
+      expect(minutes[0]!.text).toMatch(/Agreed:[\s\S]*Share the walking data[\s\S]*Discussed:[\s\S]*Budget for 2027/);
+      // Anders reads Danish (his platform's locale), Lars English.
+      expect((await d.dms(partners[0])).some((m) => /Referat: møde #1/.test(m.text))).toBe(true);
+      expect((await d.dms(partners[1])).some((m) => /Referat: møde #1/.test(m.text))).toBe(true);
+      expect((await d.dms(partners[2])).some((m) => /(Minutes|Referat): (meeting|møde) #1/.test(m.text))).toBe(false);
+      // The card takes no more agreements.
+      const closed = (await d.channelMessages()).find((m) => m.id === card.id)!;
+      expect(closed.text).toMatch(/The meeting is closed/);
+      expect(closed.buttons).toHaveLength(0);
+      // Two days before the walking data is due, at 09:00, Anders is reminded.
+      const due = localDate(startsAt.getTime() + 12 * 86_400_000, zone);
+      await d.at(zonedTimeToUtc(due.year, due.month, due.day, 9, 0, zone));
+      expect((await d.dms(partners[0])).some((m) => /Påmindelse: aftale #\d+ "Share the walking data"/.test(m.text))).toBe(true);
     });
   });
 }

@@ -5,6 +5,7 @@ import type { Database } from "../../../src/store/database.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { startApp } from "../../../adapters/main.ts";
 import { PLAYGROUND_CHANNEL } from "../../../adapters/local/people.ts";
+import { SuiteClock } from "./clock.ts";
 
 interface Delivered {
   id: string;
@@ -43,7 +44,8 @@ export function seenFromMessage(id: string, m: Message): Seen & { raw: Message }
 }
 
 export async function localDriver(db: Database): Promise<BehaviourDriver> {
-  const app = await startApp(loadConfig({ PORT: "0", PARTNERPULS_PLAYGROUND: "on" }), db, {});
+  const clock = new SuiteClock();
+  const app = await startApp(loadConfig({ PORT: "0", PARTNERPULS_PLAYGROUND: "on" }), db, {}, { now: clock.now });
   const base = app.server.url.replace("127.0.0.1", "localhost");
   const headers = { "content-type": "application/json", "x-playground-token": app.playgroundToken! };
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -95,6 +97,7 @@ export async function localDriver(db: Database): Promise<BehaviourDriver> {
       const r = await call<{ messages: Delivered[] }>("GET", `/channel?id=${PLAYGROUND_CHANNEL}`);
       return r.messages.map((d) => seenFromMessage(d.id, d.message));
     },
+    at: (when) => clock.at(app, when),
     async close() {
       await app.stop();
     },

@@ -9,7 +9,8 @@ import { startApp } from "../../../adapters/main.ts";
 import type { SlackAdapter } from "../../../adapters/slack/index.ts";
 import { fromMrkdwn, parseBlockId, type SlackBlock, type SlackButton } from "../../../adapters/slack/blocks.ts";
 import { FakeSlack } from "../../support/fake-slack.ts";
-import { SIGNING_SECRET, postSigned, slashCommand, blockActions, type Who } from "../../slack/payloads.ts";
+import { SuiteClock } from "./clock.ts";
+import { SIGNING_SECRET, postSigned, slashCommand, blockActions, viewSubmission, type Who } from "../../slack/payloads.ts";
 
 export const SLACK_PEOPLE = [
   { id: "U0METTE", name: "Mette Holm", locale: "da-DK" },
@@ -40,7 +41,11 @@ function stateOf(e: SlackInput, typed: string | undefined): Record<string, unkno
   return { type: e.type, selected_option: option ?? null };
 }
 
-export type SlackSeen = Seen & { raw: { text: string; blocks: SlackBlock[] }; where: { channel: string; ts: string } | { responseUrl: string } };
+/** A modal the bot opened, as the person has it in front of them: sending it presses its submit button. */
+interface OpenModal {
+  view: { callback_id: string; private_metadata: string; submit?: { text: string }; blocks: SlackBlock[] };
+}
+export type SlackSeen = Seen & { raw: { text: string; blocks: SlackBlock[] }; where: { channel: string; ts: string } | { responseUrl: string } | { modal: OpenModal } };
 
 /** What a person sees of a Block Kit message, in the driver's terms (mirrors seenFromMessage). */
 export function seenFromSlack(id: string, text: string, blocks: SlackBlock[], where: SlackSeen["where"]): SlackSeen {
@@ -121,7 +126,10 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
     SLACK_API_URL: fake.apiUrl,
     ...extraEnv,
   };
-  const app = await startApp(loadConfig(env), db, env);
+  const clock = new SuiteClock();
+  const app = await startApp(loadConfig(env), db, env, { now: clock.now });
+  // The home channel has the coordinator and the first three partners in it; the others are not.
+  fake.channelMembers.set(STEERING_CHANNEL.id, SLACK_PEOPLE.slice(0, 4).map((p) => p.id));
   const slack = app.adapters.slack as SlackAdapter | undefined;
   if (!slack) throw new Error("startApp did not start the Slack adapter");
   const base = app.server.url;
@@ -140,6 +148,29 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
       images: [...fake.files.values()].filter((f) => f.channels.includes(channel) && f.after === m.ts && f.bytes && f.filename.endsWith(".png")).map((f) => ({ alt: f.alt ?? "", bytes: f.bytes! })),
     }));
 
+  const modalSeen = (modal: OpenModal): SlackSeen => {
+    const seen = seenFromSlack(`modal:${modal.view.callback_id}`, "", modal.view.blocks, { modal });
+    // Its submit button is a button of the form, as a person sees it.
+    return { ...seen, buttons: modal.view.submit ? [...seen.buttons, { label: modal.view.submit.text, selected: false }] : seen.buttons };
+  };
+  /** Sends a modal, `typed` typed into its fields: Slack answers the submission itself, with errors under the fields or the next view. */
+  const submitModal = async (userId: string, modal: OpenModal, label: string, typed: Record<string, string>): Promise<Seen | undefined> => {
+    if (modal.view.submit?.text !== label) throw new Error(`no button "${label}" in the modal`);
+    const inputs = modal.view.blocks.filter((b): b is Extract<SlackBlock, { type: "input" }> => b.type === "input");
+    const values = Object.fromEntries(inputs.map((b) => [b.block_id, { [b.element.action_id]: stateOf(b.element, typed[b.label.text]) }]));
+    const res = await postSigned(base, viewSubmission(who(userId), { callbackId: modal.view.callback_id, privateMetadata: modal.view.private_metadata, values, blocks: modal.view.blocks }));
+    if (res.status !== 200) throw new Error(`view_submission: ${res.status} ${await res.text()}`);
+    const body = await res.text();
+    await settle();
+    const ack = (body ? JSON.parse(body) : {}) as { response_action?: string; errors?: Record<string, string>; view?: OpenModal["view"] };
+    if (ack.response_action === "errors") {
+      // What the person sees: each field with the error Slack shows under it.
+      const lines = inputs.filter((b) => ack.errors?.[b.block_id]).map((b) => `• ${b.label.text}: ${ack.errors![b.block_id]}`);
+      return { ...modalSeen(modal), text: lines.join("\n") };
+    }
+    return ack.view ? modalSeen({ view: ack.view }) : undefined;
+  };
+
   const driver: BehaviourDriver = {
     name: "slack",
     people: { coordinator: SLACK_PEOPLE[0].id, partners: [SLACK_PEOPLE[1].id, SLACK_PEOPLE[2].id, SLACK_PEOPLE[3].id], more: [SLACK_PEOPLE[4].id, SLACK_PEOPLE[5].id, SLACK_PEOPLE[6].id, SLACK_PEOPLE[7].id, SLACK_PEOPLE[8].id] },
@@ -157,7 +188,10 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
     },
     async press(userId, message, label, question, typed = {}) {
       const m = message as SlackSeen;
+      if ("modal" in m.where) return submitModal(userId, m.where.modal, label, typed);
       const { button, blockId } = findButton(m, label, question);
+      // The press's own trigger: a modal opened with it is this press's, whoever else is pressing.
+      const triggerId = `${Date.now()}.${Math.random().toString(16).slice(2)}`;
       const pressed = { action_id: button.action_id, block_id: blockId, value: button.value, text: button.text.text };
       // Slack sends what the message's inputs hold as state.values: block_id → action_id → value.
       const state = Object.fromEntries(
@@ -165,10 +199,13 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
       );
       const responseUrl = fake.responseUrl("channel" in m.where ? m.where : undefined);
       if ("channel" in m.where) {
-        await send(blockActions(who(userId), { button: pressed, responseUrl, state, message: { channel: m.where.channel, ts: m.where.ts, text: m.raw.text, blocks: m.raw.blocks } }));
+        await send(blockActions(who(userId), { button: pressed, responseUrl, state, triggerId, message: { channel: m.where.channel, ts: m.where.ts, text: m.raw.text, blocks: m.raw.blocks } }));
       } else {
-        await send(blockActions(who(userId), { button: pressed, responseUrl, state, message: { channel: fake.dmChannel(userId), ts: "0", text: m.raw.text, blocks: m.raw.blocks, ephemeral: true } }));
+        await send(blockActions(who(userId), { button: pressed, responseUrl, state, triggerId, message: { channel: fake.dmChannel(userId), ts: "0", text: m.raw.text, blocks: m.raw.blocks, ephemeral: true } }));
       }
+      // A form opens as a modal.
+      const opened = fake.modals.find((x) => x.triggerId === triggerId);
+      if (opened) return modalSeen({ view: opened.view as unknown as OpenModal["view"] });
       // What was said apart: an ephemeral reply that does not replace the message pressed.
       const apart = fake.responsesTo(responseUrl).filter((r) => r.replace_original !== true).at(-1);
       return apart ? seenFromSlack(`ephemeral:${responseUrl}`, String(apart.text ?? ""), (apart.blocks as SlackBlock[]) ?? [], { responseUrl }) : undefined;
@@ -176,6 +213,7 @@ export async function startSlackDriver(db: Database, extraEnv: Record<string, st
     async channelMessages() {
       return fromFake(STEERING_CHANNEL.id);
     },
+    at: (when) => clock.at(app, when),
     async close() {
       await app.stop();
       await fake.close();

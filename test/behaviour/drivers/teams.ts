@@ -8,6 +8,7 @@ import type { Database } from "../../../src/store/database.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { startApp } from "../../../adapters/main.ts";
 import { assertValidCard, messageProblems } from "../../teams/validate-card.ts";
+import { SuiteClock } from "./clock.ts";
 import { FakeTeams, TeamsWorld, postActivity, personalConversationId, type FakeActivity, type TeamsPerson, type Activity } from "../../support/fake-teams.ts";
 
 type Card = { body?: CardNode[]; actions?: CardNode[] };
@@ -114,7 +115,8 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
   const fake = await FakeTeams.start({ checkMessage: messageProblems });
   // A public address, as behind a reverse proxy: cards then carry charts (and files) as links.
   const env = { PORT: "0", TEAMS_LOCAL: "1", PARTNERPULS_PLAYGROUND: "off", PARTNERPULS_PUBLIC_URL: TEAMS_PUBLIC_URL };
-  const app = await startApp(loadConfig(env), db, env);
+  const clock = new SuiteClock();
+  const app = await startApp(loadConfig(env), db, env, { now: clock.now });
   /** The card's pictures as the Teams client gets them: each fetched from the bot's address (the proxy strips the prefix). */
   const withImages = async (seen: ReturnType<typeof seenFromActivity>) => {
     const images: Seen["images"] = [];
@@ -129,6 +131,8 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
   const world = new TeamsWorld(fake.url);
   const people = new Map<string, TeamsPerson>(Object.entries(CAST).map(([k, p]) => [k, TeamsWorld.person(k, p.name, p.locale)]));
   for (const p of people.values()) fake.members.set(p.id, { id: p.id, name: p.name, aadObjectId: p.aadObjectId });
+  // The channel has the coordinator and the first three partners in it; the others are not.
+  fake.roster.set(world.channel.id, ["mette", "anders", "fatima", "lars"].map((k) => people.get(k)!.id));
   const person = (key: string) => {
     const p = people.get(key);
     if (!p) throw new Error(`no person ${key}`);
@@ -226,6 +230,7 @@ export async function teamsDriver(db: Database): Promise<BehaviourDriver & { fak
           .map((a) => withImages(seenFromActivity(a.id, a.activity))),
       );
     },
+    at: (when) => clock.at(app, when),
     async close() {
       // The database is the suite's: it closes it.
       await app.stop();
