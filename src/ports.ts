@@ -59,7 +59,8 @@ export interface MessageRef {
 
 export type Destination =
   | { kind: "user"; userId: string }
-  | { kind: "channel"; channelId: string }
+  /** `threadOf`: a message there to answer in its thread, where the platform has threads (the minutes under a meeting's agenda) */
+  | { kind: "channel"; channelId: string; threadOf?: string }
   /** replace a message sent earlier (a poll card after its round closed) */
   | { kind: "update"; ref: MessageRef };
 

@@ -160,7 +160,9 @@ export class SlackChatPort implements ChatPort {
       }
       const channel = d.to.kind === "user" ? await this.dmChannel(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
       const metadata = d.deliveryId ? { event_type: DELIVERY_EVENT, event_payload: { delivery: d.deliveryId } } : undefined;
-      const posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false, unfurl_media: false, ...(metadata ? { metadata } : {}) });
+      // An answer in a thread is also shown in the channel (reply_broadcast): the minutes under their agenda, seen by all.
+      const thread = d.to.kind === "channel" && d.to.threadOf ? { thread_ts: d.to.threadOf, reply_broadcast: true } : {};
+      const posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false, unfurl_media: false, ...thread, ...(metadata ? { metadata } : {}) });
       const ref = { conversationId: posted.channel ?? channel, messageId: posted.ts! };
       await d.landed?.(ref);
       await this.upload(client, ref.conversationId, rendered.files);

@@ -261,7 +261,12 @@ export class Agendas {
     const chatLang: Lang = p.language === "en" ? "en" : "da";
     const items: OutboxItem[] = [];
     const channels = [...new Set([m.chatId, p.homeChannel].filter((x): x is string => Boolean(x)))];
-    for (const channelId of channels) items.push({ workspaceId, workspace: ws, to: { kind: "channel", channelId }, message: await minutes(chatLang), lang: chatLang, dedupeKey: `minutes:${m.id}:channel:${channelId}` });
+    // In the chat the agenda card was posted in, the minutes answer it (in its thread, where there are threads).
+    const cardIn = (channelId: string) => copiesOf(m.agendaRefs).find((r) => r.conversationId === channelId)?.messageId;
+    for (const channelId of channels) {
+      const threadOf = cardIn(channelId);
+      items.push({ workspaceId, workspace: ws, to: { kind: "channel", channelId, ...(threadOf ? { threadOf } : {}) }, message: await minutes(chatLang), lang: chatLang, dedupeKey: `minutes:${m.id}:channel:${channelId}` });
+    }
     // Each owner, and where there is no channel to post in, the coordinators and the steering group.
     const readers = channels.length ? owners : [...owners, ...(await this.c.db.membership.findMany({ where: { workspaceId, partnershipId: p.id, removedAt: null, roles: { hasSome: ["coordinator", "steering"] } }, include: { person: true } }))];
     for (const o of readers.filter((x, i) => readers.findIndex((y) => y.id === x.id) === i)) {

@@ -43,6 +43,8 @@ export interface FakeMessage {
   token: string | null;
   /** message metadata as posted (chat.postMessage `metadata`), kept through updates that carry none */
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** the message whose thread it answers, and whether it is shown in the channel too (reply_broadcast) */
+  thread?: { ts: string; broadcast: boolean };
 }
 
 export interface FakeFile {
@@ -472,7 +474,9 @@ export class FakeSlack {
         const now = Date.now();
         const metadata = parseMetadata(args.metadata);
         if (metadata === "invalid") return { ok: false, error: "invalid_metadata_format" };
-        const m: FakeMessage = { channel, ts, text: str("text"), blocks: (args.blocks as unknown[]) ?? [], version: 1, postedAt: now, updatedAt: now, token, ...(metadata ? { metadata } : {}) };
+        if (str("thread_ts") && !this.messages.has(`${channel}/${str("thread_ts")}`)) return { ok: false, error: "thread_not_found" };
+        const thread = str("thread_ts") ? { thread: { ts: str("thread_ts"), broadcast: args.reply_broadcast === true || args.reply_broadcast === "true" } } : {};
+        const m: FakeMessage = { channel, ts, text: str("text"), blocks: (args.blocks as unknown[]) ?? [], version: 1, postedAt: now, updatedAt: now, token, ...(metadata ? { metadata } : {}), ...thread };
         this.messages.set(`${channel}/${ts}`, m);
         return { ok: true, channel, ts, message: { type: "message", text: m.text, blocks: m.blocks, ts, bot_id: team.botId } };
       }
