@@ -69,6 +69,24 @@ describe("the Teams app package", () => {
     expect(JSON.stringify(manifest)).not.toMatch(/\$\{\{/);
   });
 
+  it("can be added to a meeting's chat and hears the meeting start and end (the RSC permissions Microsoft documents)", async () => {
+    const { manifest, files } = await buildTeamsPackage(ENV);
+    const strings = { "da.json": JSON.parse(files["da.json"]!.toString()) };
+    expect(await validateTeamsManifest(manifest, strings)).toEqual([]);
+    const m = manifest as { bots: { scopes: string[] }[]; webApplicationInfo?: { id: string; resource: string }; authorization?: { permissions?: { resourceSpecific?: { name: string; type: string }[] } } };
+    // A meeting's chat is a group chat: the bot needs that scope.
+    expect(m.bots[0]!.scopes).toContain("groupChat");
+    expect(m.authorization?.permissions?.resourceSpecific).toEqual(expect.arrayContaining([
+      { name: "OnlineMeeting.ReadBasic.Chat", type: "Application" },
+      { name: "ChannelMeeting.ReadBasic.Group", type: "Application" },
+    ]));
+    expect(m.webApplicationInfo).toEqual({ id: ENV.MicrosoftAppId, resource: `api://partnerpuls.example.org/${ENV.MicrosoftAppId}` });
+    // The validator refuses a permission Teams does not know.
+    const broken = structuredClone(manifest) as typeof m;
+    broken.authorization!.permissions!.resourceSpecific![0]!.type = "Sometimes";
+    expect((await validateTeamsManifest(broken as object, strings)).join("\n")).toMatch(/resourceSpecific/);
+  });
+
   it("the validation finds what Teams would refuse", async () => {
     const { manifest } = await buildTeamsPackage(ENV);
     const broken = { ...manifest, id: "partnerpuls", description: { short: "x".repeat(81), full: "y" } };
