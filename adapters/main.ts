@@ -7,7 +7,7 @@ import { Courier } from "../src/outbox/courier.ts";
 import { Clock } from "../src/clock/clock.ts";
 import { startServer, type Mount } from "../src/server.ts";
 import { downloadsMount, mediaMount } from "../src/downloads.ts";
-import { reportMount } from "../src/report/mount.ts";
+import { calendarMount, reportMount } from "../src/report/mount.ts";
 import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
 import { slackConfigFrom } from "./slack/config.ts";
@@ -89,7 +89,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     playgroundToken = local.token;
   }
   // GET /report/<token>: the steering group's report page, opened by its signed link alone.
-  mounts.push(reportMount(core));
+  mounts.push(reportMount(core), calendarMount(core));
   for (const a of adapters) mounts.push(...a.mounts);
   courier = new Courier(db.prisma, [...(chat ? [chat] : []), ...adapters.map((a) => a.port)], {
     onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref),

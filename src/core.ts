@@ -78,6 +78,11 @@ export class Partnerpuls {
     return this.c.commands.action(actor, actionId, value, card, fields);
   }
 
+  /** A meeting's calendar entry by its signed link (GET /calendar/<token>/meeting-3.ics), or null. */
+  calendarFile(token: string, filename: string): Promise<{ filename: string; content: string } | null> {
+    return this.c.meetings.calendarFile(token, filename);
+  }
+
   /** The platform says an online meeting started or ended (Teams' meeting events): the agenda, or the minutes, of the meeting linked to it. */
   onlineMeeting(workspace: WorkspaceRef, onlineMeetingId: string, event: "start" | "end", at: Date): Promise<boolean> {
     return this.c.agendas.onlineMeeting(workspace, onlineMeetingId, event, at);

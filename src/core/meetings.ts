@@ -3,9 +3,10 @@
 import type { Message } from "../messages/model.ts";
 import { message, textMessage } from "../messages/model.ts";
 import { calendarEntry, calendarFileName } from "../domain/calendar.ts";
+import { CALENDAR_PATH, reportKey, signCalendar, verifyCalendar } from "../report/link.ts";
 import { type Command, userText } from "../commands/parse.ts";
 import type { AgendaTime } from "../commands/command.ts";
-import { t, tn, formatDate, formatDateTime } from "../i18n/i18n.ts";
+import { t, tn, formatDate, formatDateTime, type Lang } from "../i18n/i18n.ts";
 import { plainOf } from "../messages/model.ts";
 import { zonedTimeToUtc, localDate } from "../domain/rounds.ts";
 import { listMessage } from "../messages/build.ts";
@@ -35,6 +36,8 @@ export function agendaTime(startsAt: Date, asked: AgendaTime | undefined, timeZo
   }
   return new Date(Math.min(startsAt.getTime(), Math.max(now.getTime(), at.getTime())));
 }
+
+type CalendarRow = { id: string; number: number; title: string; startsAt: Date; endsAt: Date | null; sequence: number };
 
 export class Meetings {
   constructor(readonly c: CoreContext) {}
@@ -71,7 +74,7 @@ export class Meetings {
       return meeting;
     });
     const reply = textMessage(t(ctx.lang, "ok.meeting-added", { number: meeting.number, title: meeting.title, date: formatDateTime(ctx.lang, startsAt, p.timeZone), people: t(ctx.lang, "count.people", { n: participants.length }), pulse: pulseDays > 0 && pulseAt < startsAt ? formatDateTime(ctx.lang, pulseAt, p.timeZone) : "–", agenda: formatDateTime(ctx.lang, agendaAt, p.timeZone) }));
-    return this.withCalendar(ctx, p, meeting, reply);
+    return await this.withCalendar(ctx, p, meeting, reply);
   }
 
   /** The agenda and the minutes, at the meeting's times; a move counts the sequence up, and the old ones find it moved. */
@@ -83,13 +86,36 @@ export class Meetings {
     ];
   }
 
-  /** A reply with the meeting's calendar entry (an .ics file) to pass on or open. */
-  private withCalendar(ctx: Context, p: PartnershipRow, m: { id: string; number: number; title: string; startsAt: Date; endsAt: Date | null; sequence: number }, reply: Message): Message {
-    const content = calendarEntry({
+  private calendarOf(m: CalendarRow, p: { name: string; timeZone: string }, lang: Lang): string {
+    return calendarEntry({
       id: m.id, title: m.title, startsAt: m.startsAt, endsAt: m.endsAt ?? new Date(m.startsAt.getTime() + DEFAULT_MINUTES * 60_000), sequence: m.sequence, timeZone: p.timeZone, stamp: this.c.now(),
-      description: t(ctx.lang, "meeting.calendar-description", { partnership: p.name }),
+      description: t(lang, "meeting.calendar-description", { partnership: p.name }),
     });
-    return message(reply.fallback, [...reply.blocks, { type: "text", text: t(ctx.lang, "meeting.calendar-note"), muted: true }, { type: "file", filename: calendarFileName(m.number), mimeType: "text/calendar", content }]);
+  }
+
+  /**
+   * A reply with the meeting's calendar entry: the file, and a link to it that the partners can
+   * be given. The link always serves the entry as it stands (a moved meeting, one revision on), and
+   * works until 90 days after the meeting.
+   */
+  private async withCalendar(ctx: Context, p: PartnershipRow, m: CalendarRow, reply: Message): Promise<Message> {
+    const until = (m.endsAt ?? m.startsAt).getTime() + 90 * 86_400_000;
+    const token = signCalendar(await reportKey(this.c.db), { k: "cal", m: m.id, e: Math.floor(until / 1000) });
+    const url = `${this.c.publicUrl()}${CALENDAR_PATH}${token}/${calendarFileName(m.number)}`;
+    return message(reply.fallback, [
+      ...reply.blocks,
+      { type: "text", text: [{ t: "text", text: `${t(ctx.lang, "meeting.calendar-note")} ` }, { t: "link", url, text: t(ctx.lang, "meeting.calendar-link") }], muted: true },
+      { type: "file", filename: calendarFileName(m.number), mimeType: "text/calendar", content: this.calendarOf(m, p, ctx.lang) },
+    ]);
+  }
+
+  /** GET /calendar/<token>/meeting-3.ics: the entry as it stands, or null (unknown, tampered, expired all look alike). */
+  async calendarFile(token: string, filename: string): Promise<{ filename: string; content: string } | null> {
+    const claims = verifyCalendar(await reportKey(this.c.db), token);
+    if (!claims || claims.e * 1000 <= this.c.now().getTime()) return null;
+    const m = await this.c.db.meeting.findUnique({ where: { id: claims.m }, include: { partnership: true } });
+    if (!m || calendarFileName(m.number) !== filename) return null;
+    return { filename, content: this.calendarOf(m, m.partnership, m.partnership.language === "en" ? "en" : "da") };
   }
 
   private async meetingNumbered(p: PartnershipRow, number: number) {
@@ -114,7 +140,7 @@ export class Meetings {
       await JobQueue.enqueue(tx, this.timeJobs(moved));
       return moved;
     });
-    return this.withCalendar(ctx, p, moved, textMessage(t(ctx.lang, "ok.meeting-moved", { number: m.number, title: m.title, date: formatDateTime(ctx.lang, startsAt, p.timeZone) })));
+    return await this.withCalendar(ctx, p, moved, textMessage(t(ctx.lang, "ok.meeting-moved", { number: m.number, title: m.title, date: formatDateTime(ctx.lang, startsAt, p.timeZone) })));
   }
 
   /** `meeting point 3 "…"`: a point of the coordinator's on the agenda (cards already posted show it). */

@@ -42,14 +42,14 @@ export function reportKey(db: PrismaClient): Promise<Buffer> {
 
 const mac = (key: Buffer, payload: string) => createHmac("sha256", key).update(payload).digest();
 
-/** `<claims>.<signature>`, both base64url: the path segment after /report/. */
-export function signReport(key: Buffer, claims: ReportClaims): string {
-  const payload = Buffer.from(JSON.stringify(Claims.parse(claims)), "utf8").toString("base64url");
+/** `<claims>.<signature>`, both base64url: a path segment. */
+function sign<T>(schema: z.ZodType<T>, key: Buffer, claims: T): string {
+  const payload = Buffer.from(JSON.stringify(schema.parse(claims)), "utf8").toString("base64url");
   return `${payload}.${mac(key, payload).toString("base64url")}`;
 }
 
-/** The claims of a well-signed token, or null: whether it has expired or been revoked is the caller's to check. */
-export function verifyReport(key: Buffer, token: string): ReportClaims | null {
+/** The claims of a well-signed token of this kind, or null. */
+function verify<T>(schema: z.ZodType<T>, key: Buffer, token: string): T | null {
   const m = /^([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!m) return null;
   const [, payload, signature] = m as unknown as [string, string, string];
@@ -57,12 +57,28 @@ export function verifyReport(key: Buffer, token: string): ReportClaims | null {
   const want = mac(key, payload);
   if (given.length !== want.length || !timingSafeEqual(given, want)) return null;
   try {
-    const parsed = Claims.safeParse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
 }
+
+/** The path segment after /report/. */
+export const signReport = (key: Buffer, claims: ReportClaims): string => sign(Claims, key, claims);
+
+/** The claims of a well-signed token, or null: whether it has expired or been revoked is the caller's to check. */
+export const verifyReport = (key: Buffer, token: string): ReportClaims | null => verify(Claims, key, token);
+
+/**
+ * A meeting's calendar entry, to pass on to the partners: its id and until when the link works.
+ * `k` keeps it from ever reading as a report link, and a report link from reading as one of these.
+ */
+const CalendarClaims = z.object({ k: z.literal("cal"), m: z.string().min(1).max(64), e: z.number().int().positive() }).strict();
+export type CalendarClaims = z.infer<typeof CalendarClaims>;
+export const CALENDAR_PATH = "/calendar/";
+export const signCalendar = (key: Buffer, claims: CalendarClaims): string => sign(CalendarClaims, key, claims);
+export const verifyCalendar = (key: Buffer, token: string): CalendarClaims | null => verify(CalendarClaims, key, token);
 
 export function reportUrl(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, "")}${REPORT_PATH}${token}`;

@@ -1,12 +1,12 @@
 // GET /report/<token> and /report/<token>/files/<name>: the report page and its downloads, on
-// the shared HTTP server, and /report/fonts/ for its typeface. Read-only; every link that opens
-// nothing gets the server's plain 404.
+// the shared HTTP server, and /report/fonts/ for its typeface; GET /calendar/<token>/<name>.ics, a
+// meeting's calendar entry. Read-only; every link that opens nothing gets the server's plain 404.
 import { readFileSync } from "node:fs";
 import type { Partnerpuls } from "../core.ts";
 import { readOnlyMount, sendNotFound, type Mount } from "../server.ts";
 import { contentTypeOf } from "../downloads.ts";
 import { FONT_FILES } from "../charts/fonts.ts";
-import { REPORT_PATH } from "./link.ts";
+import { CALENDAR_PATH, REPORT_PATH } from "./link.ts";
 
 const PAGE = /^([A-Za-z0-9_.-]{1,500})$/;
 const FILE = /^([A-Za-z0-9_.-]{1,500})\/files\/([\w.\-%]{1,200})$/;
@@ -51,5 +51,17 @@ export function reportMount(core: Partnerpuls): Mount {
     const html = page ? await core.reportPage(page[1]!, lang) : null;
     if (html === null) return sendNotFound(res);
     send({ ...PRIVATE, "content-type": "text/html; charset=utf-8", "content-security-policy": PAGE_CSP }, Buffer.from(html, "utf8"));
+  });
+}
+
+const CALENDAR = /^([A-Za-z0-9_.-]{1,500})\/(meeting-\d{1,6}\.ics)$/;
+
+/** A meeting's calendar entry as it stands, for a calendar to import (or a browser to download). */
+export function calendarMount(core: Partnerpuls): Mount {
+  return readOnlyMount(CALENDAR_PATH, async (rest, _url, send, res) => {
+    const m = CALENDAR.exec(rest);
+    const found = m ? await core.calendarFile(m[1]!, m[2]!) : null;
+    if (!found) return sendNotFound(res);
+    send({ ...PRIVATE, "content-type": "text/calendar; charset=utf-8", "content-disposition": `attachment; filename="${found.filename}"`, "content-security-policy": "default-src 'none'; sandbox" }, Buffer.from(found.content, "utf8"));
   });
 }
