@@ -2,6 +2,7 @@
 // morning of the day (to the home channel, and to participants not in it), agreements recorded
 // from its card by two people at once, the card kept up to date, and the minutes at its end.
 import { it, expect } from "vitest";
+import fc from "fast-check";
 import { describeEachDatabase } from "../support/databases.ts";
 import { RecordingPort, coreWithCourier } from "../support/recording-port.ts";
 import { Clock } from "../../src/clock/clock.ts";
@@ -139,6 +140,38 @@ describeEachDatabase("a meeting in its chat", (db) => {
       await h.tick();
       expect(h.port.dms.filter((d) => /Agenda: meeting #1 Network/.test(text(d.message))).map((d) => d.userId).sort()).toEqual(["anna", "coord"]);
       expect(text(await h.cmd("coord", 'meeting move 1 at="2026-01-01 10:00"'))).toMatch(/That time has passed/);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("keeps every agreement recorded at once, numbered once each, and the card ends with all of them (property)", { timeout: 120_000 }, async () => {
+    const h = harness(db, "TM3", "2026-11-23T08:00:00Z", ["coord", "anna", "bo", "carl"]);
+    try {
+      await h.cmd("coord", 'partnership create "Many" language=en timezone=Europe/Copenhagen channel=#C1');
+      for (const p of ["anna", "bo", "carl"]) await h.cmd("coord", `member add @${p} roles=partner`);
+      let meeting = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.record({ who: fc.constantFrom("coord", "anna", "bo", "carl"), owner: fc.constantFrom("coord", "anna", "bo", "carl"), days: fc.integer({ min: 1, max: 60 }) }), { minLength: 1, maxLength: 6 }), async (agreements) => {
+          meeting++;
+          const day = `2026-12-${String(meeting).padStart(2, "0")}`;
+          await h.cmd("coord", `meeting add "Meeting ${meeting}" at="${day} 14:00" pulse=0`);
+          h.at(`${day}T07:00:00Z`);
+          await h.tick();
+          const card = h.port.posts.filter((p) => new RegExp(`Agenda: meeting #${meeting} `).test(text(p.message))).at(-1)!;
+          const record = button(card.message, "Record an agreement");
+          const before = await db().prisma.action.count({ where: { workspace: { externalId: "TM3" } } });
+          const replies = await Promise.all(agreements.map((a, i) => h.app.core.action(h.as(a.who), "meeting.agree", record.value, undefined, { "agreement.text": `M${meeting} A${i}`, "agreement.owner": a.owner, "agreement.due": new Date(Date.UTC(2027, 0, a.days)).toISOString().slice(0, 10) })));
+          await h.app.settle();
+          for (const r of replies) expect(r.error).toBeUndefined();
+          const rows = await db().prisma.action.findMany({ where: { workspace: { externalId: "TM3" }, meeting: { number: meeting } }, orderBy: { number: "asc" } });
+          expect(rows.map((r) => r.text).sort()).toEqual(agreements.map((_, i) => `M${meeting} A${i}`).sort());
+          expect(rows.map((r) => r.number)).toEqual(agreements.map((_, i) => before + i + 1));
+          const last = h.port.updates.filter((u) => u.ref.messageId === card.id).at(-1)!;
+          for (const r of rows) expect(text(last.message)).toContain(`#${r.number} ${r.text}`);
+        }),
+        { numRuns: 8 },
+      );
     } finally {
       await h.stop();
     }
