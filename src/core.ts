@@ -11,7 +11,7 @@ import type { AfterDelivery, RenderRef } from "./outbox/outbox.ts";
 import type { Tx as QueueTx } from "./jobs/queue.ts";
 import type { JobHandler } from "./clock/clock.ts";
 import { CoreContext, type CoreOptions, type DigestTarget, type DigestTrigger, type PartnershipRow } from "./core/context.ts";
-import { Actions, Agendas, Comments, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
+import { Actions, Agendas, Agreements, Comments, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
 import type { ExportFile } from "./core/digests.ts";
 
 export type { CoreOptions, DigestTarget, DigestTrigger } from "./core/context.ts";
@@ -34,6 +34,7 @@ export class Partnerpuls {
     c.schedules = new Schedules(c);
     c.meetings = new Meetings(c);
     c.agendas = new Agendas(c);
+    c.agreements = new Agreements(c);
     c.dataRights = new DataRights(c);
     c.instruments = new Instruments(c);
     c.reports = new Reports(c);

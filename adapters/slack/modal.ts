@@ -124,15 +124,15 @@ export function isForm(m: Message): boolean {
 
 export function formModal(form: Message, lang: Lang, channelId?: string) {
   const send = form.blocks.find((b) => b.type === "buttons")!.buttons[0]!;
-  const title = form.blocks.find((b) => b.type === "header");
-  const rest = { ...form, blocks: form.blocks.filter((b) => b.type !== "buttons" && b.type !== "header") };
+  // The modal's own title is short (24 characters): the form's header stays in its body, whole.
+  const rest = { ...form, blocks: form.blocks.filter((b) => b.type !== "buttons") };
   const { blocks } = renderMessage(rest, { lang, surface: "modal", files: "inline" });
   const meta: FormMeta = { a: send.actionId, v: send.value, l: form.lang ?? lang, ...(channelId ? { c: channelId } : {}) };
   return {
     type: "modal" as const,
     callback_id: FORM_MODAL_ID,
     private_metadata: JSON.stringify(meta).slice(0, MODAL_LIMITS.privateMetadata),
-    title: plain(title?.type === "header" ? title.text : send.label, MODAL_LIMITS.title),
+    title: plain(slackText(meta.l, "modal.title"), MODAL_LIMITS.title),
     submit: plain(send.label, MODAL_LIMITS.button),
     close: plain(slackText(meta.l, "modal.close"), MODAL_LIMITS.button),
     blocks: blocks as SlackBlock[],

@@ -5,7 +5,8 @@ import { type Command, userText } from "../commands/parse.ts";
 import { t, tn, formatDate, type Lang } from "../i18n/i18n.ts";
 import { dueDateFrom, isOverdue, todayIn, zonedTimeToUtc } from "../domain/rounds.ts";
 import { mayChangeAction, mayRunCommand } from "../policy.ts";
-import { AGREEMENT_LIMITS, readAgreement } from "../domain/agreements.ts";
+import { AGREEMENT_FIELDS, AGREEMENT_LIMITS, readAgreement } from "../domain/agreements.ts";
+import { formRefusal } from "../messages/build.ts";
 import { z } from "zod";
 import { enqueueDeliveries } from "../outbox/outbox.ts";
 import { JobQueue, type NewJob } from "../jobs/queue.ts";
@@ -15,7 +16,7 @@ import type { ClaimedJob } from "../jobs/queue.ts";
 import { REFUSAL_KEY, quietOf, UserError, type PartnershipRow, type Context, type CoreContext, type Tx } from "./context.ts";
 
 /** The fields of the "make it an action" form. */
-const FORM_FIELDS = { text: "agreement.text", ownerId: "agreement.owner", due: "agreement.due" } as const;
+const FORM_FIELDS = AGREEMENT_FIELDS;
 
 export class Actions {
   constructor(readonly c: CoreContext) {}
@@ -110,10 +111,9 @@ export class Actions {
     const lang = this.c.langFor(ctx, p);
     const read = readAgreement({ text: fields[FORM_FIELDS.text] ?? "", ownerId: fields[FORM_FIELDS.ownerId] ?? "", due: fields[FORM_FIELDS.due] ?? "" });
     if (!read.ok) {
-      const label = { text: "action.form-what", ownerId: "action.form-owner", due: "action.form-due", meeting: "action.form-what" } as const;
-      const lines = Object.entries(read.problems).map(([field, problem]) => `• ${t(lang, label[field as keyof typeof label])}: ${t(lang, `form.${problem!}`)}`);
-      const problems = Object.fromEntries(Object.entries(read.problems).map(([field, problem]) => [FORM_FIELDS[field as keyof typeof FORM_FIELDS] ?? FORM_FIELDS.text, t(lang, `form.${problem!}`)]));
-      return message(t(lang, "err.action-form"), [{ type: "text", text: [t(lang, "err.action-form"), ...lines].join("\n") }], { error: true, lang, problems });
+      const label = { text: "action.form-what", ownerId: "action.form-owner", due: "action.form-due" } as const;
+      const wrong = (Object.keys(label) as (keyof typeof label)[]).filter((f) => read.problems[f]).map((f) => ({ id: FORM_FIELDS[f], label: t(lang, label[f]), problem: t(lang, `form.${read.problems[f]!}`) }));
+      return formRefusal(lang, t(lang, "err.action-form"), wrong);
     }
     return this.c.commands.run(ctx, { name: "action.add", partnership: p.name, text: read.text, ownerId: read.ownerId, due: { kind: "date", ...read.due }, statementId });
   }

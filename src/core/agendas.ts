@@ -1,13 +1,11 @@
 // A meeting in its own chat: the agenda before it (posted at its time, or when the meeting starts),
-// agreements recorded from its card while people talk (the card kept up to date), and the
+// its card kept up to date in every copy as agreements are recorded (agreements.ts), and the
 // minutes after it (at its planned end, when the platform says it ended, or on `meeting close`).
 import type { Message } from "../messages/model.ts";
-import { message, textMessage, joinNodes } from "../messages/model.ts";
-import { userText } from "../commands/parse.ts";
-import { t, tn, type Lang } from "../i18n/i18n.ts";
-import { isOverdue, todayIn } from "../domain/rounds.ts";
-import { AGREEMENT_LIMITS, readAgreement } from "../domain/agreements.ts";
-import { mayRecordAgreement } from "../policy.ts";
+import { message } from "../messages/model.ts";
+import type { Lang } from "../i18n/i18n.ts";
+import { isOverdue } from "../domain/rounds.ts";
+import { agreementState } from "../domain/agreements.ts";
 import { agendaMessage, discussionQuestions, minutesMessage, resultsBrief, type AgendaView, type AgreementLine, type MeetingHead } from "../messages/meeting-message.ts";
 import { digestCharts } from "../messages/digest-charts.ts";
 import { summedSections } from "../messages/digest-message.ts";
@@ -19,13 +17,21 @@ import type { MessageRef, WorkspaceRef } from "../ports.ts";
 import { z } from "zod";
 import { quietOf, UserError, type Context, type CoreContext, type PartnershipRow, type Tx } from "./context.ts";
 
-/** The fields of the "Record an agreement" form. */
-export const AGREEMENT_FIELDS = { text: "agreement.text", ownerId: "agreement.owner", due: "agreement.due", statement: "agreement.statement" } as const;
 
-const MeetingPayload = z.object({ m: z.string().uuid() });
 const JobPayload = z.object({ meetingId: z.string(), sequence: z.number().int().optional() });
 
 type MeetingRow = NonNullable<Awaited<ReturnType<CoreContext["db"]["meeting"]["findFirst"]>>>;
+type MeetingWithPartnership = NonNullable<Awaited<ReturnType<Agendas["meetingOf"]>>>;
+
+/** `build` for each language asked, once: a message for many readers is made once per language. */
+function perLanguage<T>(build: (lang: Lang) => Promise<T>): (lang: Lang) => Promise<T> {
+  const made = new Map<Lang, Promise<T>>();
+  return (lang) => {
+    let m = made.get(lang);
+    if (!m) made.set(lang, (m = build(lang)));
+    return m;
+  };
+}
 type Db = CoreContext["db"];
 
 /** The copies of an agenda card a meeting records (Meeting.agendaRefs). */
@@ -50,7 +56,7 @@ export class Agendas {
       owner: a.owner ? this.c.personLabel(a.owner.person) : null,
       due: a.dueDate,
       statementId: a.statementId,
-      state: a.status === "done" ? "done" : isOverdue(a.dueDate, now, p.timeZone) ? "overdue" : a.agreedDue && a.dueDate && a.dueDate > a.agreedDue ? "postponed" : "open",
+      state: agreementState(a, a.status === "open" && isOverdue(a.dueDate, now, p.timeZone)),
     }));
   }
 
@@ -77,7 +83,7 @@ export class Agendas {
   }
 
   /** The latest released round that has scores to discuss (a round of the partner map alone has none). */
-  private async latestScored(db: Db | Tx, p: PartnershipRow, lang: Lang) {
+  async latestScored(db: Db | Tx, p: PartnershipRow, lang: Lang) {
     const rounds = await db.round.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "desc" }, take: 5, select: { id: true } });
     for (const r of rounds) {
       const built = await this.c.results.viewFor(db, p.workspaceId, p.id, lang, r.id);
@@ -86,7 +92,7 @@ export class Agendas {
     return null;
   }
 
-  private async meetingOf(workspaceId: string, meetingId: string) {
+  async meetingOf(workspaceId: string, meetingId: string) {
     return this.c.db.meeting.findFirst({ where: { id: meetingId, workspaceId }, include: { partnership: { include: { workspace: true } } } });
   }
 
@@ -129,40 +135,38 @@ export class Agendas {
   }
 
   /** The agenda's deliveries: the results in brief and the card, to the meeting's chat and to each participant not in it. */
-  private async agendaDeliveries(m: MeetingRow, p: PartnershipRow & { workspace: { platform: string; externalId: string; name: string } }): Promise<OutboxItem[]> {
+  private async agendaDeliveries(m: MeetingRow, p: MeetingWithPartnership["partnership"]): Promise<OutboxItem[]> {
     const ws = this.c.wsRefOf(p.workspace);
     const chat = m.chatId ?? p.homeChannel;
     const participants = await this.c.db.membership.findMany({ where: { id: { in: m.participantIds }, removedAt: null }, include: { person: true } });
     const inChat = chat ? await this.c.conversationMembers(ws, chat).catch(() => null) : null;
     const items: OutboxItem[] = [];
+    // Read and drawn once per language, however many are sent it.
+    const views = perLanguage((lang) => this.view(this.c.db, m, p, lang, true));
     const both = async (to: OutboxItem["to"], lang: Lang, key: string) => {
-      const v = await this.view(this.c.db, m, p, lang, true);
+      const v = await views(lang);
       items.push({ workspaceId: p.workspaceId, workspace: ws, to, message: resultsBrief(lang, v.meeting, v.results), lang, dedupeKey: `agenda:${m.id}:${key}:brief` });
       items.push({ workspaceId: p.workspaceId, workspace: ws, to, render: { kind: "meeting.agenda", meetingId: m.id, lang }, after: { type: "agenda.posted", meetingId: m.id, lang }, dedupeKey: `agenda:${m.id}:${key}:card` });
     };
-    const chatLang: Lang = p.language === "en" ? "en" : "da";
+    const chatLang = this.c.langOfPerson({ language: null }, p);
     if (chat) await both({ kind: "channel", channelId: chat }, chatLang, "chat");
     // Where the platform cannot say who is in the chat, everyone is sent a copy: twice is better than never.
     for (const r of participants.filter((x) => !chat || !inChat || !inChat.includes(x.person.platformUserId))) await both({ kind: "user", userId: r.person.platformUserId }, this.c.langOfPerson(r.person, p), r.id);
     return items;
   }
 
-  /** Posts the agenda unless it has been: at its time (the clock), or as the meeting starts. Returns whether it posted. */
-  async postAgenda(meetingId: string, workspaceId: string, startedAt?: Date): Promise<boolean> {
-    const m = await this.meetingOf(workspaceId, meetingId);
-    if (!m || m.agendaPostedAt || m.closedAt) {
-      if (m && startedAt && !m.startedAt) await this.c.db.meeting.update({ where: { id: m.id }, data: { startedAt } });
-      return false;
-    }
+  /**
+   * The agenda's writes, unless it has been posted: to commit with the clock's job, or on their
+   * own when the meeting starts. Whoever claims `agendaPostedAt` first posts it; the other writes nothing.
+   */
+  private async agendaEffect(m: MeetingWithPartnership, startedAt?: Date): Promise<(tx: Tx) => Promise<boolean>> {
     const items = await this.agendaDeliveries(m, m.partnership);
-    const posted = await this.c.db.$transaction(async (tx) => {
-      const claimed = await tx.meeting.updateMany({ where: { id: m.id, agendaPostedAt: null }, data: { agendaPostedAt: this.c.now(), ...(startedAt ? { startedAt } : {}) } });
+    return async (tx) => {
+      const claimed = await tx.meeting.updateMany({ where: { id: m.id, agendaPostedAt: null, closedAt: null }, data: { agendaPostedAt: this.c.now(), ...(startedAt ? { startedAt } : {}) } });
       if (claimed.count === 0) return false;
       await enqueueDeliveries(tx, items);
       return true;
-    });
-    if (posted) this.c.onEnqueue();
-    return posted;
+    };
   }
 
   async runAgenda(job: ClaimedJob, now: Date): Promise<JobOutcome> {
@@ -170,95 +174,25 @@ export class Agendas {
     const m = await this.meetingOf(job.workspaceId, pl.meetingId);
     if (!m) return { status: "skipped", note: "meeting deleted" };
     if (pl.sequence !== undefined && pl.sequence !== m.sequence) return { status: "skipped", note: "the meeting moved" };
-    if (m.agendaPostedAt) return { status: "skipped", note: "posted already" };
+    if (m.agendaPostedAt || m.closedAt) return { status: "skipped", note: "posted already" };
     const p = m.partnership;
     if (isQuiet(now, quietOf(p)) && nextAllowed(now, quietOf(p)) < m.startsAt) return { status: "later", at: nextAllowed(now, quietOf(p)), note: "quiet hours" };
-    await this.postAgenda(m.id, m.workspaceId);
-    return { status: "done" };
+    const effect = await this.agendaEffect(m);
+    return { status: "done", effect: async (tx) => void (await effect(tx)) };
   }
 
-  /** "Record an agreement", pressed on the card: a form for the presser alone. */
-  async form(ctx: Context, value: unknown): Promise<Message> {
-    const { m: meetingId } = this.button(value);
-    const { m, p, lang } = await this.mayRecord(ctx, meetingId);
-    const members = await this.c.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true }, orderBy: { createdAt: "asc" }, take: 100 });
-    const v = await this.view(this.c.db, m, p, lang, false);
-    // The statements the agenda asks about; an agreement follows a rating statement's mean, so only those.
-    const ratings = new Set(v.results?.snapshot.sections.flatMap((s) => s.items.filter((i) => i.kind === "rating").map((i) => i.id)) ?? []);
-    const statements = v.results ? [...v.results.lowest.slice(0, 3), ...v.results.divergent.slice(0, 3)].filter((s, i, all) => ratings.has(s.itemId) && all.findIndex((x) => x.itemId === s.itemId) === i) : [];
-    const text = (id: string) => v.results!.snapshot.sections.flatMap((s) => s.items).find((x) => x.id === id)!.text[lang];
-    const due = todayIn(p.timeZone, this.c.now());
-    due.setUTCDate(due.getUTCDate() + 14);
-    const title = t(lang, "agenda.form-title", { number: m.number, title: m.title });
-    return message(title, [
-      { type: "header", text: title },
-      { type: "input", id: AGREEMENT_FIELDS.text, label: t(lang, "action.form-what"), maxLength: AGREEMENT_LIMITS.text, multiline: false, optional: false },
-      { type: "input", id: AGREEMENT_FIELDS.ownerId, kind: "choice", label: t(lang, "action.form-owner"), options: members.map((x) => ({ value: x.person.platformUserId, label: x.person.displayName || x.person.platformUserId })), optional: false },
-      { type: "input", id: AGREEMENT_FIELDS.due, kind: "date", label: t(lang, "action.form-due"), value: due.toISOString().slice(0, 10), optional: false },
-      ...(statements.length ? [{ type: "input" as const, id: AGREEMENT_FIELDS.statement, kind: "choice" as const, label: t(lang, "agenda.form-statement"), options: statements.map((s) => ({ value: s.itemId, label: `${s.itemId} ${text(s.itemId)}`.slice(0, 75) })) }] : []),
-      { type: "buttons", buttons: [{ label: t(lang, "agenda.form-record"), actionId: "meeting.agree", value: JSON.stringify({ m: m.id }), style: "primary" }] },
-    ], { apart: true, lang });
-  }
-
-  private button(value: unknown): { m: string } {
-    const r = MeetingPayload.safeParse(value);
-    if (!r.success) throw new UserError("err.bad-button");
-    return r.data;
-  }
-
-  /** The meeting, if this person may record an agreement at it: a member of its partnership, while it is not closed. */
-  private async mayRecord(ctx: Context, meetingId: string) {
-    const m = await this.c.db.meeting.findFirst({ where: { id: meetingId, workspaceId: ctx.workspaceId }, include: { partnership: { include: { workspace: true } } } });
-    if (!m) throw new UserError("err.bad-button");
+  /** The minutes' writes: to the meeting's chat, the home channel and each owner, each in its reader's language, and the card closed. Whoever claims `closedAt` first sends them. */
+  private async minutesEffect(m: MeetingWithPartnership, now: Date): Promise<(tx: Tx) => Promise<boolean>> {
     const p = m.partnership;
-    const membership = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id, removedAt: null } });
-    const lang = this.c.langFor(ctx, p);
-    if (!mayRecordAgreement(membership).ok) throw new UserError("err.not-member", { partnership: p.name });
-    if (m.closedAt) throw new UserError("err.meeting-closed", { number: m.number });
-    return { m, p, lang };
-  }
-
-  /** The form sent: the agreement by the one rule set for agreements, the card brought up to date; or what is wrong, and nothing kept. */
-  async record(ctx: Context, value: unknown, fields: Record<string, string>): Promise<Message> {
-    const { m: meetingId } = this.button(value);
-    const { m, p, lang } = await this.mayRecord(ctx, meetingId);
-    const read = readAgreement({ text: fields[AGREEMENT_FIELDS.text] ?? "", ownerId: fields[AGREEMENT_FIELDS.ownerId] ?? "", due: fields[AGREEMENT_FIELDS.due] ?? "" });
-    const statementId = fields[AGREEMENT_FIELDS.statement]?.trim() || null;
-    const v = statementId ? await this.latestScored(this.c.db, p, lang) : null;
-    const knownStatement = !statementId || Boolean(v?.snapshot.sections.some((s) => s.items.some((i) => i.id === statementId && i.kind === "rating")));
-    const owner = read.ok ? await this.c.db.membership.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, person: { platformUserId: read.ownerId } } }) : null;
-    const problems: Record<string, string> = {};
-    if (!read.ok) for (const [field, problem] of Object.entries(read.problems)) problems[AGREEMENT_FIELDS[field as "text" | "ownerId" | "due"]] = t(lang, `form.${problem!}`);
-    else if (!owner) problems[AGREEMENT_FIELDS.ownerId] = t(lang, "form.not-a-member");
-    if (!knownStatement) problems[AGREEMENT_FIELDS.statement] = t(lang, "form.not-a-statement");
-    if (!read.ok || !owner || !knownStatement) {
-      const label: Record<string, string> = { [AGREEMENT_FIELDS.text]: t(lang, "action.form-what"), [AGREEMENT_FIELDS.ownerId]: t(lang, "action.form-owner"), [AGREEMENT_FIELDS.due]: t(lang, "action.form-due"), [AGREEMENT_FIELDS.statement]: t(lang, "agenda.form-statement") };
-      const lines = Object.entries(problems).map(([f, text]) => `• ${label[f]}: ${text}`);
-      return message(t(lang, "err.agreement-form"), [{ type: "text", text: [t(lang, "err.agreement-form"), ...lines].join("\n") }], { error: true, lang, problems });
-    }
-    const due = new Date(Date.UTC(read.due.year, read.due.month - 1, read.due.day));
+    const { workspaceId } = m;
     const ws = this.c.wsRefOf(p.workspace);
-    const action = await this.c.actions.recordAction(p, { text: read.text, ownerId: owner.id, dueDate: due, sourceMeeting: m.title, meetingId: m.id, statementId }, async (tx) => {
-      const fresh = await tx.meeting.findFirstOrThrow({ where: { id: m.id } });
-      await this.refreshCards(tx, fresh, ws);
-    });
-    this.c.onEnqueue();
-    return textMessage(joinNodes(tn(lang, "ok.agreement-recorded", { number: action.number, text: userText(action.text), meeting: m.number }), " ", this.c.mention(read.ownerId)));
-  }
-
-  /** The minutes, once: to the meeting's chat, the home channel and each owner, each in its reader's language; the card closes. */
-  async close(meetingId: string, workspaceId: string, now: Date): Promise<boolean> {
-    const m = await this.meetingOf(workspaceId, meetingId);
-    if (!m || m.closedAt) return false;
-    const p = m.partnership;
-    const ws = this.c.wsRefOf(p.workspace);
-    const participants = await this.c.db.membership.findMany({ where: { id: { in: m.participantIds } }, include: { person: true }, orderBy: { createdAt: "asc" } });
+    const participants = await this.c.db.membership.findMany({ where: { id: { in: m.participantIds }, removedAt: null }, include: { person: true }, orderBy: { createdAt: "asc" } });
     const owners = await this.c.db.membership.findMany({ where: { ownedActions: { some: { meetingId: m.id } }, removedAt: null }, include: { person: true } });
-    const minutes = async (lang: Lang) => {
+    const minutes = perLanguage(async (lang) => {
       const v = await this.view(this.c.db, m, p, lang, false);
-      return minutesMessage({ lang, meeting: v.meeting, participants: participants.filter((x) => !x.removedAt).map((x) => this.c.personLabel(x.person)), agreed: v.agreed, points: v.points, questions: v.results ? discussionQuestions(v.results) : [] });
-    };
-    const chatLang: Lang = p.language === "en" ? "en" : "da";
+      return minutesMessage({ lang, meeting: v.meeting, participants: participants.map((x) => this.c.personLabel(x.person)), agreed: v.agreed, points: v.points, questions: v.results ? discussionQuestions(v.results) : [] });
+    });
+    const chatLang = this.c.langOfPerson({ language: null }, p);
     const items: OutboxItem[] = [];
     const channels = [...new Set([m.chatId, p.homeChannel].filter((x): x is string => Boolean(x)))];
     // In the chat the agenda card was posted in, the minutes answer it (in its thread, where there are threads).
@@ -273,15 +207,20 @@ export class Agendas {
       const lang = this.c.langOfPerson(o.person, p);
       items.push({ workspaceId, workspace: ws, to: { kind: "user", userId: o.person.platformUserId }, message: await minutes(lang), lang, dedupeKey: `minutes:${m.id}:person:${o.id}` });
     }
-    const closed = await this.c.db.$transaction(async (tx) => {
+    return async (tx) => {
       const claimed = await tx.meeting.updateMany({ where: { id: m.id, closedAt: null }, data: { closedAt: now } });
       if (claimed.count === 0) return false;
       await enqueueDeliveries(tx, items);
       await this.refreshCards(tx, m, ws);
       return true;
-    });
-    if (closed) this.c.onEnqueue();
-    return closed;
+    };
+  }
+
+  /** The minutes now (`meeting close`, the platform's end event); false if they went out before. */
+  async close(meetingId: string, workspaceId: string, now: Date): Promise<boolean> {
+    const m = await this.meetingOf(workspaceId, meetingId);
+    if (!m || m.closedAt) return false;
+    return this.commitNow(await this.minutesEffect(m, now));
   }
 
   async runMinutes(job: ClaimedJob, now: Date): Promise<JobOutcome> {
@@ -290,20 +229,29 @@ export class Agendas {
     if (!m) return { status: "skipped", note: "meeting deleted" };
     if (pl.sequence !== undefined && pl.sequence !== m.sequence) return { status: "skipped", note: "the meeting moved" };
     if (m.closedAt) return { status: "skipped", note: "closed already" };
-    await this.close(m.id, m.workspaceId, now);
-    return { status: "done" };
+    const effect = await this.minutesEffect(m, now);
+    return { status: "done", effect: async (tx) => void (await effect(tx)) };
+  }
+
+  /** Writes that are nobody's job, committed at once, and the courier told. */
+  private async commitNow(effect: (tx: Tx) => Promise<boolean>): Promise<boolean> {
+    const done = await this.c.db.$transaction(effect);
+    if (done) this.c.onEnqueue();
+    return done;
   }
 
   /** The platform says an online meeting linked to one of ours started or ended (Teams' meeting events). */
   async onlineMeeting(workspace: WorkspaceRef, onlineMeetingId: string, event: "start" | "end", at: Date): Promise<boolean> {
     const ws = await this.c.db.workspace.findFirst({ where: { platform: workspace.platform, externalId: workspace.externalId } });
     if (!ws) return false;
-    const m = await this.c.db.meeting.findFirst({ where: { workspaceId: ws.id, onlineMeetingId, closedAt: null }, orderBy: { startsAt: "desc" } });
+    const m = await this.c.db.meeting.findFirst({ where: { workspaceId: ws.id, onlineMeetingId, closedAt: null }, orderBy: { startsAt: "desc" }, include: { partnership: { include: { workspace: true } } } });
     if (!m) return false;
     if (event === "start") {
-      await this.postAgenda(m.id, ws.id, at);
-      return true;
+      // Started: the agenda now if it has not gone out (an early start, a meeting without one), and the start kept either way.
+      if (!m.agendaPostedAt) return this.commitNow(await this.agendaEffect(m, at));
+      if (!m.startedAt) await this.c.db.meeting.update({ where: { id: m.id }, data: { startedAt: at } });
+      return false;
     }
-    return this.close(m.id, ws.id, at);
+    return this.commitNow(await this.minutesEffect(m, at));
   }
 }

@@ -136,9 +136,9 @@ export class Commands {
         return await this.c.actions.recordFromForm(ctx, d.p, d.s, button(FieldValues, fields ?? {}));
       }
       case "meeting.record":
-        return await this.c.agendas.form(ctx, json);
+        return await this.c.agreements.form(ctx, json);
       case "meeting.agree":
-        return await this.c.agendas.record(ctx, json, button(FieldValues, fields ?? {}));
+        return await this.c.agreements.record(ctx, json, button(FieldValues, fields ?? {}));
       case "poll.snooze": {
         const d = button(RoundPayload, json);
         return await this.c.polls.snooze(ctx, d.r);

@@ -14,7 +14,7 @@ import { z } from "zod";
 import { nameKey } from "../domain/names.ts";
 import { randomUUID } from "node:crypto";
 import { type QuietHours } from "../clock/quiet.ts";
-import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, Agendas, DataRights, Instruments, Home, Commands, Reports } from "./rooms.ts";
+import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, Agendas, Agreements, DataRights, Instruments, Home, Commands, Reports } from "./rooms.ts";
 
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -116,6 +116,7 @@ export class CoreContext {
   schedules!: Schedules;
   meetings!: Meetings;
   agendas!: Agendas;
+  agreements!: Agreements;
   dataRights!: DataRights;
   instruments!: Instruments;
   home!: Home;

@@ -8,6 +8,7 @@ export { Actions } from "./actions.ts";
 export { Schedules } from "./schedules.ts";
 export { Meetings } from "./meetings.ts";
 export { Agendas } from "./agendas.ts";
+export { Agreements } from "./agreements.ts";
 export { DataRights } from "./data-rights.ts";
 export { Instruments } from "./instruments.ts";
 export { Home } from "./home.ts";

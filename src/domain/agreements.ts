@@ -5,6 +5,18 @@ import { z } from "zod";
 
 export const AGREEMENT_LIMITS = { text: 500, meeting: 200 } as const;
 
+/** The input ids of an agreement form, whichever form it is (a digest's statement, a meeting's card). */
+export const AGREEMENT_FIELDS = { text: "agreement.text", ownerId: "agreement.owner", due: "agreement.due", statement: "agreement.statement" } as const;
+
+/** Where an agreement stands: done; open past its due date; open with a later due date than was agreed; or open. */
+export type AgreementState = "done" | "open" | "overdue" | "postponed";
+
+export function agreementState(a: { status: string; dueDate: Date | null; agreedDue: Date | null }, overdue: boolean): AgreementState {
+  if (a.status === "done") return "done";
+  if (overdue) return "overdue";
+  return a.agreedDue && a.dueDate && a.dueDate > a.agreedDue ? "postponed" : "open";
+}
+
 /** The fields of the form, as the platform handed them over (nothing checked yet). */
 export const AgreementForm = z.object({
   text: z.string(),

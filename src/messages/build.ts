@@ -160,6 +160,15 @@ export function pollMessage(v: PollView): Message {
   return message(fallback, blocks, { lang });
 }
 
+/**
+ * A form sent with fields that are wrong: nothing was kept. A line per field for every platform,
+ * and the problems by input id for a platform that shows each under its field (a Slack modal).
+ */
+export function formRefusal(lang: Lang, title: string, wrong: { id: string; label: string; problem: string }[]): Message {
+  const lines = wrong.map((w) => `• ${w.label}: ${w.problem}`);
+  return message(title, [{ type: "text", text: [title, ...lines].join("\n") }], { error: true, lang, problems: Object.fromEntries(wrong.map((w) => [w.id, w.problem])) });
+}
+
 export function listMessage(title: string, lines: RichText[], empty: string): Message {
   const text = lines.length ? joinLines(lines) : empty;
   return message(`${title}\n${plainOf(text)}`, [{ type: "header", text: title }, { type: "text", text }]);

@@ -6,6 +6,7 @@ import { t, formatDate, formatDateTime, formatDecimal } from "../i18n/i18n.ts";
 import type { Inline, Message, RichText } from "./model.ts";
 import { message, joinNodes, joinLines } from "./model.ts";
 import { userText } from "../commands/parse.ts";
+import type { AgreementState } from "../domain/agreements.ts";
 import type { DigestView } from "./digest-message.ts";
 import { summedSections, sectionScoreText, totalOf } from "./digest-message.ts";
 
@@ -26,8 +27,7 @@ export interface AgreementLine {
   text: string;
   owner: Inline | null;
   due: Date | null;
-  /** done, open, open past its due date, or open with a later due date than was agreed */
-  state: "done" | "open" | "overdue" | "postponed";
+  state: AgreementState;
   /** the statement it answers (s3.2) */
   statementId: string | null;
 }
