@@ -17,11 +17,11 @@ import type { MessageRef, WorkspaceRef } from "../ports.ts";
 import { z } from "zod";
 import { quietOf, UserError, type Context, type CoreContext, type PartnershipRow, type Tx } from "./context.ts";
 
-
 const JobPayload = z.object({ meetingId: z.string(), sequence: z.number().int().optional() });
 
 type MeetingRow = NonNullable<Awaited<ReturnType<CoreContext["db"]["meeting"]["findFirst"]>>>;
 type MeetingWithPartnership = NonNullable<Awaited<ReturnType<Agendas["meetingOf"]>>>;
+type Db = CoreContext["db"];
 
 /** `build` for each language asked, once: a message for many readers is made once per language. */
 function perLanguage<T>(build: (lang: Lang) => Promise<T>): (lang: Lang) => Promise<T> {
@@ -32,7 +32,6 @@ function perLanguage<T>(build: (lang: Lang) => Promise<T>): (lang: Lang) => Prom
     return m;
   };
 }
-type Db = CoreContext["db"];
 
 /** The copies of an agenda card a meeting records (Meeting.agendaRefs). */
 function copiesOf(refs: unknown): (MessageRef & { lang: Lang })[] {
@@ -82,10 +81,14 @@ export class Agendas {
     };
   }
 
-  /** The latest released round that has scores to discuss (a round of the partner map alone has none). */
+  /**
+   * The latest released round that has scores to discuss (a round of the partner map alone has
+   * none). Chosen by its snapshot first, so that a card re-rendered for each agreement builds one view.
+   */
   async latestScored(db: Db | Tx, p: PartnershipRow, lang: Lang) {
-    const rounds = await db.round.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "desc" }, take: 5, select: { id: true } });
-    for (const r of rounds) {
+    const closed = await db.round.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, closedAt: { not: null } }, orderBy: { number: "desc" }, take: 5, select: { id: true, snapshot: true } });
+    const rated = closed.filter((r) => this.c.results.snapshotOf(r).sections.some((s) => s.items.some((i) => i.kind === "rating")));
+    for (const r of rated) {
       const built = await this.c.results.viewFor(db, p.workspaceId, p.id, lang, r.id);
       if (built?.view.released && summedSections(built.view).length > 0) return built.view;
     }

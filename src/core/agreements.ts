@@ -9,6 +9,7 @@ import { t, tn } from "../i18n/i18n.ts";
 import { todayIn } from "../domain/rounds.ts";
 import { AGREEMENT_FIELDS, AGREEMENT_LIMITS, readAgreement } from "../domain/agreements.ts";
 import { formRefusal } from "../messages/build.ts";
+import { discussedStatements, statementText } from "../messages/meeting-message.ts";
 import { mayRecordAgreement } from "../policy.ts";
 import { z } from "zod";
 import { UserError, type Context, type CoreContext } from "./context.ts";
@@ -25,9 +26,10 @@ export class Agreements {
     const members = await this.c.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true }, orderBy: { createdAt: "asc" }, take: 100 });
     const v = await this.c.agendas.view(this.c.db, m, p, lang, false);
     // The statements the agenda asks about; an agreement follows a rating statement's mean, so only those.
-    const ratings = new Set(v.results?.snapshot.sections.flatMap((s) => s.items.filter((i) => i.kind === "rating").map((i) => i.id)) ?? []);
-    const statements = v.results ? [...v.results.lowest.slice(0, 3), ...v.results.divergent.slice(0, 3)].filter((s, i, all) => ratings.has(s.itemId) && all.findIndex((x) => x.itemId === s.itemId) === i) : [];
-    const text = (id: string) => v.results!.snapshot.sections.flatMap((s) => s.items).find((x) => x.id === id)!.text[lang];
+    const results = v.results;
+    const ratings = new Set(results?.snapshot.sections.flatMap((s) => s.items.filter((i) => i.kind === "rating").map((i) => i.id)) ?? []);
+    const discussed = results ? discussedStatements(results) : { low: [], apart: [] };
+    const statements = [...discussed.low, ...discussed.apart].filter((s) => ratings.has(s.itemId));
     const due = todayIn(p.timeZone, this.c.now());
     due.setUTCDate(due.getUTCDate() + 14);
     const title = t(lang, "agenda.form-title", { number: m.number, title: m.title });
@@ -36,7 +38,7 @@ export class Agreements {
       { type: "input", id: AGREEMENT_FIELDS.text, label: t(lang, "action.form-what"), maxLength: AGREEMENT_LIMITS.text, multiline: false, optional: false },
       { type: "input", id: AGREEMENT_FIELDS.ownerId, kind: "choice", label: t(lang, "action.form-owner"), options: members.map((x) => ({ value: x.person.platformUserId, label: x.person.displayName || x.person.platformUserId })), optional: false },
       { type: "input", id: AGREEMENT_FIELDS.due, kind: "date", label: t(lang, "action.form-due"), value: due.toISOString().slice(0, 10), optional: false },
-      ...(statements.length ? [{ type: "input" as const, id: AGREEMENT_FIELDS.statement, kind: "choice" as const, label: t(lang, "agenda.form-statement"), options: statements.map((s) => ({ value: s.itemId, label: `${s.itemId} ${text(s.itemId)}` })) }] : []),
+      ...(statements.length ? [{ type: "input" as const, id: AGREEMENT_FIELDS.statement, kind: "choice" as const, label: t(lang, "agenda.form-statement"), options: statements.map((s) => ({ value: s.itemId, label: `${s.itemId} ${statementText(results!, s.itemId)}` })) }] : []),
       { type: "buttons", buttons: [{ label: t(lang, "agenda.form-record"), actionId: "meeting.agree", value: JSON.stringify({ m: m.id }), style: "primary" }] },
     ], { apart: true, lang });
   }

@@ -39,6 +39,9 @@ export function agendaTime(startsAt: Date, asked: AgendaTime | undefined, timeZo
 
 type CalendarRow = { id: string; number: number; title: string; startsAt: Date; endsAt: Date | null; sequence: number };
 
+/** When a meeting ends: as planned, or the default length after its start (meetings from before `length=`). */
+const endOf = (m: { startsAt: Date; endsAt: Date | null }) => m.endsAt ?? new Date(m.startsAt.getTime() + DEFAULT_MINUTES * 60_000);
+
 export class Meetings {
   constructor(readonly c: CoreContext) {}
 
@@ -82,13 +85,13 @@ export class Meetings {
     const payload = { meetingId: m.id, sequence: m.sequence };
     return [
       { workspaceId: m.workspaceId, kind: "meeting.agenda", dueAt: m.agendaAt ?? m.startsAt, dedupeKey: `meeting:${m.id}:agenda:${m.sequence}`, payload },
-      { workspaceId: m.workspaceId, kind: "meeting.minutes", dueAt: m.endsAt ?? new Date(m.startsAt.getTime() + DEFAULT_MINUTES * 60_000), dedupeKey: `meeting:${m.id}:minutes:${m.sequence}`, payload },
+      { workspaceId: m.workspaceId, kind: "meeting.minutes", dueAt: endOf(m), dedupeKey: `meeting:${m.id}:minutes:${m.sequence}`, payload },
     ];
   }
 
   private calendarOf(m: CalendarRow, p: { name: string; timeZone: string }, lang: Lang): string {
     return calendarEntry({
-      id: m.id, title: m.title, startsAt: m.startsAt, endsAt: m.endsAt ?? new Date(m.startsAt.getTime() + DEFAULT_MINUTES * 60_000), sequence: m.sequence, timeZone: p.timeZone, stamp: this.c.now(),
+      id: m.id, title: m.title, startsAt: m.startsAt, endsAt: endOf(m), sequence: m.sequence, timeZone: p.timeZone, stamp: this.c.now(),
       description: t(lang, "meeting.calendar-description", { partnership: p.name }),
     });
   }
@@ -99,7 +102,7 @@ export class Meetings {
    * works until 90 days after the meeting.
    */
   private async withCalendar(ctx: Context, p: PartnershipRow, m: CalendarRow, reply: Message): Promise<Message> {
-    const until = (m.endsAt ?? m.startsAt).getTime() + 90 * 86_400_000;
+    const until = endOf(m).getTime() + 90 * 86_400_000;
     const token = signCalendar(await reportKey(this.c.db), { k: "cal", m: m.id, e: Math.floor(until / 1000) });
     const url = `${this.c.publicUrl()}${CALENDAR_PATH}${token}/${calendarFileName(m.number)}`;
     return message(reply.fallback, [

@@ -8,6 +8,7 @@ import { message, joinNodes, joinLines } from "./model.ts";
 import { userText } from "../commands/parse.ts";
 import type { AgreementState } from "../domain/agreements.ts";
 import type { DigestView } from "./digest-message.ts";
+import type { ItemScore } from "../scoring/score.ts";
 import { summedSections, sectionScoreText, totalOf } from "./digest-message.ts";
 
 type BlockIn = Parameters<typeof message>[1][number];
@@ -61,7 +62,7 @@ function listText(title: string, lines: RichText[], empty: string): BlockIn {
   return { type: "text", text: lines.length ? joinLines([title, ...lines]) : joinLines([title, empty]) };
 }
 
-const statementText = (v: DigestView, id: string) => v.snapshot.sections.flatMap((s) => s.items).find((x) => x.id === id)!.text[v.lang];
+export const statementText = (v: DigestView, id: string) => v.snapshot.sections.flatMap((s) => s.items).find((x) => x.id === id)!.text[v.lang];
 
 /**
  * The latest results in brief: the total and its band, each section's score, and the sections
@@ -82,14 +83,19 @@ export function resultsBrief(lang: Lang, meeting: MeetingHead, v: DigestView | n
   ]);
 }
 
-/** The questions for discussion: the three lowest-scoring statements, then the three partners see most differently. */
+/** What the meeting discusses: the three lowest-scoring statements, then the three (others) partners see most differently. */
+export function discussedStatements(v: DigestView): { low: ItemScore[]; apart: ItemScore[] } {
+  const low = v.lowest.slice(0, 3).filter((i) => i.mean !== null);
+  return { low, apart: v.divergent.filter((i) => !low.some((l) => l.itemId === i.itemId)).slice(0, 3) };
+}
+
+/** The statements above, each as a question for discussion. */
 export function discussionQuestions(v: DigestView): string[] {
-  const low = v.lowest.slice(0, 3).filter((i) => i.mean !== null).map((i) => t(v.lang, "agenda.ask-low", { id: i.itemId, statement: statementText(v, i.itemId), mean: formatDecimal(v.lang, i.mean!) }));
-  const apart = v.divergent
-    .filter((i) => !v.lowest.slice(0, 3).some((l) => l.itemId === i.itemId))
-    .slice(0, 3)
-    .map((i) => t(v.lang, "agenda.ask-divergent", { id: i.itemId, statement: statementText(v, i.itemId), how: i.min !== null ? t(v.lang, "digest.divergent-range", { min: i.min, max: i.max! }) : t(v.lang, "digest.divergent-split") }));
-  return [...low, ...apart];
+  const { low, apart } = discussedStatements(v);
+  return [
+    ...low.map((i) => t(v.lang, "agenda.ask-low", { id: i.itemId, statement: statementText(v, i.itemId), mean: formatDecimal(v.lang, i.mean!) })),
+    ...apart.map((i) => t(v.lang, "agenda.ask-divergent", { id: i.itemId, statement: statementText(v, i.itemId), how: i.min !== null ? t(v.lang, "digest.divergent-range", { min: i.min, max: i.max! }) : t(v.lang, "digest.divergent-split") })),
+  ];
 }
 
 export function agendaMessage(v: AgendaView): Message {
