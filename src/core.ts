@@ -11,7 +11,7 @@ import type { AfterDelivery, RenderRef } from "./outbox/outbox.ts";
 import type { Tx as QueueTx } from "./jobs/queue.ts";
 import type { JobHandler } from "./clock/clock.ts";
 import { CoreContext, type CoreOptions, type DigestTarget, type DigestTrigger, type PartnershipRow } from "./core/context.ts";
-import { Actions, Agendas, Agreements, Comments, Commands, DataRights, Digests, Home, Instruments, Meetings, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
+import { Actions, Agendas, Agreements, Comments, Commands, DataRights, Digests, Home, Instruments, Joining, Meetings, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
 import type { ExportFile } from "./core/digests.ts";
 
 export type { CoreOptions, DigestTarget, DigestTrigger } from "./core/context.ts";
@@ -38,6 +38,7 @@ export class Partnerpuls {
     c.dataRights = new DataRights(c);
     c.instruments = new Instruments(c);
     c.reports = new Reports(c);
+    c.joining = new Joining(c);
     this.c = c;
   }
 
@@ -89,6 +90,11 @@ export class Partnerpuls {
     return this.c.agendas.onlineMeeting(workspace, onlineMeetingId, event, at);
   }
 
+  /** The app was uninstalled from a workspace or removed from a tenant: nothing more goes there, and coordinators elsewhere are told. */
+  workspaceRemoved = (workspace: WorkspaceRef): Promise<number> => this.c.joining.workspaceRemoved(workspace);
+  /** The app was installed (again) in a workspace: delivery there resumes. */
+  workspaceRestored = (workspace: WorkspaceRef): Promise<void> => this.c.joining.workspaceRestored(workspace);
+
   /** What a person has open: polls to answer, actions they own, rounds they coordinate. */
   home(actor: Actor): Promise<Message> {
     return this.c.home.home(actor);
@@ -96,7 +102,7 @@ export class Partnerpuls {
 
   /** The courier calls this, in the transaction that marks a delivery done. */
   recordDelivery(tx: QueueTx, after: AfterDelivery, ref: MessageRef | null): Promise<void> {
-    if (after.type === "agenda.posted") return this.c.agendas.recordCopy(tx, after.meetingId, ref, after.lang);
+    if (after.type === "agenda.posted") return this.c.agendas.recordCopy(tx, after, ref);
     return this.c.polls.recordDelivery(tx, after, ref);
   }
 

@@ -81,13 +81,15 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
   let tokens: SlackTokens;
   let authorize: Authorize<boolean>;
   let teamForHealth: () => string | undefined = () => undefined;
+  let installations: PrismaInstallationStore | null = null;
   if (config.mode.kind === "single") {
     const single = await singleWorkspace(config.mode.botToken, config.apiUrl, log);
     tokens = single.tokens;
     authorize = single.authorize;
     teamForHealth = () => single.identity.teamId;
   } else {
-    const store = new PrismaInstallationStore(prisma, now);
+    const store = new PrismaInstallationStore(prisma, now, (teamId) => core.workspaceRestored({ platform: "slack", externalId: teamId }));
+    installations = store;
     const installer = new InstallProvider({
       clientId: config.mode.clientId,
       clientSecret: config.mode.clientSecret,
@@ -318,6 +320,19 @@ export async function createSlackAdapter(deps: AdapterDeps, config: SlackConfig,
     if (event.tab !== "home") return;
     const actor = await actorFor(client, body.team_id, undefined, event.user);
     await publishHome(client, actor);
+  });
+
+  // ---- Leaving a workspace -------------------------------------------------------------------
+  // Uninstalled, or the bot's token revoked: its installation goes, nothing more is sent there,
+  // and coordinators in other workspaces are told. Installing again brings it back (on its first request).
+  const leave = async (teamId: string | undefined, enterpriseId: string | undefined) => {
+    if (!teamId) return;
+    await installations?.deleteInstallation({ teamId, enterpriseId, isEnterpriseInstall: false });
+    await core.workspaceRemoved({ platform: "slack", externalId: teamId });
+  };
+  app.event("app_uninstalled", async ({ body }) => leave(body.team_id, body.enterprise_id));
+  app.event("tokens_revoked", async ({ event, body }) => {
+    if (event.tokens.bot?.length) await leave(body.team_id, body.enterprise_id);
   });
 
   core.addPlatformStore("slack", SLACK_PEOPLE);

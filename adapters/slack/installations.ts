@@ -24,7 +24,12 @@ export class PrismaInstallationStore implements InstallationStore, SlackTokens {
   /** Bot tokens by team, briefly: every button press asks, and the answer rarely changes. */
   private readonly cache = new Map<string, { at: number; installation: Installation | null }>();
 
-  constructor(private readonly prisma: PrismaClient, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly now: () => number = Date.now,
+    /** told of each workspace installed (again), so delivery there resumes */
+    private readonly installed: (teamId: string) => Promise<void> = async () => {},
+  ) {}
 
   async storeInstallation(installation: Installation): Promise<void> {
     const enterpriseId = installation.enterprise?.id ?? null;
@@ -35,6 +40,7 @@ export class PrismaInstallationStore implements InstallationStore, SlackTokens {
     const data = { teamId, enterpriseId, botUserId: installation.bot?.userId ?? null, botToken, installation: installation as object };
     await this.prisma.slackInstallation.upsert({ where: { key }, create: { key, ...data }, update: data });
     this.cache.clear();
+    if (teamId) await this.installed(teamId);
   }
 
   async fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation> {

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { SECTORS, ROLES, type DateSpec } from "./values.ts";
 import { AGREEMENT_LIMITS } from "../domain/agreements.ts";
+import { JOIN_CODE_LIMITS } from "../domain/join-codes.ts";
 
 const Name = z.string().trim().min(1).max(100);
 const PartnershipOpt = z.object({ partnership: Name.optional() });
@@ -37,6 +38,16 @@ export const Command = z.discriminatedUnion("name", [
   PartnershipOpt.extend({ name: z.literal("member.remove"), userId: z.string().min(1) }),
   PartnershipOpt.extend({ name: z.literal("member.erase"), userId: z.string().min(1), confirmed: z.boolean() }),
   PartnershipOpt.extend({ name: z.literal("member.list") }),
+  PartnershipOpt.extend({
+    name: z.literal("partnership.invite"),
+    org: Name.optional(),
+    roles: z.array(z.enum(ROLES)).min(1),
+    days: z.number().int().min(1).max(JOIN_CODE_LIMITS.days),
+    uses: z.number().int().min(1).max(JOIN_CODE_LIMITS.uses),
+  }),
+  PartnershipOpt.extend({ name: z.literal("invite.list") }),
+  PartnershipOpt.extend({ name: z.literal("invite.revoke"), number: z.number().int().positive() }),
+  z.object({ name: z.literal("join"), code: z.string().min(1).max(80) }),
   PartnershipOpt.extend({
     name: z.literal("checkin.start"),
     instrument: z.string().optional(),

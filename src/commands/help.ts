@@ -23,9 +23,9 @@ const explanation = (lang: Lang, topic: Topic, can: Capabilities = TEXT_ONLY) =>
 
 /** The overview's groups: who reads which topics. Every topic is in one at least (a test checks). */
 export const HELP_GROUPS: readonly { role: "partners" | "steering" | "coordinators"; topics: readonly Topic[] }[] = [
-  { role: "partners", topics: ["overview", "status", "action.list", "action.done", "language", "nudges", "mydata", "partnership.list", "help"] },
+  { role: "partners", topics: ["overview", "status", "action.list", "action.done", "language", "nudges", "mydata", "partnership.list", "join", "help"] },
   { role: "steering", topics: ["overview", "status", "action.list", "report"] },
-  { role: "coordinators", topics: ["partnership.create", "org.add", "member.add", "checkin.start", "checkin.close", "remind", "digest", "action.add", "meeting", "schedule", "set", "export.csv", "report", "purpose.add", "member.remove", "member.erase", "instrument"] },
+  { role: "coordinators", topics: ["partnership.create", "org.add", "member.add", "invite", "checkin.start", "checkin.close", "remind", "digest", "action.add", "meeting", "schedule", "set", "export.csv", "report", "purpose.add", "member.remove", "member.erase", "instrument"] },
 ];
 
 /** A topic's command words as typed in a language: `runde start`, `aftale tilføj`. */

@@ -6,6 +6,7 @@ import type { CommandName } from "./command.ts";
 import type { CommandWord, OptionWord } from "./vocabulary.ts";
 import { settingWord, commandWord } from "./vocabulary.ts";
 import { parseUserRef, parseChannelRef } from "./mentions.ts";
+import { JOIN_CODE_DEFAULTS, JOIN_CODE_LIMITS } from "../domain/join-codes.ts";
 import { agendaTimeOf, anonymityOf, daysOf, minutesOf, isTimeZone, languageOf, numberOf, onOff, parseDateSpec, parseDateTime, parseSections, roleOf, sectorOf, type Role } from "./values.ts";
 
 /** Who may run a command: anyone (it is about themselves), a partnership's members, or its coordinators. */
@@ -15,7 +16,7 @@ export type Who = "anyone" | "member" | "coordinator";
 export const TOPICS = [
   "help", "overview", "partnership.create", "partnership.list", "language", "nudges", "mydata", "instrument", "status", "action.list", "action.done",
   "purpose.add", "org.add", "member.add", "member.remove", "member.erase", "checkin.start", "checkin.close", "remind", "digest",
-  "action.add", "schedule", "meeting", "set", "export.csv", "report",
+  "action.add", "schedule", "meeting", "set", "export.csv", "report", "invite", "join",
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -89,7 +90,7 @@ function withOptions(a: Args, base: Candidate, readers: Partial<Record<OptionWor
 /** The name an option's error uses, where it differs from the option's. */
 const WHAT: Partial<Record<OptionWord, string>> = { owner: "person", due: "date", with: "person", pulse: "days", statement: "statement", length: "length", agenda: "agenda-time" };
 /** The command's field an option fills, where it differs from the option's. */
-const KEY: Partial<Record<OptionWord, string>> = { owner: "ownerId", window: "windowDays", pulse: "pulseDays", statement: "statementId", length: "minutes" };
+const KEY: Partial<Record<OptionWord, string>> = { owner: "ownerId", window: "windowDays", pulse: "pulseDays", statement: "statementId", length: "minutes", valid: "days" };
 
 const text = (v: string) => v;
 /** A statement's id as the digest shows it (s3.2). */
@@ -220,6 +221,21 @@ export const COMMAND_TABLE: readonly CommandForm[] = [
       return { userId, roles: r, ...(a.options.has("org") ? { org: a.options.get("org") } : {}) };
     } },
   { name: "member.list", words: ["member", "list"], topic: "member.add", who: "member" },
+  // People of other organisations, in their own workspaces: a code to pass on, and `join <code>` there.
+  { name: "partnership.invite", words: ["partnership", "invite"], topic: "invite", who: "coordinator", options: ["org", "roles", "valid", "uses"],
+    read: (a) => {
+      const r = roles(a);
+      if (!Array.isArray(r)) return r;
+      return withOptions(a, { roles: r, days: JOIN_CODE_DEFAULTS.days, uses: JOIN_CODE_DEFAULTS.uses, ...(a.options.has("org") ? { org: a.options.get("org") } : {}) }, {
+        valid: (v) => daysOf(v, JOIN_CODE_LIMITS.days),
+        uses: (v) => ((n) => (n !== null && n <= JOIN_CODE_LIMITS.uses ? n : null))(numberOf(v)),
+      });
+    } },
+  { name: "invite.list", words: ["invite", "list"], topic: "invite", who: "coordinator" },
+  { name: "invite.revoke", words: ["invite", "revoke"], topic: "invite", who: "coordinator", args: 1,
+    read: (a) => (a.args[0] ? ((n) => (n === null ? a.invalid("number", a.args[0]!) : { number: n }))(numberOf(a.args[0])) : a.missing("number")) },
+  // The code as typed, in one word or in its four groups.
+  { name: "join", words: ["join"], topic: "join", who: "anyone", args: 4, read: (a) => (a.args.length ? { code: a.args.join("") } : a.missing("code")) },
   { name: "member.remove", words: ["member", "remove"], topic: "member.remove", who: "coordinator", args: 1,
     read: (a) => ((id) => (typeof id === "string" ? { userId: id } : id))(person(a, 0)) },
   // A coordinator erases a member who asked by mail; without `confirm` it only says what would happen.

@@ -45,6 +45,8 @@ export const COMMAND_WORDS = {
   move: { en: ["move", "reschedule"], da: ["flyt"] },
   nudges: { en: ["nudges", "nudge"], da: ["påmindelser", "paamindelser"] },
   overview: { en: ["overview", "home"], da: ["overblik", "hjem"] },
+  invite: { en: ["invite", "invites", "invitation", "invitations"], da: ["inviter", "invitation", "invitationer"] },
+  join: { en: ["join"], da: ["deltag", "tilmeld"] },
 } as const satisfies Words;
 export type CommandWord = keyof typeof COMMAND_WORDS;
 
@@ -72,6 +74,8 @@ export const OPTION_WORDS = {
   pulse: { en: ["pulse"], da: ["puls"] },
   length: { en: ["length", "duration"], da: ["varighed", "længde", "laengde"] },
   agenda: { en: ["agenda"], da: ["dagsorden"] },
+  valid: { en: ["valid", "days", "expires"], da: ["gyldig", "dage", "udløber", "udloeber"] },
+  uses: { en: ["uses", "people"], da: ["antal", "personer"] },
 } as const satisfies Words;
 export type OptionWord = keyof typeof OPTION_WORDS;
 

@@ -8,7 +8,7 @@ import { mayChangeAction, mayRunCommand } from "../policy.ts";
 import { AGREEMENT_FIELDS, AGREEMENT_LIMITS, readAgreement } from "../domain/agreements.ts";
 import { formRefusal } from "../messages/build.ts";
 import { z } from "zod";
-import { enqueueDeliveries } from "../outbox/outbox.ts";
+import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
 import { JobQueue, type NewJob } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
@@ -89,7 +89,7 @@ export class Actions {
     if (!allowed.ok || !membership) throw new UserError(allowed.ok || allowed.reason !== "coordinator-only" ? "err.not-member" : "err.coordinator-only", { partnership: p.name });
     const lang = this.c.langFor(ctx, p);
     const statement = await this.statementText({ ...ctx, lang }, p, statementId);
-    const members = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true }, orderBy: { createdAt: "asc" }, take: 100 });
+    const members = await this.c.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null }, include: { person: true }, orderBy: { createdAt: "asc" }, take: 100 });
     // Two weeks from today, which the person changes as they like.
     const due = todayIn(p.timeZone, this.c.now());
     due.setUTCDate(due.getUTCDate() + 14);
@@ -190,7 +190,8 @@ export class Actions {
         { label: t(lang, "action.postpone", { n: 14 }), actionId: "action.postpone", value: JSON.stringify({ a: a.id, d: 14 }) },
       ] },
     ]);
-    const ws = this.c.wsRefOf(p.workspace);
+    const address = await this.c.addresses.of(a.owner.person);
+    if (!address) return { status: "skipped", note: "the owner's workspace removed the app" };
     // While overdue: again a week after this one (from its planned time, so catch-up does not drift).
     const next: NewJob[] = pl.kind === "overdue"
       ? [{ workspaceId: a.workspaceId, kind: "action.remind", dueAt: nextAllowed(new Date(Math.max(job.dueAt.getTime(), now.getTime() - 86_400_000) + 7 * 86_400_000), quietOf(p)), dedupeKey: `action:${a.id}:${pl.due}:overdue:${pl.week + 1}`, payload: { ...pl, week: pl.week + 1 } }]
@@ -198,7 +199,7 @@ export class Actions {
     return {
       status: "done",
       effect: async (tx) => {
-        await enqueueDeliveries(tx, [{ workspaceId: a.workspaceId, workspace: ws, to: { kind: "user", userId: a.owner!.person.platformUserId }, message: msg, lang, dedupeKey: `remind:${job.id}` }]);
+        await enqueueDeliveries(tx, [{ workspaceId: a.workspaceId, ...address, message: msg, lang, dedupeKey: `remind:${job.id}` }]);
         await JobQueue.enqueue(tx, next);
       },
     };
@@ -207,10 +208,12 @@ export class Actions {
 
   /** The owner (or a coordinator) moves the due date on from the reminder itself; coordinators are told. */
   async postponeAction(ctx: Context, actionId: string, days: number): Promise<Message> {
-    const a = await this.c.db.action.findFirst({ where: { id: actionId, workspaceId: ctx.workspaceId }, include: { owner: { include: { person: true } }, partnership: { include: { workspace: true } } } });
+    const a = await this.c.db.action.findFirst({ where: { id: actionId }, include: { owner: { include: { person: true } }, partnership: true } });
     if (!a) throw new UserError("err.bad-button");
     const p = a.partnership;
-    const membership = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id } });
+    const membership = await this.c.db.membership.findFirst({ where: { partnershipId: p.id, personId: ctx.person.id } });
+    // Of another workspace's partnership, a stranger learns nothing: not even that it exists.
+    if (!membership && p.workspaceId !== ctx.workspaceId) throw new UserError("err.bad-button");
     const allowed = mayChangeAction(membership, a.owner?.personId === ctx.person.id);
     if (!allowed.ok) throw new UserError(REFUSAL_KEY[allowed.reason], { partnership: p.name });
     const lang = this.c.langFor(ctx, p);
@@ -218,15 +221,17 @@ export class Actions {
     const today = todayIn(p.timeZone, this.c.now());
     const from = a.dueDate && a.dueDate > today ? a.dueDate : today;
     const dueDate = new Date(from.getTime() + days * 86_400_000);
-    const coordinators = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" }, personId: { not: ctx.person.id } }, include: { person: true } });
-    const ws = this.c.wsRefOf(p.workspace);
+    const coordinators = await this.c.db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" }, personId: { not: ctx.person.id } }, include: { person: true } });
+    const notices: OutboxItem[] = [];
+    for (const c of coordinators) {
+      const address = await this.c.addresses.of(c.person);
+      const cl = this.c.langOfPerson(c.person, p);
+      if (address) notices.push({ workspaceId: a.workspaceId, ...address, message: textMessage(tn(cl, "action.postponed-notice", { person: this.c.personLabel(ctx.person), number: a.number, text: userText(a.text), date: formatDate(cl, dueDate, "UTC") })), lang: cl, dedupeKey: `postponed:${a.id}:${dueDate.toISOString().slice(0, 10)}:${c.id}` });
+    }
     await this.c.db.$transaction(async (tx) => {
       const updated = await tx.action.update({ where: { id: a.id }, data: { dueDate } });
       await JobQueue.enqueue(tx, this.reminderJobs(p, updated));
-      await enqueueDeliveries(tx, coordinators.map((c) => {
-        const cl = this.c.langOfPerson(c.person, p);
-        return { workspaceId: a.workspaceId, workspace: ws, to: { kind: "user" as const, userId: c.person.platformUserId }, message: textMessage(tn(cl, "action.postponed-notice", { person: this.c.personLabel(ctx.person), number: a.number, text: userText(a.text), date: formatDate(cl, dueDate, "UTC") })), lang: cl, dedupeKey: `postponed:${a.id}:${dueDate.toISOString().slice(0, 10)}:${c.id}` };
-      }));
+      await enqueueDeliveries(tx, notices);
     });
     this.c.onEnqueue();
     return textMessage(t(lang, "ok.action-postponed", { number: a.number, date: formatDate(lang, dueDate, "UTC") }));

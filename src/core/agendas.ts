@@ -9,7 +9,7 @@ import { agreementState } from "../domain/agreements.ts";
 import { agendaMessage, discussionQuestions, minutesMessage, resultsBrief, type AgendaView, type AgreementLine, type MeetingHead } from "../messages/meeting-message.ts";
 import { digestCharts } from "../messages/digest-charts.ts";
 import { summedSections } from "../messages/digest-message.ts";
-import { enqueueDeliveries, withoutWaitingUpdate, type OutboxItem, type RenderRef } from "../outbox/outbox.ts";
+import { enqueueDeliveries, withoutWaitingUpdate, type AfterDelivery, type OutboxItem, type RenderRef } from "../outbox/outbox.ts";
 import { isQuiet, nextAllowed } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
@@ -34,8 +34,11 @@ function perLanguage<T>(build: (lang: Lang) => Promise<T>): (lang: Lang) => Prom
 }
 
 /** The copies of an agenda card a meeting records (Meeting.agendaRefs). */
-function copiesOf(refs: unknown): (MessageRef & { lang: Lang })[] {
-  return Array.isArray(refs) ? (refs as (MessageRef & { lang: Lang })[]).filter((r) => typeof r?.conversationId === "string" && typeof r?.messageId === "string") : [];
+/** A copy of the agenda card: where it is, in which language, and in which workspace when not the partnership's. */
+type CardCopy = MessageRef & { lang: Lang; workspace?: WorkspaceRef };
+
+function copiesOf(refs: unknown): CardCopy[] {
+  return Array.isArray(refs) ? (refs as CardCopy[]).filter((r) => typeof r?.conversationId === "string" && typeof r?.messageId === "string") : [];
 }
 
 export class Agendas {
@@ -118,22 +121,25 @@ export class Agendas {
   }
 
   /** The courier calls this when a copy of the card has landed: it is kept, and brought up to date if agreements came meanwhile. */
-  async recordCopy(tx: Tx, meetingId: string, ref: MessageRef | null, lang: Lang): Promise<void> {
+  async recordCopy(tx: Tx, after: Extract<AfterDelivery, { type: "agenda.posted" }>, ref: MessageRef | null): Promise<void> {
     if (!ref) return;
-    const copy = JSON.stringify([{ conversationId: ref.conversationId, messageId: ref.messageId, lang }]);
+    const { meetingId, lang, workspace } = after;
+    const landed: CardCopy = { conversationId: ref.conversationId, messageId: ref.messageId, lang, ...(workspace ? { workspace } : {}) };
+    const copy = JSON.stringify([landed]);
     await tx.$executeRaw`UPDATE "Meeting" SET "agendaRefs" = CASE WHEN "agendaRefs" @> ${copy}::jsonb THEN "agendaRefs" ELSE "agendaRefs" || ${copy}::jsonb END WHERE id = ${meetingId}`;
     const m = await tx.meeting.findFirst({ where: { id: meetingId }, include: { workspace: true, _count: { select: { actions: true } } } });
-    if (m && (m._count.actions > 0 || m.closedAt)) await this.refreshCards(tx, m, this.c.wsRefOf(m.workspace), [{ ...ref, lang }]);
+    if (m && (m._count.actions > 0 || m.closedAt)) await this.refreshCards(tx, m, this.c.wsRefOf(m.workspace), [landed]);
   }
 
   /** Every copy of the card brought up to date, once: an update still waiting is built when it is sent, so it will show this too. */
-  async refreshCards(tx: Tx, m: { id: string; workspaceId: string; agendaRefs: unknown }, ws: WorkspaceRef, only?: (MessageRef & { lang: Lang })[]): Promise<void> {
+  async refreshCards(tx: Tx, m: { id: string; workspaceId: string; agendaRefs: unknown }, ws: WorkspaceRef, only?: CardCopy[]): Promise<void> {
     const stamp = Date.now();
     for (const copy of only ?? copiesOf(m.agendaRefs)) {
       const render = { kind: "meeting.agenda" as const, meetingId: m.id, lang: copy.lang };
       const ref = { conversationId: copy.conversationId, messageId: copy.messageId };
-      if ((await withoutWaitingUpdate(tx, ws, [ref], render)).length === 0) continue;
-      await enqueueDeliveries(tx, [{ workspaceId: m.workspaceId, workspace: ws, to: { kind: "update", ref }, render, dedupeKey: `agenda-card:${m.id}:${copy.messageId}:${stamp}` }]);
+      const where = copy.workspace ?? ws;
+      if ((await withoutWaitingUpdate(tx, where, [ref], render)).length === 0) continue;
+      await enqueueDeliveries(tx, [{ workspaceId: m.workspaceId, workspace: where, to: { kind: "update", ref }, render, dedupeKey: `agenda-card:${m.id}:${copy.messageId}:${stamp}` }]);
     }
   }
 
@@ -146,15 +152,21 @@ export class Agendas {
     const items: OutboxItem[] = [];
     // Read and drawn once per language, however many are sent it.
     const views = perLanguage((lang) => this.view(this.c.db, m, p, lang, true));
-    const both = async (to: OutboxItem["to"], lang: Lang, key: string) => {
+    const both = async (address: Pick<OutboxItem, "workspace" | "to">, lang: Lang, key: string) => {
       const v = await views(lang);
-      items.push({ workspaceId: p.workspaceId, workspace: ws, to, message: resultsBrief(lang, v.meeting, v.results), lang, dedupeKey: `agenda:${m.id}:${key}:brief` });
-      items.push({ workspaceId: p.workspaceId, workspace: ws, to, render: { kind: "meeting.agenda", meetingId: m.id, lang }, after: { type: "agenda.posted", meetingId: m.id, lang }, dedupeKey: `agenda:${m.id}:${key}:card` });
+      const elsewhere = address.workspace !== ws ? { workspace: address.workspace } : {};
+      items.push({ workspaceId: p.workspaceId, ...address, message: resultsBrief(lang, v.meeting, v.results), lang, dedupeKey: `agenda:${m.id}:${key}:brief` });
+      items.push({ workspaceId: p.workspaceId, ...address, render: { kind: "meeting.agenda", meetingId: m.id, lang }, after: { type: "agenda.posted", meetingId: m.id, lang, ...elsewhere }, dedupeKey: `agenda:${m.id}:${key}:card` });
     };
     const chatLang = this.c.langOfPerson({ language: null }, p);
-    if (chat) await both({ kind: "channel", channelId: chat }, chatLang, "chat");
-    // Where the platform cannot say who is in the chat, everyone is sent a copy: twice is better than never.
-    for (const r of participants.filter((x) => !chat || !inChat || !inChat.includes(x.person.platformUserId))) await both({ kind: "user", userId: r.person.platformUserId }, this.c.langOfPerson(r.person, p), r.id);
+    if (chat) await both({ workspace: ws, to: { kind: "channel", channelId: chat } }, chatLang, "chat");
+    // Where the platform cannot say who is in the chat, everyone is sent a copy: twice is better than
+    // never. Participants of other workspaces are not in it: each gets theirs where they work.
+    const inIt = (x: (typeof participants)[number]) => chat && inChat && x.person.workspaceId === p.workspaceId && inChat.includes(x.person.platformUserId);
+    for (const r of participants.filter((x) => !inIt(x))) {
+      const address = r.person.workspaceId === p.workspaceId ? { workspace: ws, to: { kind: "user" as const, userId: r.person.platformUserId } } : await this.c.addresses.of(r.person);
+      if (address) await both(address, this.c.langOfPerson(r.person, p), r.id);
+    }
     return items;
   }
 
@@ -207,8 +219,9 @@ export class Agendas {
     // Each owner, and where there is no channel to post in, the coordinators and the steering group.
     const readers = channels.length ? owners : [...owners, ...(await this.c.db.membership.findMany({ where: { workspaceId, partnershipId: p.id, removedAt: null, roles: { hasSome: ["coordinator", "steering"] } }, include: { person: true } }))];
     for (const o of readers.filter((x, i) => readers.findIndex((y) => y.id === x.id) === i)) {
+      const address = await this.c.addresses.of(o.person);
       const lang = this.c.langOfPerson(o.person, p);
-      items.push({ workspaceId, workspace: ws, to: { kind: "user", userId: o.person.platformUserId }, message: await minutes(lang), lang, dedupeKey: `minutes:${m.id}:person:${o.id}` });
+      if (address) items.push({ workspaceId, ...address, message: await minutes(lang), lang, dedupeKey: `minutes:${m.id}:person:${o.id}` });
     }
     return async (tx) => {
       const claimed = await tx.meeting.updateMany({ where: { id: m.id, closedAt: null }, data: { closedAt: now } });

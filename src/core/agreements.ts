@@ -51,10 +51,12 @@ export class Agreements {
 
   /** The meeting, if this person may record an agreement at it: a member of its partnership, while it is not closed. */
   private async mayRecord(ctx: Context, meetingId: string) {
-    const m = await this.c.db.meeting.findFirst({ where: { id: meetingId, workspaceId: ctx.workspaceId }, include: { partnership: { include: { workspace: true } } } });
+    const m = await this.c.db.meeting.findFirst({ where: { id: meetingId }, include: { partnership: { include: { workspace: true } } } });
     if (!m) throw new UserError("err.bad-button");
     const p = m.partnership;
-    const membership = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: ctx.person.id, removedAt: null } });
+    const membership = await this.c.db.membership.findFirst({ where: { partnershipId: p.id, personId: ctx.person.id, removedAt: null } });
+    // Of another workspace's partnership, a stranger learns nothing: not even that it exists.
+    if (!membership && p.workspaceId !== ctx.workspaceId) throw new UserError("err.bad-button");
     const lang = this.c.langFor(ctx, p);
     if (!mayRecordAgreement(membership).ok) throw new UserError("err.not-member", { partnership: p.name });
     if (m.closedAt) throw new UserError("err.meeting-closed", { number: m.number });

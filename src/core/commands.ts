@@ -8,6 +8,8 @@ import { t, tn, type Key, type Lang } from "../i18n/i18n.ts";
 import { mayRunCommand } from "../policy.ts";
 import { listMessage } from "../messages/build.ts";
 import { helpMessage } from "../commands/help.ts";
+import { parseErrorMessage, refusalMessage } from "../messages/error-message.ts";
+import { JoinPayload } from "./joining.ts";
 import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, PostponePayload, StatementPayload, type Context, type CoreContext, type PartnershipRow, type MembershipRow } from "./context.ts";
 
 /**
@@ -30,7 +32,7 @@ export class Commands {
     const parsed = parseCommand(text);
     if (!parsed.ok) {
       this.c.onEvent({ kind: "command", name: "unknown", outcome: "malformed" });
-      return inLang(this.c.parseErrorMessage(ctx.lang, parsed), ctx);
+      return inLang(parseErrorMessage(ctx.lang, parsed), ctx);
     }
     try {
       const reply = await this.run(ctx, parsed.command);
@@ -39,7 +41,7 @@ export class Commands {
     } catch (e) {
       if (e instanceof UserError) {
         this.c.onEvent({ kind: "command", name: parsed.command.name, outcome: "refused" });
-        return inLang(this.c.userErrorMessage(ctx.lang, e), ctx);
+        return inLang(refusalMessage(ctx.lang, e), ctx);
       }
       throw e;
     }
@@ -81,7 +83,7 @@ export class Commands {
     } catch (e) {
       if (e instanceof UserError) {
         this.c.onEvent({ kind: "press", actionId, outcome: "refused" });
-        return inLang(this.c.userErrorMessage(ctx.lang, e), ctx);
+        return inLang(refusalMessage(ctx.lang, e), ctx);
       }
       throw e;
     }
@@ -118,10 +120,10 @@ export class Commands {
       }
       case "action.done": {
         const d = button(ActionPayload, json);
-        const action = await this.c.db.action.findFirst({ where: { id: d.a, workspaceId: ctx.workspaceId } });
+        const action = await this.c.db.action.findFirst({ where: { id: d.a }, select: { partnershipId: true, number: true } });
         if (!action) throw new UserError("err.bad-button");
         const partnership = await this.c.partnershipById(ctx, action.partnershipId);
-        return await this.c.actions.completeAction(ctx, partnership, action.number);
+        return await this.c.actions.completeAction(this.c.within(ctx, partnership.workspaceId), partnership, action.number);
       }
       case "action.postpone": {
         const d = button(PostponePayload, json);
@@ -153,6 +155,9 @@ export class Commands {
         await this.c.polls.setNudges(ctx, false);
         return await this.c.polls.pollFor(ctx, d.r, undefined, t(ctx.lang, "ok.nudges-off"));
       }
+      case "join.approve":
+      case "join.decline":
+        return await this.c.joining.decide(ctx, button(JoinPayload, json).j, actionId === "join.approve");
       case "help.topic":
         return helpMessage(ctx.lang, typeof json === "object" && json && "topic" in json ? String((json as { topic: unknown }).topic) : undefined, ctx.capabilities);
       default:
@@ -170,7 +175,8 @@ export class Commands {
     const { partnership, membership } = await this.c.selectPartnership(ctx, named);
     const allowed = mayRunCommand(membership, who === "coordinator");
     if (!allowed.ok || !membership) throw new UserError(allowed.ok || allowed.reason !== "coordinator-only" ? "err.not-member" : "err.coordinator-only", { partnership: partnership.name });
-    return entry.run(this.c, { ...ctx, lang: this.c.langFor(ctx, partnership) }, cmd, { partnership, membership });
+    // From here the request reads the partnership's workspace, which need not be the asker's.
+    return entry.run(this.c, { ...this.c.within(ctx, partnership.workspaceId), lang: this.c.langFor(ctx, partnership) }, cmd, { partnership, membership });
   }
 
 
@@ -214,6 +220,10 @@ export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: 
   "member.add": inP((c, ctx, cmd, p) => c.partnerships.addMember(ctx, p, cmd.userId, cmd.org, cmd.roles)),
   "member.remove": inP((c, ctx, cmd, p) => c.partnerships.removeMember(ctx, p, cmd.userId)),
   "member.list": inP((c, ctx, _cmd, p) => c.partnerships.listMembers(ctx, p)),
+  "partnership.invite": inP((c, ctx, cmd, p, m) => c.joining.invite(ctx, p, m, cmd)),
+  "invite.list": inP((c, ctx, _cmd, p) => c.joining.list(ctx, p)),
+  "invite.revoke": inP((c, ctx, cmd, p) => c.joining.revoke(ctx, p, cmd.number)),
+  join: mine((c, ctx, cmd) => c.joining.join(ctx, cmd.code)),
   "member.erase": inP((c, ctx, cmd, p) => c.dataRights.eraseMember(ctx, p, cmd.userId, cmd.confirmed)),
   "checkin.start": inP((c, ctx, cmd, p) => c.rounds.startRound(ctx, p, cmd)),
   "checkin.close": inP((c, ctx, _cmd, p) => c.rounds.closeRound(ctx, p)),

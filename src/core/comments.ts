@@ -49,13 +49,13 @@ export class Comments {
         if (text) {
           await tx.comment.upsert({
             where: { roundId_membershipId_sectionId: { roundId: round.id, membershipId: inv.membershipId, sectionId } },
-            create: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId, sectionId, text },
+            create: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId, sectionId, text },
             update: { text },
           });
-        } else await tx.comment.deleteMany({ where: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId, sectionId } });
+        } else await tx.comment.deleteMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId, sectionId } });
       }
       await this.c.polls.updateOtherCopies(tx, ctx, inv, card);
     });
-    return this.c.polls.pollView(ctx.workspaceId, lang, round, inv, undefined, undefined, undefined, true);
+    return this.c.polls.pollView(inv.workspaceId, lang, round, inv, undefined, undefined, undefined, true);
   }
 }

@@ -2,19 +2,17 @@
 // helpers that turn a request into a person, a partnership and a language.
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { TEXT_ONLY, type Actor, type Capabilities, type CoreEvent, type Platform, type PlatformStore, type WorkspaceRef } from "../ports.ts";
-import type { Message, Inline, RichText } from "../messages/model.ts";
-import { message, plainOf } from "../messages/model.ts";
-import type { ParseError, Topic } from "../commands/parse.ts";
-import { usageOf } from "../commands/help.ts";
-import { spelled, type CommandWord } from "../commands/vocabulary.ts";
-import { t, tn, langFromLocale, isLang, hasKey, listOf, type Lang, type Key, type NodeParams } from "../i18n/i18n.ts";
+import type { Inline } from "../messages/model.ts";
+import type { Topic } from "../commands/parse.ts";
+import { t, langFromLocale, isLang, listOf, type Lang, type Key, type NodeParams } from "../i18n/i18n.ts";
 import { RoundResults, personLabel } from "../results/digest.ts";
 import { type Refusal } from "../policy.ts";
 import { z } from "zod";
 import { nameKey } from "../domain/names.ts";
 import { randomUUID } from "node:crypto";
 import { type QuietHours } from "../clock/quiet.ts";
-import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, Agendas, Agreements, DataRights, Instruments, Home, Commands, Reports } from "./rooms.ts";
+import { Addresses } from "./addresses.ts";
+import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, Agendas, Agreements, DataRights, Instruments, Home, Commands, Reports, Joining } from "./rooms.ts";
 
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -51,8 +49,8 @@ export function quietOf(p: { timeZone: string; quietFrom: number; quietTo: numbe
 }
 
 export type DigestTrigger = "round-closed" | "schedule" | "on-demand";
-/** Where a digest went: the home channel, or this many people by DM. */
-export type DigestTarget = { channel: string } | { people: number };
+/** Where a digest went: the home channel (and steering members of other workspaces by DM), or this many people by DM. */
+export type DigestTarget = { channel: string; people: number } | { people: number };
 
 /** A reply that went wrong for a reason the user can fix: shown to them, nothing changed. */
 export class UserError extends Error {
@@ -83,6 +81,11 @@ export type RoundWithPartnership = RoundRow & { partnership: PartnershipRow };
 
 export interface Context {
   actor: Actor;
+  /**
+   * The workspace whose data the request reads: the asker's own, until a partnership is chosen;
+   * then that partnership's (see within), which for a member from another organisation is not theirs.
+   * Their own is always person.workspaceId.
+   */
   workspaceId: string;
   person: PersonRow;
   /** false until the workspace and person are stored: reading commands store nothing */
@@ -106,6 +109,8 @@ export class CoreContext {
   /** adapters' own tables about people, by platform (see PlatformStore) */
   readonly platformStores = new Map<Platform, PlatformStore[]>();
   readonly workspaces = new Map<string, NonNullable<Awaited<ReturnType<Db["workspace"]["findUnique"]>>>>();
+  /** where each person is reached, and each partnership's own workspace */
+  readonly addresses = new Addresses(this);
 
   partnerships!: Partnerships;
   rounds!: Rounds;
@@ -121,6 +126,7 @@ export class CoreContext {
   instruments!: Instruments;
   home!: Home;
   reports!: Reports;
+  joining!: Joining;
   commands!: Commands;
 
   constructor(
@@ -145,7 +151,12 @@ export class CoreContext {
    */
   async context(actor: Actor): Promise<Context> {
     const ws = actor.workspace;
-    const workspace = await this.workspaceOf(ws);
+    let workspace = await this.workspaceOf(ws);
+    // A request from a workspace that removed the app: it is installed there again.
+    if (workspace?.removedAt) {
+      await this.joining.workspaceRestored(ws);
+      workspace = await this.workspaceOf(ws);
+    }
     let person = workspace ? await this.db.person.findUnique({ where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } } }) : null;
     // The name and locale the platform gives now: messages sent to them later use them.
     const locale = langFromLocale(actor.locale) ? actor.locale! : null;
@@ -202,23 +213,30 @@ export class CoreContext {
     return (isLang(person.language) ? person.language : null) ?? langFromLocale(person.locale) ?? (isLang(p.language) ? p.language : this.defaultLanguage);
   }
 
+  /** A partnership a button names: one of the asker's workspace, or one they are or were a member of; else the button no longer works. */
   async partnershipById(ctx: Context, id: string): Promise<PartnershipRow> {
-    const p = await this.db.partnership.findFirst({ where: { id, workspaceId: ctx.workspaceId } });
+    const p = await this.db.partnership.findFirst({ where: { id, OR: [{ workspaceId: ctx.workspaceId }, { memberships: { some: { personId: ctx.person.id } } }] } });
     if (!p) throw new UserError("err.bad-button");
     return p;
   }
 
-  /** By name, by the channel the command came from, or the person's only partnership. */
+  /**
+   * By name, by the channel the command came from, or the person's only partnership. A member from
+   * another organisation's workspace finds it among their own memberships: from there, nothing of
+   * a partnership they are not in can be named or found.
+   */
   async selectPartnership(ctx: Context, name: string | undefined): Promise<{ partnership: PartnershipRow; membership: MembershipRow | null }> {
-    const mine = await this.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
+    const mine = await this.db.membership.findMany({ where: { personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
+    const visible = { OR: [{ workspaceId: ctx.workspaceId }, { id: { in: mine.map((m) => m.partnershipId) } }] };
     let partnership: PartnershipRow | null = null;
     if (name !== undefined) {
-      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, nameKey: nameKey(name) } });
+      const key = nameKey(name);
+      partnership = mine.find((m) => m.partnership.nameKey === key)?.partnership ?? (await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, nameKey: key } }));
       if (!partnership) throw new UserError("err.unknown-partnership", { name });
     } else if (ctx.actor.channelId) {
       // Its home channel, or the chat of one of its meetings.
       const channelId = ctx.actor.channelId;
-      partnership = await this.db.partnership.findFirst({ where: { workspaceId: ctx.workspaceId, OR: [{ homeChannel: channelId }, { meetings: { some: { chatId: channelId } } }] } });
+      partnership = await this.db.partnership.findFirst({ where: { AND: [visible, { OR: [{ homeChannel: channelId }, { meetings: { some: { chatId: channelId } } }] }] } });
     }
     if (!partnership) {
       if (mine.length === 0) throw new UserError("err.no-partnership", {}, "partnership.create");
@@ -227,6 +245,11 @@ export class CoreContext {
     }
     const membership = mine.find((m) => m.partnershipId === partnership.id) ?? null;
     return { partnership, membership };
+  }
+
+  /** The request's context, reading the data of a partnership's workspace (which may not be the asker's own). */
+  within(ctx: Context, workspaceId: string): Context {
+    return workspaceId === ctx.workspaceId ? ctx : { ...ctx, workspaceId };
   }
 
   roleList(lang: Lang, roles: string[]): string {
@@ -266,51 +289,5 @@ export class CoreContext {
     const round = await this.db.round.findFirst({ where: { id: roundId, workspaceId }, include: { partnership: true } });
     if (!round) throw new UserError("err.bad-button");
     return round;
-  }
-
-  parseErrorMessage(lang: Lang, e: ParseError): Message {
-    let text: string;
-    switch (e.error) {
-      case "empty":
-        text = t(lang, "parse.empty");
-        break;
-      case "unclosed-quote":
-        text = t(lang, "parse.unclosed-quote");
-        break;
-      case "unknown-command":
-        text = t(lang, "parse.unknown-command", { word: e.word });
-        break;
-      case "missing":
-        text = t(lang, "parse.missing", { what: this.what(lang, e.what) });
-        break;
-      case "invalid":
-        text = t(lang, "parse.invalid", { what: this.what(lang, e.what), value: e.value.slice(0, 60) });
-        break;
-      case "unknown-option":
-        text = t(lang, "parse.unknown-option", { option: e.option.slice(0, 40) });
-        break;
-      case "too-many":
-        text = t(lang, "parse.too-many", { value: e.value.slice(0, 40) });
-        break;
-    }
-    // The nearest command to a mistyped word, written in the person's language.
-    if ("suggestion" in e && e.suggestion) text += ` ${t(lang, "parse.did-you-mean", { command: e.suggestion.split(" ").map((w) => spelled(w as CommandWord, lang)).join(" ") })}`;
-    const usage = "usage" in e ? usageOf(lang, e.usage) : null;
-    return this.errorMessage(lang, text, usage);
-  }
-
-  what(lang: Lang, what: string): string {
-    const key = `what.${what}`;
-    return t(lang, hasKey(key) ? key : "what.value");
-  }
-
-  userErrorMessage(lang: Lang, e: UserError): Message {
-    return this.errorMessage(lang, tn(lang, e.key, e.params), e.usage ? usageOf(lang, e.usage) : null);
-  }
-
-  errorMessage(lang: Lang, text: RichText, usage: string | null): Message {
-    const hint = usage ? t(lang, "parse.usage", { usage }) : t(lang, "parse.see-help");
-    // What went wrong is a field of the message; each adapter shows it with its own sign.
-    return message(`${plainOf(text)} ${hint}`, [{ type: "text", text }, { type: "text", text: hint, muted: true }], { error: true });
   }
 }

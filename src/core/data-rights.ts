@@ -10,7 +10,7 @@ export class DataRights {
   constructor(readonly c: CoreContext) {}
 
   async exportMyData(ctx: Context): Promise<Message> {
-    const memberships = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id }, include: { partnership: true, organisation: true, answers: { include: { round: true } }, comments: { include: { round: true } }, ownedActions: true } });
+    const memberships = await this.c.db.membership.findMany({ where: { personId: ctx.person.id }, include: { partnership: true, organisation: true, answers: { include: { round: true } }, comments: { include: { round: true } }, ownedActions: true } });
     const data = {
       person: { platformUserId: ctx.person.platformUserId, displayName: ctx.person.displayName, language: ctx.person.language, timeZone: ctx.person.timeZone, createdAt: ctx.person.createdAt },
       memberships: memberships.map((m) => ({
@@ -33,28 +33,28 @@ export class DataRights {
   async eraseMyData(ctx: Context, confirmed: boolean): Promise<Message> {
     if (!confirmed) return textMessage(t(ctx.lang, "mydata.erase-confirm"));
     if (!ctx.stored) return textMessage(t(ctx.lang, "ok.mydata-erased"));
-    await this.assertNotLastCoordinator(ctx.workspaceId, ctx.person.id, "err.erase-last-coordinator");
-    await this.eraseIdentity(ctx.workspaceId, ctx.person);
+    await this.assertNotLastCoordinator(ctx.person.id, "err.erase-last-coordinator");
+    await this.eraseIdentity(ctx.person);
     return textMessage(t(ctx.lang, "ok.mydata-erased"));
   }
 
 
   /** A coordinator erases a member who asked by other means (mail, letter). */
   async eraseMember(ctx: Context, p: PartnershipRow, userId: string, confirmed: boolean): Promise<Message> {
-    const target = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, person: { platformUserId: userId } }, include: { person: true } });
+    const target = await this.c.db.membership.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id, person: { platformUserId: userId } }, include: { person: true } });
     if (!target) throw new UserError("err.not-a-member", { person: this.c.mention(userId), partnership: p.name });
     if (!confirmed) return textMessage(tn(ctx.lang, "member.erase-confirm", { person: this.c.mention(userId) }));
     if (target.personId === ctx.person.id) return this.eraseMyData(ctx, true);
-    await this.assertNotLastCoordinator(ctx.workspaceId, target.personId, "err.erase-member-last-coordinator");
-    await this.eraseIdentity(ctx.workspaceId, target.person);
+    await this.assertNotLastCoordinator(target.personId, "err.erase-member-last-coordinator");
+    await this.eraseIdentity(target.person);
     return textMessage(t(ctx.lang, "ok.member-erased", { person: userId }));
   }
 
 
-  async assertNotLastCoordinator(workspaceId: string, personId: string, key: Key): Promise<void> {
-    const coordinatorOf = await this.c.db.membership.findMany({ where: { workspaceId, personId, removedAt: null, roles: { has: "coordinator" } }, include: { partnership: true } });
+  async assertNotLastCoordinator(personId: string, key: Key): Promise<void> {
+    const coordinatorOf = await this.c.db.membership.findMany({ where: { personId, removedAt: null, roles: { has: "coordinator" } }, include: { partnership: true } });
     for (const m of coordinatorOf) {
-      const others = await this.c.db.membership.count({ where: { workspaceId, partnershipId: m.partnershipId, removedAt: null, roles: { has: "coordinator" }, id: { not: m.id } } });
+      const others = await this.c.db.membership.count({ where: { partnershipId: m.partnershipId, removedAt: null, roles: { has: "coordinator" }, id: { not: m.id } } });
       if (others === 0) throw new UserError(key, { partnership: m.partnership.name });
     }
   }
@@ -66,22 +66,25 @@ export class DataRights {
    * every round they answered is released first if it had not been. Answers to open rounds go.
    * Job and delivery payloads, platform stores and free text that name their user id are cleared.
    */
-  async eraseIdentity(workspaceId: string, person: PersonRow): Promise<void> {
+  async eraseIdentity(person: PersonRow): Promise<void> {
     const userId = person.platformUserId;
     const name = person.displayName.trim();
-    const workspace = await this.c.db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
+    // Their own workspace, and those of partnerships they joined from it: everything of them, everywhere.
+    const workspace = await this.c.db.workspace.findUniqueOrThrow({ where: { id: person.workspaceId } });
     await this.c.db.$transaction(async (tx) => {
-      const memberships = await tx.membership.findMany({ where: { workspaceId, personId: person.id }, select: { id: true } });
+      const memberships = await tx.membership.findMany({ where: { personId: person.id }, select: { id: true, workspaceId: true } });
       const ids = memberships.map((m) => m.id);
-      const rounds = await tx.round.findMany({ where: { workspaceId, invitations: { some: { membershipId: { in: ids } } } } });
+      const workspaceIds = [...new Set([person.workspaceId, ...memberships.map((m) => m.workspaceId)])];
+      const inTheirs = { workspaceId: { in: workspaceIds } };
+      const rounds = await tx.round.findMany({ where: { ...inTheirs, invitations: { some: { membershipId: { in: ids } } } } });
       for (const r of rounds) if (r.closedAt) await this.c.results.releaseOf(tx, r);
       const openIds = rounds.filter((r) => !r.closedAt).map((r) => r.id);
-      if (openIds.length) await tx.answer.deleteMany({ where: { workspaceId, roundId: { in: openIds }, membershipId: { in: ids } } });
-      await tx.answer.updateMany({ where: { workspaceId, membershipId: { in: ids } }, data: { membershipId: null } });
+      if (openIds.length) await tx.answer.deleteMany({ where: { ...inTheirs, roundId: { in: openIds }, membershipId: { in: ids } } });
+      await tx.answer.updateMany({ where: { ...inTheirs, membershipId: { in: ids } }, data: { membershipId: null } });
       // Their comments go: a closed round's release holds them already, unattributed; an open one's never will.
-      await tx.comment.deleteMany({ where: { workspaceId, membershipId: { in: ids } } });
+      await tx.comment.deleteMany({ where: { ...inTheirs, membershipId: { in: ids } } });
       // Jobs: pending ones that concern them are dropped; finished ones keep their key, not their content.
-      const invitations = await tx.invitation.findMany({ where: { workspaceId, membershipId: { in: ids } }, select: { id: true, pollRefs: true } });
+      const invitations = await tx.invitation.findMany({ where: { ...inTheirs, membershipId: { in: ids } }, select: { id: true, pollRefs: true } });
       const invitationIds = invitations.map((i) => i.id);
       // Their direct conversations with the bot, where their polls landed: platform ids of them too.
       const conversations = [...new Set(invitations.flatMap((i) => copiesOf(i.pollRefs).map((r) => r.conversationId)).filter((c) => c.length > 0))];
@@ -90,19 +93,23 @@ export class DataRights {
         await tx.$executeRaw`
           UPDATE "Job" SET payload = '{}'::jsonb, result = NULL, lane = NULL, outcome = 'erased',
             status = CASE WHEN status IN ('pending', 'running') THEN 'skipped' ELSE status END
-          WHERE "workspaceId" = ${workspaceId}
+          WHERE "workspaceId" = ANY(${workspaceIds}::text[])
             AND (strpos(payload::text, ${needle}) > 0 OR strpos(coalesce(result::text, ''), ${needle}) > 0 OR strpos(coalesce(lane, ''), ${needle}) > 0 OR strpos(coalesce(outcome, ''), ${needle}) > 0)`;
       }
       // Mentions of them typed into agreements and meeting titles.
       const mention = personToken(userId);
-      await tx.$executeRaw`UPDATE "Action" SET text = replace(text, ${mention}, '–'), "sourceMeeting" = replace("sourceMeeting", ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND (strpos(text, ${mention}) > 0 OR strpos(coalesce("sourceMeeting", ''), ${mention}) > 0)`;
-      await tx.$executeRaw`UPDATE "Meeting" SET title = replace(title, ${mention}, '–') WHERE "workspaceId" = ${workspaceId} AND strpos(title, ${mention}) > 0`;
-      for (const id of ids) await tx.$executeRaw`UPDATE "Meeting" SET "participantIds" = array_remove("participantIds", ${id}) WHERE "workspaceId" = ${workspaceId}`;
+      await tx.$executeRaw`UPDATE "Action" SET text = replace(text, ${mention}, '–'), "sourceMeeting" = replace("sourceMeeting", ${mention}, '–') WHERE "workspaceId" = ANY(${workspaceIds}::text[]) AND (strpos(text, ${mention}) > 0 OR strpos(coalesce("sourceMeeting", ''), ${mention}) > 0)`;
+      await tx.$executeRaw`UPDATE "Meeting" SET title = replace(title, ${mention}, '–') WHERE "workspaceId" = ANY(${workspaceIds}::text[]) AND strpos(title, ${mention}) > 0`;
+      for (const id of ids) await tx.$executeRaw`UPDATE "Meeting" SET "participantIds" = array_remove("participantIds", ${id}) WHERE "workspaceId" = ANY(${workspaceIds}::text[])`;
       // The outbox's pacing of their direct conversation is keyed by it: that state goes (it only
       // spaces out messages, and none is left to send them).
       const lanes = [`user:${userId}`, ...conversations.map((c) => `conversation:${c}`)].map((c) => `${workspace.platform}:${workspace.externalId}:${c}`);
       await tx.$executeRaw`DELETE FROM "PaceSlot" WHERE key = ANY(${lanes}::text[])`;
       await tx.$executeRaw`DELETE FROM "PaceBudget" WHERE key = ANY(${lanes}::text[])`;
+      // Who made a code or decided a request, and their own tries at joining.
+      await tx.joinCode.updateMany({ where: { createdById: { in: ids } }, data: { createdById: null } });
+      await tx.joinRequest.updateMany({ where: { decidedById: { in: ids } }, data: { decidedById: null } });
+      await tx.joinAttempt.deleteMany({ where: { personKey: `${workspace.platform}:${workspace.externalId}:${userId}` } });
       // What the platform's adapter keeps about them in its own tables.
       for (const store of this.c.platformStores.get(workspace.platform) ?? []) await store.forgetPerson(tx, workspace.externalId, userId);
       // Memberships, invitations and downloads go with the person; actions keep no owner.

@@ -2,7 +2,7 @@
 // (src/results/).
 import type { WorkspaceRef } from "../ports.ts";
 import type { Message, RichText } from "../messages/model.ts";
-import { message, textMessage, type Block } from "../messages/model.ts";
+import { message, textMessage, joinNodes, type Block } from "../messages/model.ts";
 import { t, tn, isLang, type Lang } from "../i18n/i18n.ts";
 import { type Reader } from "../results/digest.ts";
 import { commentsCsv, mapMatrixCsv, resultsCsv, resultsJson, type ExportComments, type ExportRow, type ExportMap } from "../exports/results.ts";
@@ -42,22 +42,23 @@ export class Digests {
     const built = await this.c.results.digestFor(db, p.workspaceId, p.id, lang, roundId);
     if (!built) return null;
     const items: OutboxItem[] = [];
-    let target: DigestTarget;
-    if (p.homeChannel) {
-      items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "channel", channelId: p.homeChannel }, message: built.message, lang, dedupeKey: `digest:${digestId}:channel` });
-      target = { channel: p.homeChannel };
-    } else {
-      const steering = await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
-      const recipients = steering.length ? steering : await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
-      const byLang = new Map<Lang, Message>([[lang, built.message]]);
-      for (const m of recipients) {
-        const own = isLang(m.person.language) ? m.person.language : lang;
-        if (!byLang.has(own)) byLang.set(own, (await this.c.results.digestFor(db, p.workspaceId, p.id, own, built.builtFrom.roundId))!.message);
-        const personal = byLang.get(own)!;
-        items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "user", userId: m.person.platformUserId }, message: personal, lang: own, dedupeKey: `digest:${digestId}:${m.id}` });
-      }
-      target = { people: recipients.length };
+    const steering = await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "steering" } }, include: { person: true } });
+    // With a home channel, steering members who work elsewhere (another organisation's workspace)
+    // cannot read it: they get it by DM. Without one, every steering member does (else the coordinators).
+    const recipients = p.homeChannel
+      ? steering.filter((m) => m.person.workspaceId !== p.workspaceId)
+      : steering.length ? steering : await db.membership.findMany({ where: { workspaceId: p.workspaceId, partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
+    if (p.homeChannel) items.push({ workspaceId: p.workspaceId, workspace: ws, to: { kind: "channel", channelId: p.homeChannel }, message: built.message, lang, dedupeKey: `digest:${digestId}:channel` });
+    const byLang = new Map<Lang, Message>([[lang, built.message]]);
+    for (const m of recipients) {
+      const address = await this.c.addresses.of(m.person, db);
+      if (!address) continue;
+      const own = isLang(m.person.language) ? m.person.language : lang;
+      if (!byLang.has(own)) byLang.set(own, (await this.c.results.digestFor(db, p.workspaceId, p.id, own, built.builtFrom.roundId))!.message);
+      items.push({ workspaceId: p.workspaceId, ...address, message: byLang.get(own)!, lang: own, dedupeKey: `digest:${digestId}:${m.id}` });
     }
+    const people = items.filter((i) => i.to.kind === "user").length;
+    const target: DigestTarget = p.homeChannel ? { channel: p.homeChannel, people } : { people };
     return {
       target,
       write: async (tx: Tx) => {
@@ -69,12 +70,14 @@ export class Digests {
 
 
   digestWhere(lang: Lang, target: DigestTarget): RichText {
-    return "channel" in target ? tn(lang, "ok.digest-posted", { channel: { t: "channel", id: target.channel } }) : t(lang, "ok.digest-sent", { n: target.people });
+    if (!("channel" in target)) return t(lang, "ok.digest-sent", { n: target.people });
+    const posted = tn(lang, "ok.digest-posted", { channel: { t: "channel", id: target.channel } });
+    return target.people ? joinNodes(posted, " ", t(lang, "ok.digest-also-sent", { n: target.people })) : posted;
   }
 
 
   async postDigest(ctx: Context, p: PartnershipRow): Promise<Message> {
-    return textMessage(this.digestWhere(ctx.lang, await this.deliverDigest(ctx.actor.workspace, p, undefined, "on-demand")));
+    return textMessage(this.digestWhere(ctx.lang, await this.deliverDigest(await this.c.addresses.ref(p.workspaceId), p, undefined, "on-demand")));
   }
 
 

@@ -11,7 +11,7 @@ import { plainOf } from "../messages/model.ts";
 import { zonedTimeToUtc, localDate } from "../domain/rounds.ts";
 import { listMessage } from "../messages/build.ts";
 import { z } from "zod";
-import { enqueueDeliveries } from "../outbox/outbox.ts";
+import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
 import { JobQueue, type NewJob } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
@@ -208,11 +208,10 @@ export class Meetings {
       if (e instanceof UserError) return { status: "skipped", note: `cannot open: ${plainOf(tn("en", e.key, e.params))}` };
       throw e;
     }
-    const ws = this.c.wsRefOf(m.workspace);
     return {
       status: "done",
       effect: async (tx) => {
-        const round = await this.c.rounds.createRoundTx(tx, ws, p, plan, now);
+        const round = await this.c.rounds.createRoundTx(tx, p, plan, now);
         await tx.meeting.update({ where: { id: m.id }, data: { roundId: round.id } });
       },
     };
@@ -228,14 +227,18 @@ export class Meetings {
     const ids = [...new Set([...m.participantIds, ...coordinators.map((c) => c.id)])];
     const recipients = await this.c.db.membership.findMany({ where: { id: { in: ids }, removedAt: null }, include: { person: true } });
     const now = this.c.now();
-    const ws = this.c.wsRefOf(m.workspace);
     const stamp = now.getTime();
-    await enqueueDeliveries(this.c.db, recipients.map((r) => {
+    const items: OutboxItem[] = [];
+    for (const r of recipients) {
+      // Each where they work: a participant of another organisation in their own workspace.
+      const address = await this.c.addresses.of(r.person);
+      if (!address) continue;
       const lang = this.c.langOfPerson(r.person, p);
       const title = t(lang, "meeting.agreements-title", { title: m.title, date: formatDate(lang, m.startsAt, p.timeZone) });
       const lines = m.actions.map((a) => this.c.actions.actionLine(lang, a, a.owner ? this.c.personLabel(a.owner.person) : null, now, p.timeZone));
-      return { workspaceId: p.workspaceId, workspace: ws, to: { kind: "user" as const, userId: r.person.platformUserId }, message: listMessage(title, lines, ""), lang, dedupeKey: `agreements:${m.id}:${stamp}:${r.id}` };
-    }));
+      items.push({ workspaceId: p.workspaceId, ...address, message: listMessage(title, lines, ""), lang, dedupeKey: `agreements:${m.id}:${stamp}:${r.id}` });
+    }
+    await enqueueDeliveries(this.c.db, items);
     this.c.onEnqueue();
     return textMessage(t(ctx.lang, "ok.meeting-sent", { n: m.actions.length, number, people: t(ctx.lang, "count.people", { n: recipients.length }) }));
   }

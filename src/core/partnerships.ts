@@ -50,7 +50,7 @@ export class Partnerships {
 
 
   async listPartnerships(ctx: Context): Promise<Message> {
-    const ms = await this.c.db.membership.findMany({ where: { workspaceId: ctx.workspaceId, personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
+    const ms = await this.c.db.membership.findMany({ where: { personId: ctx.person.id, removedAt: null }, include: { partnership: true } });
     return listMessage(
       t(ctx.lang, "list.partnerships"),
       ms.map((m) => `• ${m.partnership.name} (${this.c.roleList(ctx.lang, m.roles)})`),
@@ -84,9 +84,11 @@ export class Partnerships {
       if (!org) throw new UserError("err.unknown-org", { name: orgName }, "org.add");
       organisationId = org.id;
     }
+    // The person named is in the coordinator's own workspace, where the mention was typed.
+    const home = ctx.person.workspaceId;
     const person = await this.c.db.person.upsert({
-      where: { workspaceId_platformUserId: { workspaceId: ctx.workspaceId, platformUserId: userId } },
-      create: { workspaceId: ctx.workspaceId, platformUserId: userId },
+      where: { workspaceId_platformUserId: { workspaceId: home, platformUserId: userId } },
+      create: { workspaceId: home, platformUserId: userId },
       update: {},
     });
     const existing = await this.c.db.membership.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, personId: person.id } });

@@ -55,10 +55,10 @@ export class Polls {
       UPDATE "Invitation" SET "sentAt" = ${now},
         "pollRefs" = CASE WHEN "pollRefs" @> ${copy}::jsonb THEN "pollRefs" ELSE "pollRefs" || ${copy}::jsonb END
       WHERE id = ${after.invitationId}`;
-    const inv = await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { roundId: true, workspaceId: true, pollRefs: true, round: { select: { closedAt: true, workspace: true } } } });
-    // A poll that was already on its way when its round closed gets the closed card too.
+    const inv = await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { roundId: true, workspaceId: true, pollRefs: true, round: { select: { closedAt: true } }, membership: { select: { person: { select: { workspaceId: true } } } } } });
+    // A poll that was already on its way when its round closed gets the closed card too, where it landed: in the person's workspace.
     if (inv?.round.closedAt)
-      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: this.c.wsRefOf(inv.round.workspace), to: { kind: "update", ref }, render: { kind: "poll.copy", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: closedCardKey(after.invitationId, copiesOf(inv.pollRefs).findIndex((r) => r.messageId === ref.messageId && r.conversationId === ref.conversationId)) }]);
+      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: await this.c.addresses.ref(inv.membership.person.workspaceId, tx), to: { kind: "update", ref }, render: { kind: "poll.copy", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: closedCardKey(after.invitationId, copiesOf(inv.pollRefs).findIndex((r) => r.messageId === ref.messageId && r.conversationId === ref.conversationId)) }]);
   }
 
 
@@ -138,8 +138,9 @@ export class Polls {
 
   async invitedMembership(ctx: Context, roundId: string) {
     // One query on the hot path (every button press); the round alone only to explain a refusal.
+    // By the person alone: a member from another workspace answers a round of the partnership's.
     const found = await this.c.db.invitation.findFirst({
-      where: { workspaceId: ctx.workspaceId, roundId, membership: { personId: ctx.person.id } },
+      where: { roundId, membership: { personId: ctx.person.id } },
       include: { round: { include: { partnership: true } }, membership: { select: { roles: true, removedAt: true } } },
     });
     if (!found) {
@@ -155,7 +156,7 @@ export class Polls {
 
   async pollFor(ctx: Context, roundId: string, at: PageRequest | undefined, notice?: string): Promise<Message> {
     const { inv, lang } = await this.invitedMembership(ctx, roundId);
-    return this.pollView(ctx.workspaceId, lang, roundId, inv, at, notice);
+    return this.pollView(inv.workspaceId, lang, roundId, inv, at, notice);
   }
 
 
@@ -163,7 +164,7 @@ export class Polls {
   async answer(ctx: Context, a: z.infer<typeof AnswerPayload>, card?: MessageRef): Promise<Message> {
     const { round, inv, lang } = await this.invitedMembership(ctx, a.r);
     const now = this.c.now();
-    if (round.closedAt !== null || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv, undefined);
+    if (round.closedAt !== null || round.closesAt <= now) return this.pollView(inv.workspaceId, lang, round, inv, undefined);
     // Only what this person is asked: of the map, their own organisation's links.
     const snapshot = askedOf(this.c.results.snapshotOf(round), inv.organisationId);
     const section = snapshot.sections.find((s) => round.sectionIds.includes(s.id) && s.items.some((i) => i.id === a.i));
@@ -187,10 +188,10 @@ export class Polls {
       // One answer per member per statement per round: a retry or double click overwrites itself.
       await tx.answer.upsert({
         where: { roundId_membershipId_itemId: { roundId: round.id, membershipId: inv.membershipId, itemId: item.id } },
-        create: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId, itemId: item.id, rating, choice },
+        create: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId, itemId: item.id, rating, choice },
         update: { rating, choice },
       });
-      const rows = await tx.answer.findMany({ where: { workspaceId: ctx.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
+      const rows = await tx.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
       const have = new Set(rows.map((x) => x.itemId));
       const complete = allItemIds.every((id) => have.has(id));
       if (complete && !inv.completedAt) await tx.invitation.update({ where: { id: inv.id }, data: { completedAt: now } });
@@ -205,7 +206,7 @@ export class Polls {
     const statement = item.text[lang].length > 60 ? `${item.text[lang].slice(0, 59).trimEnd()}…` : item.text[lang];
     const notice = t(lang, "poll.saved", { value: label, statement });
     // Stay on the page until it is complete, then move on to the next unanswered one.
-    return this.pollView(ctx.workspaceId, lang, round, inv, pageDone ? { after: page } : page, notice, answered);
+    return this.pollView(inv.workspaceId, lang, round, inv, pageDone ? { after: page } : page, notice, answered);
   }
 
 
@@ -213,14 +214,15 @@ export class Polls {
    * The person's other copies of a poll (an earlier one, a reminder) show a change too, a little
    * later: one update for a run of clicks, built from what is saved when it goes.
    */
-  async updateOtherCopies(tx: Tx, ctx: Context, inv: { id: string; roundId: string; pollRefs: unknown }, card: MessageRef | undefined): Promise<void> {
+  async updateOtherCopies(tx: Tx, ctx: Context, inv: { id: string; workspaceId: string; roundId: string; pollRefs: unknown }, card: MessageRef | undefined): Promise<void> {
     const copy = { kind: "poll.copy" as const, roundId: inv.roundId, invitationId: inv.id };
     const others = copiesOf(inv.pollRefs).filter((ref) => !card || ref.conversationId !== card.conversationId || ref.messageId !== card.messageId);
     const stale = others.length ? await withoutWaitingUpdate(tx, ctx.actor.workspace, others, copy) : [];
     await enqueueDeliveries(
       tx,
       stale.map((ref) => ({
-        workspaceId: ctx.workspaceId,
+        workspaceId: inv.workspaceId,
+        // The copies are the asker's, in their own workspace.
         workspace: ctx.actor.workspace,
         to: { kind: "update" as const, ref },
         render: copy,
@@ -251,12 +253,11 @@ export class Polls {
       const at = nextAllowed(now, quietOf(p));
       return at < round.closesAt ? { status: "later", at, note: "quiet hours" } : { status: "skipped", note: "no time left outside quiet hours" };
     }
-    const ws = this.c.wsRefOf(round.workspace);
     return {
       status: "done",
       effect: async (tx) => {
         // One delivery per nudge job: a snoozed reminder is its own job.
-        await this.c.rounds.enqueuePolls(tx, ws, round, [inv], { nudge: `nudge:${job.id}` });
+        await this.c.rounds.enqueuePolls(tx, round, [inv], { nudge: `nudge:${job.id}` });
         if (!snooze) await tx.invitation.update({ where: { id: inv.id }, data: { nudges: n } });
       },
     };
@@ -268,14 +269,14 @@ export class Polls {
     const { round, inv, lang } = await this.invitedMembership(ctx, roundId);
     const now = this.c.now();
     const at = nextAllowed(new Date(now.getTime() + 24 * 3600_000), quietOf(round.partnership));
-    if (round.closedAt || round.closesAt <= now) return this.pollView(ctx.workspaceId, lang, round, inv, undefined);
-    if (at >= round.closesAt) return this.pollView(ctx.workspaceId, lang, round, inv, undefined, t(lang, "nudge.no-time"));
+    if (round.closedAt || round.closesAt <= now) return this.pollView(inv.workspaceId, lang, round, inv, undefined);
+    if (at >= round.closesAt) return this.pollView(inv.workspaceId, lang, round, inv, undefined, t(lang, "nudge.no-time"));
     const day = todayIn(round.partnership.timeZone, at).toISOString().slice(0, 10);
     await this.c.db.$transaction(async (tx) => {
       await tx.invitation.update({ where: { id: inv.id }, data: { snoozedUntil: at } });
-      await JobQueue.enqueue(tx, [{ workspaceId: ctx.workspaceId, kind: "nudge", dueAt: at, dedupeKey: `snooze:${inv.id}:${day}`, payload: { invitationId: inv.id, n: inv.nudges, snooze: true } }]);
+      await JobQueue.enqueue(tx, [{ workspaceId: inv.workspaceId, kind: "nudge", dueAt: at, dedupeKey: `snooze:${inv.id}:${day}`, payload: { invitationId: inv.id, n: inv.nudges, snooze: true } }]);
     });
-    return this.pollView(ctx.workspaceId, lang, round, inv, undefined, t(lang, "ok.snoozed", { date: formatDateTime(lang, at, round.partnership.timeZone) }));
+    return this.pollView(inv.workspaceId, lang, round, inv, undefined, t(lang, "ok.snoozed", { date: formatDateTime(lang, at, round.partnership.timeZone) }));
   }
 
 

@@ -13,4 +13,5 @@ export { DataRights } from "./data-rights.ts";
 export { Instruments } from "./instruments.ts";
 export { Home } from "./home.ts";
 export { Reports } from "./reports.ts";
+export { Joining } from "./joining.ts";
 export { Commands } from "./commands.ts";

@@ -28,7 +28,7 @@ export class Rounds {
     const closesAt = deadlineFrom(cmd.deadline, now, p.timeZone);
     if (closesAt <= now) throw new UserError("err.deadline-past", {}, "checkin.start");
     const plan = await this.planRound(p, cmd.instrument, cmd.sections, closesAt, null);
-    const round = await this.c.db.$transaction((tx) => this.createRoundTx(tx, ctx.actor.workspace, p, plan, now));
+    const round = await this.c.db.$transaction((tx) => this.createRoundTx(tx, p, plan, now));
     this.c.onEnqueue();
     return textMessage(
       t(ctx.lang, "ok.round-started", {
@@ -72,7 +72,7 @@ export class Rounds {
    * Opens a round: the round, its invitations, every partner's poll in the outbox, and the clock's
    * jobs (close at the deadline, nudges) — one transaction, so none exists without the others.
    */
-  async createRoundTx(tx: Tx, ws: WorkspaceRef, p: PartnershipRow, plan: Awaited<ReturnType<Rounds["planRound"]>>, now: Date): Promise<RoundRow> {
+  async createRoundTx(tx: Tx, p: PartnershipRow, plan: Awaited<ReturnType<Rounds["planRound"]>>, now: Date): Promise<RoundRow> {
     await this.c.lockPartnership(tx, p.id);
     const open = await this.c.openRoundTx(tx, p.workspaceId, p.id, now);
     if (open) throw new UserError("err.round-open", { n: open.number }, "checkin.close");
@@ -94,8 +94,8 @@ export class Rounds {
       },
     });
     await tx.invitation.createMany({ data: plan.partners.map((m) => ({ workspaceId: p.workspaceId, roundId: round.id, membershipId: m.id, organisationId: m.organisationId })) });
-    const invitations = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId: round.id }, select: { id: true, membership: { select: { person: { select: { platformUserId: true } } } } } });
-    await this.enqueuePolls(tx, ws, round, invitations, "poll");
+    const invitations = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId: round.id }, select: { id: true, membership: { select: { person: { select: { platformUserId: true, workspaceId: true } } } } } });
+    await this.enqueuePolls(tx, round, invitations, "poll");
     await JobQueue.enqueue(tx, [
       { workspaceId: p.workspaceId, kind: "round.close", dueAt: round.closesAt, dedupeKey: `round.close:${round.id}`, payload: { roundId: round.id } },
       ...this.nudgeJobs(p, round, invitations.map((i) => i.id)),
@@ -120,7 +120,7 @@ export class Rounds {
   async closeRound(ctx: Context, p: PartnershipRow): Promise<Message> {
     const round = await this.c.db.round.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, closedAt: null }, orderBy: { number: "desc" } });
     if (!round) throw new UserError("err.no-open-round", {}, "checkin.start");
-    const closed = await this.closeRoundNow(ctx.actor.workspace, p, round.id, "round-closed");
+    const closed = await this.closeRoundNow(await this.c.addresses.ref(p.workspaceId), p, round.id, "round-closed");
     if (!closed) throw new UserError("err.no-open-round", {}, "checkin.start");
     return textMessage(joinNodes(`${t(ctx.lang, "ok.round-closed", { n: round.number })} `, this.c.digests.digestWhere(ctx.lang, closed)));
   }
@@ -151,13 +151,15 @@ export class Rounds {
           AND payload->'render'->>'roundId' = ${roundId} AND payload->'render'->>'kind' = 'poll'
           AND result IS NULL`;
       // Every copy of every poll that landed (first sends and reminders) becomes the closed card.
-      const delivered = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId, sentAt: { not: null } }, select: { id: true, pollRefs: true } });
+      const delivered = await tx.invitation.findMany({ where: { workspaceId: p.workspaceId, roundId, sentAt: { not: null } }, select: { id: true, pollRefs: true, membership: { select: { person: { select: { workspaceId: true } } } } } });
+      // Each copy is in its person's own workspace.
+      const homes = await this.c.addresses.refs(delivered.map((inv) => inv.membership.person.workspaceId), tx);
       await enqueueDeliveries(
         tx,
         delivered.flatMap((inv) =>
           copiesOf(inv.pollRefs).map((ref, i) => ({
             workspaceId: p.workspaceId,
-            workspace: ws,
+            workspace: homes.get(inv.membership.person.workspaceId) ?? ws,
             to: { kind: "update" as const, ref },
             render: { kind: "poll.copy" as const, roundId, invitationId: inv.id },
             dedupeKey: closedCardKey(inv.id, i),
@@ -213,18 +215,18 @@ export class Rounds {
   async remind(ctx: Context, p: PartnershipRow): Promise<Message> {
     const round = await this.c.openRound(ctx.workspaceId, p.id, this.c.now());
     if (!round) throw new UserError("err.no-open-round", {}, "checkin.start");
-    const n = await this.enqueueUnfinished(ctx.actor.workspace, { ...round, partnership: p }, "remind");
+    const n = await this.enqueueUnfinished({ ...round, partnership: p }, "remind");
     return textMessage(t(ctx.lang, "ok.reminded", { n }));
   }
 
 
   /** Sends the poll again, as it stands, to those invited who have not finished. */
-  async enqueueUnfinished(ws: WorkspaceRef, round: RoundWithPartnership, kind: "remind"): Promise<number> {
+  async enqueueUnfinished(round: RoundWithPartnership, kind: "remind"): Promise<number> {
     const invitations = await this.c.db.invitation.findMany({
       where: { workspaceId: round.workspaceId, roundId: round.id, completedAt: null, membership: { removedAt: null } },
-      select: { id: true, membership: { select: { person: { select: { platformUserId: true } } } } },
+      select: { id: true, membership: { select: { person: { select: { platformUserId: true, workspaceId: true } } } } },
     });
-    await this.enqueuePolls(this.c.db, ws, round, invitations, kind);
+    await this.enqueuePolls(this.c.db, round, invitations, kind);
     this.c.onEnqueue();
     return invitations.length;
   }
@@ -236,22 +238,27 @@ export class Rounds {
    * the occasion and makes the delivery unique: one first poll per invitation, and one per nudge.
    */
   async enqueuePolls(
-    db: Pick<Db, "job"> | Tx,
-    ws: WorkspaceRef,
+    db: Db | Tx,
     round: { id: string; workspaceId: string },
-    invitations: { id: string; membership: { person: { platformUserId: string } } }[],
+    invitations: { id: string; membership: { person: { platformUserId: string; workspaceId: string } } }[],
     kind: "poll" | "remind" | { nudge: string },
   ): Promise<number> {
     const stamp = this.c.now().getTime();
+    // Each to the person's own workspace; none where the app was removed from it.
+    const homes = await this.c.addresses.refs(invitations.map((inv) => inv.membership.person.workspaceId), db);
     // The card itself is built when it is delivered (renderDelivery): as the person's answers then stand.
-    const items: OutboxItem[] = invitations.map((inv) => ({
-      workspaceId: round.workspaceId,
-      workspace: ws,
-      to: { kind: "user", userId: inv.membership.person.platformUserId },
-      render: { kind: "poll", roundId: round.id, invitationId: inv.id, ...(kind === "poll" ? {} : { reminder: true, withSnooze: true }) },
-      dedupeKey: kind === "poll" ? `poll:${inv.id}` : kind === "remind" ? `remind:${inv.id}:${stamp}` : kind.nudge,
-      after: { type: "invitation.sent", invitationId: inv.id },
-    }));
+    const items: OutboxItem[] = invitations.flatMap((inv) => {
+      const home = homes.get(inv.membership.person.workspaceId);
+      if (!home || home.removed) return [];
+      return [{
+        workspaceId: round.workspaceId,
+        workspace: home,
+        to: { kind: "user", userId: inv.membership.person.platformUserId },
+        render: { kind: "poll", roundId: round.id, invitationId: inv.id, ...(kind === "poll" ? {} : { reminder: true, withSnooze: true }) },
+        dedupeKey: kind === "poll" ? `poll:${inv.id}` : kind === "remind" ? `remind:${inv.id}:${stamp}` : kind.nudge,
+        after: { type: "invitation.sent", invitationId: inv.id },
+      } satisfies OutboxItem];
+    });
     return enqueueDeliveries(db, items);
   }
 

@@ -100,7 +100,7 @@ export class Schedules {
     return {
       status: "done",
       effect: async (tx) => {
-        await this.c.rounds.createRoundTx(tx, ws, p, plan, now);
+        await this.c.rounds.createRoundTx(tx, p, plan, now);
         await enqueueNext(tx);
       },
     };

@@ -16,6 +16,8 @@ export const ActionId = z.enum([
   "action.record", // value: {partnershipId, statementId}; the form's fields carry text, owner and due date
   "meeting.record", // value: {m: meetingId} — the "Record an agreement" form, from a meeting's agenda card
   "meeting.agree", // value: {m: meetingId}; the form's fields carry text, owner, due date and statement
+  "join.approve", // value: {j: joinRequestId} — a coordinator lets a person of another workspace in
+  "join.decline", // value: {j: joinRequestId}
   "help.topic", // value: {topic}
 ]);
 export type ActionId = z.infer<typeof ActionId>;

@@ -12,7 +12,8 @@ export const DELIVER = "deliver";
 export type AfterDelivery =
   | { type: "invitation.sent"; invitationId: string }
   /** a copy of a meeting's agenda card: kept, so that it is brought up to date as agreements come */
-  | { type: "agenda.posted"; meetingId: string; lang: Lang }
+  /** `workspace`: where the copy is, when not the partnership's own (a participant of another organisation) */
+  | { type: "agenda.posted"; meetingId: string; lang: Lang; workspace?: WorkspaceRef }
   | { type: "none" };
 
 /**

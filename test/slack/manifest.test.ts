@@ -38,11 +38,11 @@ describe("the Slack app manifest", () => {
     expect(new URL(c.url).pathname).toBe(SLACK_EVENTS_PATH);
   });
 
-  it("sends interactivity and app_home_opened to the same URL, over HTTP, with the Home tab on", () => {
+  it("sends interactivity, app_home_opened and the uninstall events to the same URL, over HTTP, with the Home tab on", () => {
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe(SLACK_EVENTS_PATH);
     expect(new URL(manifest.settings.event_subscriptions.request_url).pathname).toBe(SLACK_EVENTS_PATH);
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(["app_home_opened"]);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(["app_home_opened", "app_uninstalled", "tokens_revoked"]);
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.features.app_home.messages_tab_enabled).toBe(true);

@@ -38,11 +38,11 @@ export class RecordingPort implements ChatPort {
   }
 }
 
-/** The core with a running courier delivering to `port`; `settle()` waits until all went out. */
-export function coreWithCourier(prisma: PrismaClient, port: ChatPort, options: CoreOptions = {}) {
+/** The core with a running courier delivering to `port` (one per platform); `settle()` waits until all went out. */
+export function coreWithCourier(prisma: PrismaClient, port: ChatPort | ChatPort[], options: CoreOptions = {}) {
   let courier: Courier | null = null;
   const core = new Partnerpuls(prisma, { ...options, onEnqueue: () => courier?.kick() });
-  courier = new Courier(prisma, [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), render: (ref) => core.renderDelivery(ref), log: () => {} });
+  courier = new Courier(prisma, Array.isArray(port) ? port : [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), render: (ref) => core.renderDelivery(ref), log: () => {} });
   courier.start();
   return { core, courier, settle: () => courier!.settle(), stop: () => courier!.stop() };
 }
