@@ -8,6 +8,7 @@ import { Clock } from "../src/clock/clock.ts";
 import { startServer, type Mount } from "../src/server.ts";
 import { downloadsMount, mediaMount } from "../src/downloads.ts";
 import { calendarMount, reportMount } from "../src/report/mount.ts";
+import { memberPageMount } from "./web/adapter.ts";
 import type { PlatformAdapter } from "./adapter.ts";
 import { LocalChat, createLocalMount } from "./local/adapter.ts";
 import { slackConfigFrom } from "./slack/config.ts";
@@ -89,7 +90,8 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
     playgroundToken = local.token;
   }
   // GET /report/<token>: the steering group's report page, opened by its signed link alone.
-  mounts.push(reportMount(core), calendarMount(core));
+  // GET and POST /me/<token>: the page of a member with no chat platform, by its signed link alone.
+  mounts.push(reportMount(core), calendarMount(core), memberPageMount(core));
   for (const a of adapters) mounts.push(...a.mounts);
   courier = new Courier(db.prisma, [...(chat ? [chat] : []), ...adapters.map((a) => a.port)], {
     onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref),

@@ -90,9 +90,10 @@ export class Partnerpuls {
     return this.c.agendas.onlineMeeting(workspace, onlineMeetingId, event, at);
   }
 
-  /** The app was uninstalled from a workspace or removed from a tenant: nothing more goes there, and coordinators elsewhere are told. */
+  /** Who a member page's signed link is for (a member with no chat platform), or null for a link that opens nothing. */
+  memberActor = (token: string): Promise<Actor | null> => this.c.joining.webActor(token);
+  /** The app was uninstalled from a workspace or removed from a tenant (nothing more goes there, and coordinators elsewhere are told), or installed again. */
   workspaceRemoved = (workspace: WorkspaceRef): Promise<number> => this.c.joining.workspaceRemoved(workspace);
-  /** The app was installed (again) in a workspace: delivery there resumes. */
   workspaceRestored = (workspace: WorkspaceRef): Promise<void> => this.c.joining.workspaceRestored(workspace);
 
   /** What a person has open: polls to answer, actions they own, rounds they coordinate. */

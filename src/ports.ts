@@ -6,6 +6,12 @@ import type { Tx } from "./jobs/queue.ts";
 /** An adapter's name for its platform, as stored with each workspace. The core compares, never interprets it. */
 export type Platform = string;
 
+/**
+ * The members with no chat platform: one workspace for all of them, and a page of their own for
+ * each (the web adapter). Nothing is pushed to them; their page shows what is open.
+ */
+export const WEB_PLATFORM: Platform = "web";
+
 /** Which workspace a request came from: a Slack team, a Teams tenant, the playground. */
 export interface WorkspaceRef {
   platform: Platform;

@@ -37,12 +37,15 @@ export function richHtml(text: RichText, names: Record<string, string> = {}): st
     .join("");
 }
 
+/** How a button is drawn: the playground's are pressed by its script; a member page's post its form. */
+export type ButtonHtml = (b: Button, messageId: string) => string;
+
 function button(b: Button, messageId: string): string {
   const cls = ["btn", b.style !== "default" ? `btn-${b.style}` : "", b.selected ? "selected" : ""].filter(Boolean).join(" ");
   return `<button class="${cls}" data-action-id="${escapeHtml(b.actionId)}" data-value="${escapeHtml(b.value)}" data-message-id="${escapeHtml(messageId)}"${b.selected ? ' aria-pressed="true"' : ""}>${escapeHtml(b.label)}</button>`;
 }
 
-function block(b: Block, messageId: string, names: Record<string, string>): string {
+function block(b: Block, messageId: string, names: Record<string, string>, button: ButtonHtml): string {
   switch (b.type) {
     case "header":
       return `<h3>${inline(b.text)}</h3>`;
@@ -57,7 +60,7 @@ function block(b: Block, messageId: string, names: Record<string, string>): stri
     case "input": {
       // The page sends every field of the message with the next button pressed on it.
       const id = escapeHtml(`f-${messageId}-${b.id}`);
-      const attrs = `id="${id}" data-field-id="${escapeHtml(b.id)}"${b.optional ? "" : " required"}${b.placeholder ? ` placeholder="${escapeHtml(b.placeholder)}"` : ""}`;
+      const attrs = `id="${id}" name="f.${escapeHtml(b.id)}" data-field-id="${escapeHtml(b.id)}"${b.optional ? "" : " required"}${b.placeholder ? ` placeholder="${escapeHtml(b.placeholder)}"` : ""}`;
       const control =
         b.kind === "choice"
           ? `<select ${attrs}><option value=""></option>${b.options.map((o) => `<option value="${escapeHtml(o.value)}"${o.value === b.value ? " selected" : ""}>${escapeHtml(o.label)}</option>`).join("")}</select>`
@@ -87,6 +90,6 @@ function block(b: Block, messageId: string, names: Record<string, string>): stri
   }
 }
 
-export function renderHtml(message: Message, messageId: string, names: Record<string, string> = {}): string {
-  return `<div class="message" data-message-id="${escapeHtml(messageId)}">${shownBlocks(message).map((b) => block(b, messageId, names)).join("")}</div>`;
+export function renderHtml(message: Message, messageId: string, names: Record<string, string> = {}, buttonHtml: ButtonHtml = button): string {
+  return `<div class="message" data-message-id="${escapeHtml(messageId)}">${shownBlocks(message).map((b) => block(b, messageId, names, buttonHtml)).join("")}</div>`;
 }

@@ -31,10 +31,13 @@ export const Command = z.discriminatedUnion("name", [
   PartnershipOpt.extend({ name: z.literal("org.list") }),
   PartnershipOpt.extend({
     name: z.literal("member.add"),
-    userId: z.string().min(1),
+    /** a person of the coordinator's workspace, by mention; or */
+    userId: z.string().min(1).optional(),
+    /** the name of someone with no chat account, who gets a page of their own */
+    webName: Name.optional(),
     org: Name.optional(),
     roles: z.array(z.enum(ROLES)).min(1),
-  }),
+  }).refine((c) => (c.userId === undefined) !== (c.webName === undefined)),
   PartnershipOpt.extend({ name: z.literal("member.remove"), userId: z.string().min(1) }),
   PartnershipOpt.extend({ name: z.literal("member.erase"), userId: z.string().min(1), confirmed: z.boolean() }),
   PartnershipOpt.extend({ name: z.literal("member.list") }),

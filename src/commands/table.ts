@@ -212,13 +212,17 @@ export const COMMAND_TABLE: readonly CommandForm[] = [
       return sector ? { title: a.args[0], sector } : a.invalid("sector", raw);
     } },
   { name: "org.list", words: ["org", "list"], topic: "org.add", who: "member" },
-  { name: "member.add", words: ["member", "add"], topic: "member.add", who: "coordinator", options: ["org", "roles"], args: 1,
+  // `member add "Inge Lund" org=… web`: someone with no chat account, who answers on a page of their own.
+  { name: "member.add", words: ["member", "add"], topic: "member.add", who: "coordinator", options: ["org", "roles"], args: 2,
     read: (a) => {
-      const userId = person(a, 0);
-      if (typeof userId !== "string") return userId;
       const r = roles(a);
       if (!Array.isArray(r)) return r;
-      return { userId, roles: r, ...(a.options.has("org") ? { org: a.options.get("org") } : {}) };
+      const org = a.options.has("org") ? { org: a.options.get("org") } : {};
+      if (commandWord(a.args[1]) === "web") return a.args[0] ? { webName: a.args[0], roles: r, ...org } : a.missing("name");
+      if (a.args[1] !== undefined) return { error: "too-many", value: a.args[1], usage: "member.add" };
+      const userId = person(a, 0);
+      if (typeof userId !== "string") return userId;
+      return { userId, roles: r, ...org };
     } },
   { name: "member.list", words: ["member", "list"], topic: "member.add", who: "member" },
   // People of other organisations, in their own workspaces: a code to pass on, and `join <code>` there.

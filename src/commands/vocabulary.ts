@@ -47,6 +47,7 @@ export const COMMAND_WORDS = {
   overview: { en: ["overview", "home"], da: ["overblik", "hjem"] },
   invite: { en: ["invite", "invites", "invitation", "invitations"], da: ["inviter", "invitation", "invitationer"] },
   join: { en: ["join"], da: ["deltag", "tilmeld"] },
+  web: { en: ["web"], da: ["web", "net"] },
 } as const satisfies Words;
 export type CommandWord = keyof typeof COMMAND_WORDS;
 

@@ -217,7 +217,7 @@ export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: 
   "purpose.list": inP(async (_c, ctx, _cmd, p) => listMessage(t(ctx.lang, "list.purposes", { partnership: p.name }), p.purposes.map((x, i) => `${i + 1}. ${x}`), t(ctx.lang, "list.no-purposes"))),
   "org.add": inP((c, ctx, cmd, p) => c.partnerships.addOrganisation(ctx, p, cmd.title, cmd.sector)),
   "org.list": inP((c, ctx, _cmd, p) => c.partnerships.listOrganisations(ctx, p)),
-  "member.add": inP((c, ctx, cmd, p) => c.partnerships.addMember(ctx, p, cmd.userId, cmd.org, cmd.roles)),
+  "member.add": inP((c, ctx, cmd, p) => (cmd.webName !== undefined ? c.joining.addWebMember(ctx, p, cmd.webName, cmd.org, cmd.roles) : c.partnerships.addMember(ctx, p, cmd.userId!, cmd.org, cmd.roles))),
   "member.remove": inP((c, ctx, cmd, p) => c.partnerships.removeMember(ctx, p, cmd.userId)),
   "member.list": inP((c, ctx, _cmd, p) => c.partnerships.listMembers(ctx, p)),
   "partnership.invite": inP((c, ctx, cmd, p, m) => c.joining.invite(ctx, p, m, cmd)),

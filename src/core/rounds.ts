@@ -244,12 +244,12 @@ export class Rounds {
     kind: "poll" | "remind" | { nudge: string },
   ): Promise<number> {
     const stamp = this.c.now().getTime();
-    // Each to the person's own workspace; none where the app was removed from it.
+    // Each to the person's own workspace; none where the app was removed, nor to a member page (it shows the poll when opened).
     const homes = await this.c.addresses.refs(invitations.map((inv) => inv.membership.person.workspaceId), db);
     // The card itself is built when it is delivered (renderDelivery): as the person's answers then stand.
     const items: OutboxItem[] = invitations.flatMap((inv) => {
       const home = homes.get(inv.membership.person.workspaceId);
-      if (!home || home.removed) return [];
+      if (!home?.reachable) return [];
       return [{
         workspaceId: round.workspaceId,
         workspace: home,

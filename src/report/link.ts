@@ -80,6 +80,16 @@ export const CALENDAR_PATH = "/calendar/";
 export const signCalendar = (key: Buffer, claims: CalendarClaims): string => sign(CalendarClaims, key, claims);
 export const verifyCalendar = (key: Buffer, token: string): CalendarClaims | null => verify(CalendarClaims, key, token);
 
+/**
+ * A member without a chat platform: their own page, where they answer polls and see their actions.
+ * `p` is their person; the link works until `e`, and not at all once they are erased or removed.
+ */
+const MemberClaims = z.object({ k: z.literal("me"), p: z.string().min(1).max(64), e: z.number().int().positive() }).strict();
+export type MemberClaims = z.infer<typeof MemberClaims>;
+export const MEMBER_PATH = "/me/";
+export const signMember = (key: Buffer, claims: MemberClaims): string => sign(MemberClaims, key, claims);
+export const verifyMember = (key: Buffer, token: string): MemberClaims | null => verify(MemberClaims, key, token);
+
 export function reportUrl(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, "")}${REPORT_PATH}${token}`;
 }

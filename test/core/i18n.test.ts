@@ -22,7 +22,7 @@ describe("the catalogues", () => {
 
   it("has no empty string, and Danish differs from English where words are involved", () => {
     // The entries that are rightly the same in both languages, by name: any other is an untranslated copy.
-    const SAME = ["role.partner", "sector.region", "ok.setting", "home.title", "rhythm.describe.cron", "page.tabs.label", "page.command.send", "usage.status", "example.status", "digest.actions-value", "digest.lowest-line", "digest.followed-line", "digest.map-line", "report.col.score", "report.series", "agenda.when"];
+    const SAME = ["role.partner", "sector.region", "ok.setting", "home.title", "rhythm.describe.cron", "page.tabs.label", "page.command.send", "usage.status", "example.status", "digest.actions-value", "digest.lowest-line", "digest.followed-line", "digest.map-line", "report.col.score", "report.series", "agenda.when", "web.title"];
     const same: string[] = [];
     for (const key of Object.keys(en) as (keyof typeof en)[]) {
       const d = da[key];
