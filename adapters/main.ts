@@ -96,6 +96,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   courier = new Courier(db.prisma, [...(chat ? [chat] : []), ...adapters.map((a) => a.port)], {
     onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref),
     render: (ref) => core.renderDelivery(ref),
+    onElsewhere: (to) => core.personElsewhere(to),
     runner: options.runner ?? config.PARTNERPULS_INSTANCE,
     log: lineLogger("courier", "auto", log),
   });

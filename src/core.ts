@@ -11,7 +11,7 @@ import type { AfterDelivery, RenderRef } from "./outbox/outbox.ts";
 import type { Tx as QueueTx } from "./jobs/queue.ts";
 import type { JobHandler } from "./clock/clock.ts";
 import { CoreContext, type CoreOptions, type DigestTarget, type DigestTrigger, type PartnershipRow } from "./core/context.ts";
-import { Actions, Agendas, Agreements, Comments, Commands, DataRights, Digests, Home, Instruments, Joining, Meetings, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
+import { Actions, Agendas, Agreements, Comments, Commands, DataRights, Digests, Home, Instruments, Joining, Meetings, MemberPages, Partnerships, Polls, Reports, Rounds, Schedules } from "./core/rooms.ts";
 import type { ExportFile } from "./core/digests.ts";
 
 export type { CoreOptions, DigestTarget, DigestTrigger } from "./core/context.ts";
@@ -39,18 +39,15 @@ export class Partnerpuls {
     c.instruments = new Instruments(c);
     c.reports = new Reports(c);
     c.joining = new Joining(c);
+    c.memberPages = new MemberPages(c);
     this.c = c;
   }
 
   /** The report page a link opens (its path segment), or null for any link that does not (tampered, expired, revoked). */
-  reportPage(token: string, lang?: string): Promise<string | null> {
-    return this.c.reports.page(token, lang);
-  }
+  reportPage = (token: string, lang?: string): Promise<string | null> => this.c.reports.page(token, lang);
 
   /** A file of the export, downloaded from the report page by its link, or null. */
-  reportFile(token: string, filename: string, lang?: string): Promise<ExportFile | null> {
-    return this.c.reports.file(token, filename, lang);
-  }
+  reportFile = (token: string, filename: string, lang?: string): Promise<ExportFile | null> => this.c.reports.file(token, filename, lang);
 
   /** An adapter's own tables about people: erasing a person of that platform makes them forget too. */
   addPlatformStore(platform: Platform, store: PlatformStore): void {
@@ -81,9 +78,7 @@ export class Partnerpuls {
   }
 
   /** A meeting's calendar entry by its signed link (GET /calendar/<token>/meeting-3.ics), or null. */
-  calendarFile(token: string, filename: string): Promise<{ filename: string; content: string } | null> {
-    return this.c.meetings.calendarFile(token, filename);
-  }
+  calendarFile = (token: string, filename: string): Promise<{ filename: string; content: string } | null> => this.c.meetings.calendarFile(token, filename);
 
   /** The platform says an online meeting started or ended (Teams' meeting events): the agenda, or the minutes, of the meeting linked to it. */
   onlineMeeting(workspace: WorkspaceRef, onlineMeetingId: string, event: "start" | "end", at: Date): Promise<boolean> {
@@ -91,10 +86,12 @@ export class Partnerpuls {
   }
 
   /** Who a member page's signed link is for (a member with no chat platform), or null for a link that opens nothing. */
-  memberActor = (token: string): Promise<Actor | null> => this.c.joining.webActor(token);
+  memberActor = (token: string): Promise<Actor | null> => this.c.memberPages.webActor(token);
   /** The app was uninstalled from a workspace or removed from a tenant (nothing more goes there, and coordinators elsewhere are told), or installed again. */
   workspaceRemoved = (workspace: WorkspaceRef): Promise<number> => this.c.joining.workspaceRemoved(workspace);
   workspaceRestored = (workspace: WorkspaceRef): Promise<void> => this.c.joining.workspaceRestored(workspace);
+  /** The courier could not write to a person because they work in another organisation's workspace: their coordinators are offered an invitation for them. */
+  personElsewhere = (to: { workspace: WorkspaceRef; userId: string }): Promise<void> => this.c.joining.personElsewhere(to);
 
   /** What a person has open: polls to answer, actions they own, rounds they coordinate. */
   home(actor: Actor): Promise<Message> {

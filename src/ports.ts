@@ -143,7 +143,11 @@ export class RateLimitedError extends Error {
 
 /** Retrying will not help: the delivery is recorded as failed, with this reason. */
 export class PermanentDeliveryError extends Error {
-  constructor(reason: string) {
+  constructor(
+    reason: string,
+    /** "elsewhere": the person is a guest from another organisation, and the platform lets the bot write to them only from their own workspace */
+    readonly kind: "gone" | "elsewhere" = "gone",
+  ) {
     super(reason);
     this.name = "PermanentDeliveryError";
   }

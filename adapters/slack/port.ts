@@ -83,6 +83,8 @@ export function deliveryError(e: unknown): unknown {
   }
   if (err?.code === ErrorCode.PlatformError) {
     const code = (e as { data?: { error?: string } }).data?.error ?? "unknown_error";
+    // A person of another organisation in a shared channel: Slack lets the bot write to them directly only from their own workspace.
+    if (code === "invalid_user_combination") return new PermanentDeliveryError(`slack: ${code}`, "elsewhere");
     if (PERMANENT_SLACK_ERRORS.has(code)) return new PermanentDeliveryError(`slack: ${code}`);
     return new Error(`slack: ${code}`);
   }

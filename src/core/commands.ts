@@ -9,7 +9,9 @@ import { mayRunCommand } from "../policy.ts";
 import { listMessage } from "../messages/build.ts";
 import { helpMessage } from "../commands/help.ts";
 import { parseErrorMessage, refusalMessage } from "../messages/error-message.ts";
-import { JoinPayload } from "./joining.ts";
+import { JoinPayload, InviteForPayload } from "./joining.ts";
+import { JOIN_CODE_DEFAULTS } from "../domain/join-codes.ts";
+import type { Role } from "../policy.ts";
 import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, PostponePayload, StatementPayload, type Context, type CoreContext, type PartnershipRow, type MembershipRow } from "./context.ts";
 
 /**
@@ -155,6 +157,14 @@ export class Commands {
         await this.c.polls.setNudges(ctx, false);
         return await this.c.polls.pollFor(ctx, d.r, undefined, t(ctx.lang, "ok.nudges-off"));
       }
+      case "invite.make": {
+        // A code for one person, with their organisation: run as the coordinator's own `partnership invite`.
+        const d = button(InviteForPayload, json);
+        const member = await this.c.db.membership.findUnique({ where: { id: d.m }, include: { partnership: true, organisation: true } });
+        if (!member) throw new UserError("err.bad-button");
+        const p = await this.c.partnershipById(ctx, member.partnershipId);
+        return await this.run(ctx, { name: "partnership.invite", partnership: p.name, roles: member.roles as Role[], days: JOIN_CODE_DEFAULTS.days, uses: 1, ...(member.organisation ? { org: member.organisation.name } : {}) });
+      }
       case "join.approve":
       case "join.decline":
         return await this.c.joining.decide(ctx, button(JoinPayload, json).j, actionId === "join.approve");
@@ -217,7 +227,7 @@ export const REGISTRY: { [N in Command["name"]]: Entry<Extract<Command, { name: 
   "purpose.list": inP(async (_c, ctx, _cmd, p) => listMessage(t(ctx.lang, "list.purposes", { partnership: p.name }), p.purposes.map((x, i) => `${i + 1}. ${x}`), t(ctx.lang, "list.no-purposes"))),
   "org.add": inP((c, ctx, cmd, p) => c.partnerships.addOrganisation(ctx, p, cmd.title, cmd.sector)),
   "org.list": inP((c, ctx, _cmd, p) => c.partnerships.listOrganisations(ctx, p)),
-  "member.add": inP((c, ctx, cmd, p) => (cmd.webName !== undefined ? c.joining.addWebMember(ctx, p, cmd.webName, cmd.org, cmd.roles) : c.partnerships.addMember(ctx, p, cmd.userId!, cmd.org, cmd.roles))),
+  "member.add": inP((c, ctx, cmd, p) => (cmd.webName !== undefined ? c.memberPages.addWebMember(ctx, p, cmd.webName, cmd.org, cmd.roles) : c.partnerships.addMember(ctx, p, cmd.userId!, cmd.org, cmd.roles))),
   "member.remove": inP((c, ctx, cmd, p) => c.partnerships.removeMember(ctx, p, cmd.userId)),
   "member.list": inP((c, ctx, _cmd, p) => c.partnerships.listMembers(ctx, p)),
   "partnership.invite": inP((c, ctx, cmd, p, m) => c.joining.invite(ctx, p, m, cmd)),

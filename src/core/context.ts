@@ -12,7 +12,7 @@ import { nameKey } from "../domain/names.ts";
 import { randomUUID } from "node:crypto";
 import { type QuietHours } from "../clock/quiet.ts";
 import { Addresses } from "./addresses.ts";
-import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, Agendas, Agreements, DataRights, Instruments, Home, Commands, Reports, Joining } from "./rooms.ts";
+import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, Agendas, Agreements, DataRights, Instruments, Home, Commands, Reports, Joining, MemberPages } from "./rooms.ts";
 
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -127,6 +127,7 @@ export class CoreContext {
   home!: Home;
   reports!: Reports;
   joining!: Joining;
+  memberPages!: MemberPages;
   commands!: Commands;
 
   constructor(

@@ -4,7 +4,7 @@
 // found by their hash alone, and every way a code can fail gets one answer, so trying codes
 // teaches nothing. A workspace that removes the app gets nothing more, and the coordinators hear of it.
 import type { Message } from "../messages/model.ts";
-import { message, textMessage } from "../messages/model.ts";
+import { message, plainOf, textMessage } from "../messages/model.ts";
 import type { Command } from "../commands/parse.ts";
 import { t, tn, formatDate, type Key } from "../i18n/i18n.ts";
 import { listMessage } from "../messages/build.ts";
@@ -13,16 +13,13 @@ import { hasRole } from "../policy.ts";
 import { JOIN_ATTEMPTS_PER_HOUR, joinCodeHash, joinCodeRefusal, newJoinCode, normaliseJoinCode } from "../domain/join-codes.ts";
 import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
 import { z } from "zod";
-import { WEB_PLATFORM, type Actor, type WorkspaceRef } from "../ports.ts";
-import { randomUUID } from "node:crypto";
-import { MEMBER_PATH, reportKey, signMember, verifyMember } from "../report/link.ts";
+import type { WorkspaceRef } from "../ports.ts";
 import { UserError, type Context, type CoreContext, type MembershipRow, type PartnershipRow, type PersonRow, type Tx } from "./context.ts";
 
 export const JoinPayload = z.object({ j: z.string().uuid() });
+export const InviteForPayload = z.object({ m: z.string().uuid() });
 
 const HOUR_MS = 3600_000;
-/** How long a member page's link works; `member add "…" web` again gives a new one. */
-const MEMBER_LINK_DAYS = 365;
 
 export class Joining {
   constructor(readonly c: CoreContext) {}
@@ -253,38 +250,34 @@ export class Joining {
   }
 
   /**
-   * Someone with no chat account (`member add "Inge Lund" org=… web`): a member whose polls and
-   * actions are on a page of their own, at a signed link the coordinator passes on. Adding the same
-   * name again gives the same person a new link. Nothing is pushed to them: the page shows what is open.
+   * A person added by mention from a shared channel, whom the platform will not let the bot write
+   * to from here (they work in another organisation's workspace): each coordinator of each of
+   * their partnerships hears so, once, with a button that makes an invitation for them.
    */
-  async addWebMember(ctx: Context, p: PartnershipRow, name: string, orgName: string | undefined, roles: string[]): Promise<Message> {
-    const organisation = orgName !== undefined ? await this.c.db.organisation.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id, nameKey: nameKey(orgName) } }) : null;
-    if (orgName !== undefined && !organisation) throw new UserError("err.unknown-org", { name: orgName }, "org.add");
-    const web = await this.c.db.workspace.upsert({ where: { platform_externalId: { platform: WEB_PLATFORM, externalId: WEB_PLATFORM } }, create: { platform: WEB_PLATFORM, externalId: WEB_PLATFORM, name: "" }, update: {} });
-    const known = await this.c.db.membership.findFirst({ where: { partnershipId: p.id, person: { workspaceId: web.id, displayName: name } }, include: { person: true } });
-    const person = known?.person ?? (await this.c.db.person.create({ data: { workspaceId: web.id, platformUserId: `web-${randomUUID()}`, displayName: name } }));
-    await this.c.db.membership.upsert({
-      where: { partnershipId_personId: { partnershipId: p.id, personId: person.id } },
-      create: { workspaceId: p.workspaceId, partnershipId: p.id, personId: person.id, organisationId: organisation?.id ?? null, roles },
-      update: { roles, removedAt: null, ...(organisation ? { organisationId: organisation.id } : {}) },
-    });
-    const expiresAt = new Date(this.c.now().getTime() + MEMBER_LINK_DAYS * 24 * HOUR_MS);
-    const url = `${this.c.publicUrl().replace(/\/+$/, "")}${MEMBER_PATH}${signMember(await reportKey(this.c.db), { k: "me", p: person.id, e: Math.floor(expiresAt.getTime() / 1000) })}`;
-    const lang = ctx.lang;
-    const added = t(lang, known && !known.removedAt ? "ok.web-member-again" : "ok.web-member-added", { person: name, roles: this.c.roleList(lang, roles), partnership: p.name });
-    return message(`${added} ${url}`, [
-      { type: "text", text: added },
-      { type: "text", text: [{ t: "link", url, text: t(lang, "web.link-label", { person: name }) }] },
-      { type: "text", text: t(lang, "web.link-note", { date: formatDate(lang, expiresAt, p.timeZone) }), muted: true },
-    ]);
-  }
-
-  /** Who a member page's link is for, as the core's requests name them; null for any link that opens nothing. */
-  async webActor(token: string): Promise<Actor | null> {
-    const claims = verifyMember(await reportKey(this.c.db), token);
-    if (!claims || claims.e * 1000 <= this.c.now().getTime()) return null;
-    const person = await this.c.db.person.findFirst({ where: { id: claims.p, workspace: { platform: WEB_PLATFORM } }, include: { memberships: { where: { removedAt: null }, select: { id: true } } } });
-    if (!person || person.memberships.length === 0) return null;
-    return { workspace: { platform: WEB_PLATFORM, externalId: WEB_PLATFORM }, userId: person.platformUserId, displayName: person.displayName, conversation: "direct" };
+  async personElsewhere(to: { workspace: WorkspaceRef; userId: string }): Promise<void> {
+    const ws = await this.c.workspaceOf(to.workspace);
+    const person = ws ? await this.c.db.person.findUnique({ where: { workspaceId_platformUserId: { workspaceId: ws.id, platformUserId: to.userId } } }) : null;
+    if (!person) return;
+    const memberships = await this.c.db.membership.findMany({ where: { personId: person.id, removedAt: null }, include: { partnership: true } });
+    const items: OutboxItem[] = [];
+    for (const m of memberships) {
+      const p = m.partnership;
+      const coordinators = await this.c.db.membership.findMany({ where: { partnershipId: p.id, removedAt: null, roles: { has: "coordinator" }, personId: { not: person.id } }, include: { person: true } });
+      for (const c of coordinators) {
+        const address = await this.c.addresses.of(c.person);
+        if (!address) continue;
+        const lang = this.c.langOfPerson(c.person, p);
+        const text = tn(lang, "join.elsewhere", { person: this.c.personLabel(person), partnership: p.name });
+        items.push({
+          workspaceId: p.workspaceId,
+          ...address,
+          message: message(plainOf(text), [{ type: "text", text }, { type: "buttons", buttons: [{ label: t(lang, "join.make-invite"), actionId: "invite.make", value: JSON.stringify({ m: m.id }), style: "primary" }] }]),
+          lang,
+          dedupeKey: `elsewhere:${m.id}:${c.id}`,
+        });
+      }
+    }
+    await enqueueDeliveries(this.c.db, items);
+    this.c.onEnqueue();
   }
 }

@@ -14,4 +14,5 @@ export { Instruments } from "./instruments.ts";
 export { Home } from "./home.ts";
 export { Reports } from "./reports.ts";
 export { Joining } from "./joining.ts";
+export { MemberPages } from "./member-pages.ts";
 export { Commands } from "./commands.ts";

@@ -620,6 +620,8 @@ export const da: Catalogue = {
   "web.title": "Partnerpuls: {person}",
   "web.intro": "Din side i Partnerpuls: Svar på de åbne runder, og se, hvad du har lovet at gøre. Hold adressen for dig selv: Alle med den kan svare på dine vegne.",
   "web.back": "Tilbage til dit overblik",
+  "join.elsewhere": "Partnerpuls kan ikke skrive direkte til {person}, som arbejder i en anden organisations arbejdsområde: Platformen lader kun botten skrive til personen derfra. Personen får derfor hverken afstemninger eller påmindelser fra {partnership}. Lav en invitation, du kan give videre, så personen kan deltage fra sit eget arbejdsområde.",
+  "join.make-invite": "Lav en invitation",
   "join.someone": "En person",
   "join.their-workspace": "sit eget arbejdsområde",
   "join.asks": "{person} ({workspace}) beder om at deltage i {partnership} med invitation #{n} som {as}.",

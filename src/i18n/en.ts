@@ -619,6 +619,8 @@ export const en = {
   "web.title": "Partnerpuls: {person}",
   "web.intro": "Your page in Partnerpuls: answer the open check-ins and see what you agreed to do. Keep the address to yourself: anyone with it can answer as you.",
   "web.back": "Back to your overview",
+  "join.elsewhere": "Partnerpuls cannot write to {person} directly: they work in another organisation's workspace, and their platform lets the bot write to them only from there. So they get no polls or reminders from {partnership}. Make them an invitation to pass on, and they can join from their own workspace.",
+  "join.make-invite": "Make an invitation",
   "join.someone": "Someone",
   "join.their-workspace": "their own workspace",
   "join.asks": "{person} ({workspace}) asks to join {partnership} with invitation #{n}, as {as}.",

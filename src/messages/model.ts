@@ -18,6 +18,7 @@ export const ActionId = z.enum([
   "meeting.agree", // value: {m: meetingId}; the form's fields carry text, owner, due date and statement
   "join.approve", // value: {j: joinRequestId} — a coordinator lets a person of another workspace in
   "join.decline", // value: {j: joinRequestId}
+  "invite.make", // value: {m: membershipId} — a code for a member the platform will not let the bot reach from here
   "help.topic", // value: {topic}
 ]);
 export type ActionId = z.infer<typeof ActionId>;

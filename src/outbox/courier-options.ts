@@ -1,5 +1,5 @@
 // How a courier is set up (courier.ts), and what it counts as it works (read by /metrics and tests).
-import type { MessageRef } from "../ports.ts";
+import type { MessageRef, WorkspaceRef } from "../ports.ts";
 import type { Message } from "../messages/model.ts";
 import type { Tx } from "../jobs/queue.ts";
 import type { AfterDelivery, RenderRef } from "./outbox.ts";
@@ -9,6 +9,8 @@ export interface CourierOptions {
   render?: (ref: RenderRef) => Promise<Message | null>;
   /** records what a landed delivery means (e.g. an invitation was sent), in the done-transaction */
   onDelivered?: (tx: Tx, after: AfterDelivery, ref: MessageRef | null) => Promise<void>;
+  /** told of a message to a person that can never go, because they work in another organisation's workspace (see PermanentDeliveryError) */
+  onElsewhere?: (to: { workspace: WorkspaceRef; userId: string }) => Promise<void>;
   /** deliveries in flight at once */
   concurrency?: number;
   /** tries before a delivery is given up (429s do not count) */

@@ -369,6 +369,9 @@ export class Courier {
       this.stats.failed++;
       this.log(`${job.id} to ${lane} failed for good: ${reason}`);
       await this.queue.fail(job, reason);
+      const payload = job.payload as DeliveryPayload;
+      if (e instanceof PermanentDeliveryError && e.kind === "elsewhere" && payload.to?.kind === "user")
+        await this.options.onElsewhere?.({ workspace: payload.workspace, userId: payload.to.userId }).catch((x: unknown) => this.log(`could not tell of ${lane}: ${x instanceof Error ? x.message : String(x)}`));
       return;
     }
     // Exponential backoff with full jitter: 1 s, 2 s, 4 s … capped at 5 minutes.

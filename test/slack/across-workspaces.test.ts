@@ -103,6 +103,25 @@ describeEachDatabase("one partnership across Slack workspaces", (db) => {
     expect(await slash(REGION, "U0METTE", "status")).toMatch(/Sund By/);
   });
 
+  it("tells the coordinator when Slack will not let the bot write to a guest of another organisation, and offers an invitation", async () => {
+    // Added by mention from a shared channel; Slack refuses a DM to her from this workspace.
+    fake.fail("conversations.open", "invalid_user_combination", 5, (args) => args.users === "U0GUEST");
+    expect(await slash(DEFAULT_TEAM, "U0MAJA", "member add @{U0GUEST} roles=partner")).toMatch(/U0GUEST|added/);
+    await slash(DEFAULT_TEAM, "U0MAJA", "checkin close");
+    await slash(DEFAULT_TEAM, "U0MAJA", "checkin start sections=2");
+    const notice = dms("U0MAJA").at(-1)!;
+    expect(notice.text).toMatch(/Partnerpuls cannot write to .* directly: they work in another organisation's workspace/);
+    const code = (await press(DEFAULT_TEAM, "U0MAJA", notice, "Make an invitation")).match(CODE);
+    const made = code ?? dms("U0MAJA").find((m) => m.ts === notice.ts)!.text.match(CODE);
+    expect(made).not.toBeNull();
+    const invite = await db().prisma.joinCode.findFirstOrThrow({ orderBy: { number: "desc" } });
+    expect(invite).toMatchObject({ maxUses: 1, roles: ["partner"] });
+    // Once is enough: another refusal says nothing more.
+    const before = dms("U0MAJA").length;
+    await slash(DEFAULT_TEAM, "U0MAJA", "remind");
+    expect(dms("U0MAJA").length).toBe(before);
+  });
+
   it("stops sending to a workspace that uninstalls the app, and tells the coordinator", async () => {
     const event = {
       token: "gIkuvaNzQIHg97ATvDxqgjtO",

@@ -42,7 +42,7 @@ export class RecordingPort implements ChatPort {
 export function coreWithCourier(prisma: PrismaClient, port: ChatPort | ChatPort[], options: CoreOptions = {}) {
   let courier: Courier | null = null;
   const core = new Partnerpuls(prisma, { ...options, onEnqueue: () => courier?.kick() });
-  courier = new Courier(prisma, Array.isArray(port) ? port : [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), render: (ref) => core.renderDelivery(ref), log: () => {} });
+  courier = new Courier(prisma, Array.isArray(port) ? port : [port], { onDelivered: (tx, after, ref) => core.recordDelivery(tx, after, ref), render: (ref) => core.renderDelivery(ref), onElsewhere: (to) => core.personElsewhere(to), log: () => {} });
   courier.start();
   return { core, courier, settle: () => courier!.settle(), stop: () => courier!.stop() };
 }
