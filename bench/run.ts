@@ -97,3 +97,7 @@ section("Slack: acknowledging a signed block_actions vote at 200 requests/s (in-
 section("Slack: a round to 1,000 partners (fake Web API: 50 chat.postMessage/s, a 429 every 100 calls; budget 50/s)", ["bench/send.ts"], sendLine);
 section("Teams: an adaptiveCard/action vote round trip at 100 requests/s (in-memory PGlite)", ["bench/teams.ts"], (s) => s.split("\n").filter((l) => !l.startsWith("{") && !l.startsWith("==")).join("\n"));
 section("Teams: a round to 1,000 partners (fake connector enforcing Teams' per-conversation and per-tenant limits, a 429 every 100 calls)", ["bench/send-teams.ts"], sendLine);
+section("Across organisations: a round to 1,000 partners in 3 Slack workspaces and 2 Teams tenants (200 each; each paced and limited on its own, a 429 every 100 calls)", ["bench/send-across.ts"], (stdout) => {
+  const r = JSON.parse(stdout.split("\n").pop()!);
+  return `${r.partners} partners: ${r.seconds} s; the slowest workspace's ceiling is ${Math.max(r.ceilings.slack, r.ceilings.teams)} s (Slack ${r.ceilings.slack} s, Teams ${r.ceilings.teams} s), so ${r.ofCeiling} % of it; ${r.rateLimited.slack + r.rateLimited.teams} answered 429 (waited out), ${r.duplicates} duplicates, ${r.losses} losses`;
+});

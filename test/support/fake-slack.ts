@@ -77,13 +77,14 @@ export type RateRule =
   | { kind: "every"; n: number; retryAfterS: number; methods?: Methods }
   /** every matching call until `untilMs` (epoch ms) is answered 429 */
   | { kind: "window"; untilMs: number; retryAfterS: number; methods?: Methods }
-  /** at most `n` matching calls in any second; beyond that 429 */
-  | { kind: "rate"; n: number; perMs?: number; retryAfterS: number; methods?: Methods };
+  /** at most `n` matching calls in any second (`perTeam`: in each workspace, as Slack counts); beyond that 429 */
+  | { kind: "rate"; n: number; perMs?: number; retryAfterS: number; methods?: Methods; perTeam?: boolean };
 
 interface RuleState {
   rule: RateRule;
   count: number;
-  accepted: number[];
+  /** when calls were accepted, by team where the rule counts per team (else under "") */
+  accepted: Map<string, number[]>;
 }
 
 export interface FakeSlackOptions {
@@ -250,7 +251,7 @@ export class FakeSlack {
   }
 
   limit(rule: RateRule): void {
-    this.rules.push({ rule, count: 0, accepted: [] });
+    this.rules.push({ rule, count: 0, accepted: new Map() });
   }
 
   clearLimits(): void {
@@ -390,7 +391,7 @@ export class FakeSlack {
     const token = auth?.startsWith("Bearer ") ? auth.slice(7) : typeof args.token === "string" ? args.token : null;
     const call: RecordedCall = { method, args, token, at: Date.now(), status: 200 };
     this.calls.push(call);
-    const limited = this.rateLimited(method, call.at);
+    const limited = this.rateLimited(method, call.at, (token && this.tokens.get(token)) || "");
     if (limited !== null) {
       call.status = 429;
       return json(429, { ok: false, error: "ratelimited" }, { "retry-after": String(limited) });
@@ -402,7 +403,7 @@ export class FakeSlack {
     return json(200, result);
   }
 
-  private rateLimited(method: string, now: number): number | null {
+  private rateLimited(method: string, now: number, teamId: string): number | null {
     for (const s of this.rules) {
       const m = s.rule.methods ?? "*";
       if (m !== "*" && !(Array.isArray(m) ? m.includes(method) : m === method)) continue;
@@ -413,9 +414,12 @@ export class FakeSlack {
         if (now < s.rule.untilMs) return s.rule.retryAfterS;
       } else {
         const per = s.rule.perMs ?? 1_000;
-        while (s.accepted.length && s.accepted[0]! <= now - per) s.accepted.shift();
-        if (s.accepted.length >= s.rule.n) return s.rule.retryAfterS;
-        s.accepted.push(now);
+        const key = s.rule.perTeam ? teamId : "";
+        const accepted = s.accepted.get(key) ?? [];
+        s.accepted.set(key, accepted);
+        while (accepted.length && accepted[0]! <= now - per) accepted.shift();
+        if (accepted.length >= s.rule.n) return s.rule.retryAfterS;
+        accepted.push(now);
       }
     }
     return null;
