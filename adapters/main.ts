@@ -82,7 +82,7 @@ export async function startApp(config: Config, db: Database, env: NodeJS.Process
   let playgroundToken: string | null = null;
   if (config.PARTNERPULS_PLAYGROUND === "on") {
     chat = new LocalChat();
-    const local = createLocalMount({ core, chat });
+    const local = createLocalMount({ core, chat, settle: () => courier?.settle() ?? Promise.resolve() });
     mounts.push((req, res, url) => {
       if (url.pathname.startsWith("/local/api/")) noteWorkspace("local", "playground");
       return local.mount(req, res, url);

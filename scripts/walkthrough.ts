@@ -81,9 +81,14 @@ async function main() {
     type Blocks = { type: string; options?: { actionId: string; value: string; selected?: boolean }[] }[];
     const command = (as: string, text: string) => call("POST", "/command", { as, text });
 
-    const { setup } = await call<{ setup: { en: string[] } | string[] }>("GET", "/people");
+    const { setup, joiner } = await call<{ setup: { en: string[] } | string[]; joiner: string | null }>("GET", "/people");
     await call("POST", "/language", { lang: "en" });
-    for (const c of Array.isArray(setup) ? setup : setup.en) await command("mette", c);
+    for (const c of Array.isArray(setup) ? setup : setup.en) {
+      const { reply } = (await command("mette", c)) as { reply: { message: { fallback: string } } };
+      // The region's person is invited: they join with the code from their own workspace, and Mette approves.
+      const code = /[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){3}/.exec(reply.message.fallback);
+      if (code && joiner) await call("POST", "/demo-join", { as: joiner, code: code[0], approver: "mette" });
+    }
     step("set up the demo partnership (9 commands)");
     await command("mette", "checkin start");
     step("checkin start");

@@ -15,7 +15,7 @@ import { readBody, sendJson, HttpError, fromLoopback, type Mount } from "../../s
 import { renderHtml } from "./render.ts";
 import { t, LANGS, catalogueFor, type Key, type Lang } from "../../src/i18n/i18n.ts";
 import { SECTORS } from "../../src/commands/parse.ts";
-import { PLAYGROUND_PEOPLE, PLAYGROUND_GUESTS, PLAYGROUND_WORKSPACE, PLAYGROUND_CHANNEL, DEMO_SETUP_COMMANDS } from "./people.ts";
+import { PLAYGROUND_PEOPLE, PLAYGROUND_GUESTS, PLAYGROUND_WORKSPACE, PLAYGROUND_WORKSPACES, PLAYGROUND_CHANNEL, DEMO_SETUP_COMMANDS } from "./people.ts";
 
 export interface Delivered {
   id: string;
@@ -90,6 +90,8 @@ const EVERYONE = [...PLAYGROUND_PEOPLE, ...PLAYGROUND_GUESTS];
 const PersonId = z.enum(EVERYONE.map((p) => p.id) as [string, ...string[]]);
 const CommandBody = z.object({ as: PersonId, text: z.string().max(20_000), channel: z.string().max(80).optional() });
 const LanguageBody = z.object({ lang: z.enum(["en", "da"]) });
+/** The demo's invited person joins with the code, in their own workspace; the coordinator approves. */
+const DemoJoinBody = z.object({ as: PersonId, code: z.string().min(1).max(40), approver: PersonId });
 const ActionBody = z.object({ as: PersonId, actionId: z.string().max(64), value: z.string().max(2000), messageId: z.string().max(64).optional(), fields: FieldValues.optional() });
 
 export interface LocalMountOptions {
@@ -97,6 +99,8 @@ export interface LocalMountOptions {
   chat: LocalChat;
   /** shared secret the page sends back; without it another site could drive the playground */
   token?: string;
+  /** waits until what the core queued has been delivered (the demo's join card reaches the coordinator) */
+  settle?: () => Promise<void>;
 }
 
 export function localWorkspace(): WorkspaceRef {
@@ -131,7 +135,8 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
   const names: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(EVERYONE.map((p) => [p.id, p.name])));
   const actorFor = (id: string, channelId?: string): Actor => {
     const p = EVERYONE.find((x) => x.id === id)!;
-    return { workspace: localWorkspace(), userId: p.id, displayName: p.name, locale: p.locale, capabilities: LOCAL_CAPABILITIES, ...(channelId ? { channelId } : {}) };
+    const { look: _look, ...workspace } = PLAYGROUND_WORKSPACES[p.workspace];
+    return { workspace, userId: p.id, displayName: p.name, locale: p.locale, capabilities: LOCAL_CAPABILITIES, ...(channelId ? { channelId } : {}) };
   };
   const words = pageWords();
   const view = (d: Delivered) => ({ ...d, html: renderHtml(d.message, d.id, names) });
@@ -195,8 +200,24 @@ export function createLocalMount(opts: LocalMountOptions): { mount: Mount; token
         return true;
       }
       case "GET /people":
-        sendJson(res, 200, { people: PLAYGROUND_PEOPLE, channel: PLAYGROUND_CHANNEL, setup: DEMO_SETUP_COMMANDS });
+        sendJson(res, 200, { people: PLAYGROUND_PEOPLE.map((p) => ({ ...p, workspaceName: PLAYGROUND_WORKSPACES[p.workspace].name, look: PLAYGROUND_WORKSPACES[p.workspace].look })), channel: PLAYGROUND_CHANNEL, setup: DEMO_SETUP_COMMANDS, joiner: PLAYGROUND_PEOPLE.find((p) => p.workspace !== "playground")?.id ?? null });
         return true;
+      case "POST /demo-join": {
+        // What the invited person and the coordinator would do by hand: `join <code>` where the
+        // person works, then Approve on the card that comes to the coordinator.
+        const body = DemoJoinBody.safeParse(await json(req));
+        if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");
+        const asked = await opts.core.command(actorFor(body.data.as), `join ${body.data.code}`);
+        opts.chat.show(body.data.as, asked);
+        await opts.settle?.();
+        const card = [...opts.chat.inbox(body.data.approver)].reverse().find((d) => d.message.blocks.some((b) => b.type === "buttons" && b.buttons.some((x) => x.actionId === "join.approve")));
+        const approve = card?.message.blocks.flatMap((b) => (b.type === "buttons" ? b.buttons : [])).find((x) => x.actionId === "join.approve");
+        if (!card || !approve) throw new HttpError(409, "no request to approve came");
+        const approved = await opts.core.action(actorFor(body.data.approver), approve.actionId, approve.value, { conversationId: body.data.approver, messageId: card.id });
+        opts.chat.replace(body.data.approver, card.id, approved);
+        sendJson(res, 200, { asked: view({ id: randomUUID(), at: new Date().toISOString(), message: asked }), approved: view({ id: card.id, at: new Date().toISOString(), message: approved }) });
+        return true;
+      }
       case "POST /command": {
         const body = CommandBody.safeParse(await json(req));
         if (!body.success) throw new HttpError(400, body.error.issues[0]?.message ?? "bad request");

@@ -147,6 +147,9 @@
 
   // ---- talking to the server ------------------------------------------------------------------
 
+  /** A join code as the bot writes it: four groups of five (src/domain/join-codes.ts). */
+  const JOIN_CODE = /[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){3}/;
+
   async function api(method, path, body) {
     const headers = { "X-Playground-Token": token };
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -402,6 +405,9 @@
       else sector.textContent = p.sector;
       const role = tr(document.createElement("span"), i === 0 ? "role.coordinator" : "role.partner");
       $(".person-org", pane).replaceChildren(p.organisation, " · ", sector, " · ", role);
+      // Where they work: each organisation's own workspace, drawn in the look of its platform.
+      if (p.look) pane.classList.add(`look-${p.look}`);
+      if (p.workspaceName) $(".person-workspace", pane).replaceChildren(tr(document.createElement("span"), "workspace", { name: p.workspaceName }));
       const input = $(".command-input", pane);
       input.id = `command-${p.id}`;
       const label2 = $(".command-label", pane);
@@ -592,6 +598,23 @@
           body.append(fragment(r.html));
           li.append(body);
           if (r.message?.error) li.classList.add("warn");
+          // An invitation for the person of another organisation: they join with its code from
+          // their own workspace, and the coordinator approves the card that comes.
+          const code = state.joiner && (r.message?.fallback ?? "").match(JOIN_CODE);
+          if (code) {
+            mutationStart();
+            try {
+              const joined = await api("POST", "/demo-join", { as: state.joiner, code: code[0], approver: person.id });
+              for (const shown of [joined.asked, joined.approved]) {
+                const more = document.createElement("div");
+                more.className = "setup-reply";
+                more.append(fragment(shown.html));
+                li.append(more);
+              }
+            } finally {
+              mutationEnd();
+            }
+          }
         } catch (e) {
           const p = document.createElement("p");
           p.className = "error small";
@@ -701,6 +724,7 @@
     state.people = info.people;
     state.channel = info.channel;
     state.setup = info.setup;
+    state.joiner = info.joiner ?? null;
     $("#channel-title").textContent = `#${info.channel}`;
     trAttr($("#channel-messages"), "data-empty", "channel.empty");
     let remembered = { person: null, layout: null };
