@@ -7,6 +7,7 @@
 //
 //   npm run walkthrough                 # clones this checkout's HEAD into a temporary directory
 //   npm run walkthrough -- --here       # uses this checkout as it is (no clone, no npm ci)
+import { JOIN_CODE } from "../src/domain/join-codes.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -86,7 +87,7 @@ async function main() {
     for (const c of Array.isArray(setup) ? setup : setup.en) {
       const { reply } = (await command("mette", c)) as { reply: { message: { fallback: string } } };
       // The region's person is invited: they join with the code from their own workspace, and Mette approves.
-      const code = /[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){3}/.exec(reply.message.fallback);
+      const code = JOIN_CODE.exec(reply.message.fallback);
       if (code && joiner) await call("POST", "/demo-join", { as: joiner, code: code[0], approver: "mette" });
     }
     step("set up the demo partnership (9 commands)");

@@ -8,6 +8,9 @@ const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export const CODE_LENGTH = 20;
 export const CODE_BITS = CODE_LENGTH * 5;
 
+/** A code as the bot writes it, where it stands in a text. */
+export const JOIN_CODE = /[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){3}/;
+
 /** How long a code works, and for how many people, unless the coordinator says otherwise. */
 export const JOIN_CODE_DEFAULTS = { days: 14, uses: 10 } as const;
 export const JOIN_CODE_LIMITS = { days: 90, uses: 200 } as const;

@@ -469,7 +469,7 @@ export const da: Catalogue = {
   // Legepladssidens egne ord (adapters/local/public/), uden "page."-præfikset på siden.
   "page.title": "Prøv Partnerpuls",
   "page.skip": "Spring til personerne",
-  "page.tagline": "Prøv en runde i et partnerskab som fire personer på én gang: Mette er koordinator, Anders, Fatima og Lars er partnere. Samme kommandoer og knapper som i jeres chat.",
+  "page.tagline": "Prøv en runde i et partnerskab som fem personer på én gang: Mette er koordinator, Anders, Fatima, Lars og Rikke er partnere, Rikke fra sin egen organisations arbejdsområde. Samme kommandoer og knapper som i jeres chat.",
   "page.layout.label": "Visning",
   "page.layout.single": "Én person",
   "page.layout.side": "Side om side",
@@ -489,7 +489,7 @@ export const da: Catalogue = {
   "page.channel.empty": "Intet delt endnu. Når Mette lukker en runde (runde luk) eller skriver opsummering, kommer opsummeringen her.",
   "page.workspace": "Arbejder i arbejdsområdet for {name}",
   "page.setup.title": "Demo-partnerskab",
-  "page.setup.desc": "Opretter »Sund By« med organisationer og medlemmer, én kommando ad gangen, sådan som en koordinator ville skrive dem. Regionens person arbejder i sit eget arbejdsområde: Vedkommende får en invitation, deltager med koden dér, og koordinatoren godkender.",
+  "page.setup.desc": "Opretter »Sund By« med organisationer og medlemmer, én kommando ad gangen, sådan som en koordinator ville skrive dem. Universitetets partner arbejder i sit eget arbejdsområde: Hun får en invitation, deltager med koden dér, og koordinatoren godkender.",
   "page.setup.run": "Opret demo-partnerskabet",
   "page.setup.running": "Opretter…",
   "page.setup.next": "Klar. Næste skridt: start en runde med `runde start`.",

@@ -468,7 +468,7 @@ export const en = {
   // without the "page." prefix. `text` is shown as code; {name} is filled in by the page.
   "page.title": "Partnerpuls playground",
   "page.skip": "Skip to the people",
-  "page.tagline": "Try a partnership check-in as four people at once: Mette coordinates, Anders, Fatima and Lars are partners. The same commands and buttons as in your chat app.",
+  "page.tagline": "Try a partnership check-in as five people at once: Mette coordinates, Anders, Fatima, Lars and Rikke are partners, Rikke from her own organisation's workspace. The same commands and buttons as in your chat app.",
   "page.layout.label": "Layout",
   "page.layout.single": "One person",
   "page.layout.side": "Side by side",
@@ -488,7 +488,7 @@ export const en = {
   "page.channel.empty": "Nothing posted yet. When Mette closes a check-in (checkin close) or types digest, the digest appears here.",
   "page.workspace": "Works in the workspace of {name}",
   "page.setup.title": "Demo partnership",
-  "page.setup.desc": "Creates “Sund By” with its organisations and members, one command at a time, as a coordinator would type them. The region’s person works in a workspace of their own: they get an invitation, join with its code there, and the coordinator approves.",
+  "page.setup.desc": "Creates “Sund By” with its organisations and members, one command at a time, as a coordinator would type them. The university’s partner works in a workspace of her own: she gets an invitation, joins with its code there, and the coordinator approves.",
   "page.setup.run": "Set up the demo partnership",
   "page.setup.running": "Setting up…",
   "page.setup.next": "All set. Next: start a check-in with `checkin start`.",

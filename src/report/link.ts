@@ -54,6 +54,8 @@ function verify<T>(schema: z.ZodType<T>, key: Buffer, token: string): T | null {
   if (!m) return null;
   const [, payload, signature] = m as unknown as [string, string, string];
   const given = Buffer.from(signature, "base64url");
+  // One spelling per signature: the last character's spare bits set would decode to the same bytes.
+  if (given.toString("base64url") !== signature) return null;
   const want = mac(key, payload);
   if (given.length !== want.length || !timingSafeEqual(given, want)) return null;
   try {

@@ -12,11 +12,12 @@ import { FakeTeams, TeamsWorld, postActivity, personalConversationId, type Activ
 import { FakeSlack, DEFAULT_TEAM, type FakeTeam } from "../support/fake-slack.ts";
 import { seenFromActivity } from "./drivers/teams.ts";
 import { seenFromSlack, findButton, type SlackSeen } from "./drivers/slack.ts";
-import { blockActions, postSigned, slashCommand, SIGNING_SECRET, type Who } from "../slack/payloads.ts";
+import { blockActions, postSigned, slashCommand, type Who } from "../slack/payloads.ts";
+import { installByOAuth, slackOAuthEnv } from "../support/slack-oauth.ts";
+import { JOIN_CODE as CODE } from "../../src/domain/join-codes.ts";
 import { messageProblems } from "../teams/validate-card.ts";
 
 const REGION: FakeTeam = { teamId: "T0REGION", teamName: "Region Hovedstaden", domain: "regionh", botUserId: "U0BOTR", botId: "B0BOTR" };
-const CODE = /[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){3}/;
 const ADAPTIVE = "application/vnd.microsoft.card.adaptive";
 
 describeEachDatabase("a check-in across organisations, workspaces and platforms", (db) => {
@@ -110,11 +111,7 @@ describeEachDatabase("a check-in across organisations, workspaces and platforms"
       TEAMS_LOCAL: "1",
       PARTNERPULS_PLAYGROUND: "off",
       PARTNERPULS_LANGUAGE: "en",
-      SLACK_CLIENT_ID: slackFake.clientId,
-      SLACK_CLIENT_SECRET: slackFake.clientSecret,
-      SLACK_STATE_SECRET: "a-long-random-state-secret",
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slackFake.apiUrl,
+      ...slackOAuthEnv(slackFake),
     };
     app = await startApp(loadConfig(env), db(), env);
     world = new TeamsWorld(teams.url, { tenantId: "3c1d9b2e-0f4a-4e8b-a1c2-5d6e7f8a9b0c" });
@@ -122,12 +119,7 @@ describeEachDatabase("a check-in across organisations, workspaces and platforms"
       teams.members.set(p.id, { id: p.id, name: p.name, aadObjectId: p.aadObjectId });
       await postTeams(world.installPersonal(p));
     }
-    for (const team of [DEFAULT_TEAM, REGION]) {
-      const install = await fetch(`${app.server.url}/slack/install`);
-      const cookie = install.headers.get("set-cookie")!.split(";")[0]!;
-      const state = new URL((await install.text()).match(/href="([^"]+oauth\/v2\/authorize[^"]+)"/)![1]!.replace(/&amp;/g, "&")).searchParams.get("state")!;
-      await fetch(`${app.server.url}/slack/oauth_redirect?code=${slackFake.oauthCode(team.teamId)}&state=${encodeURIComponent(state)}`, { headers: { cookie }, redirect: "manual" });
-    }
+    for (const team of [DEFAULT_TEAM, REGION]) await installByOAuth(app.server.url, slackFake, team);
   });
   afterAll(async () => {
     await app?.stop();

@@ -1,6 +1,7 @@
 // Drives the playground's HTTP API as its page does (see test/behaviour/drivers/local.ts), for
 // the operations tests: a partnership set up, a check-in started, a partner's vote.
 import { DEMO_SETUP_COMMANDS } from "../../adapters/local/people.ts";
+import { JOIN_CODE } from "../../src/domain/join-codes.ts";
 import type { Message } from "../../src/messages/model.ts";
 
 export interface Playground {
@@ -26,11 +27,24 @@ export async function command(p: Playground, as: string, text: string, headers?:
   return (await p.call<{ reply: { message: Message } }>("POST", "/command", { as, text }, headers)).reply.message;
 }
 
-/** The demo partnership and an open check-in (Mette coordinates; Anders, Fatima and Lars are partners). */
+/**
+ * The demo partnership and an open check-in (Mette coordinates; Anders, Fatima, Lars and Rikke are
+ * partners), as the page sets it up: Rikke, of the university's workspace, joins with the
+ * invitation's code and Mette approves. Returns how many commands that took.
+ */
 export async function setUpRound(p: Playground): Promise<number> {
-  for (const c of DEMO_SETUP_COMMANDS.en) await command(p, "mette", c);
+  let commands = 0;
+  for (const c of DEMO_SETUP_COMMANDS.en) {
+    const reply = await command(p, "mette", c);
+    commands++;
+    const code = JOIN_CODE.exec(reply.fallback);
+    if (code) {
+      await p.call("POST", "/demo-join", { as: "rikke", code: code[0], approver: "mette" });
+      commands++; // Rikke's `join`
+    }
+  }
   await command(p, "mette", "checkin start sections=1");
-  return DEMO_SETUP_COMMANDS.en.length + 1;
+  return commands + 1;
 }
 
 /** The first rating button of the first poll in a partner's inbox (waits for the courier to bring it). */

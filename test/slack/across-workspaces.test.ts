@@ -8,10 +8,12 @@ import { FakeSlack, DEFAULT_TEAM, type FakeTeam, type FakeMessage } from "../sup
 import { loadConfig } from "../../src/config.ts";
 import { startApp } from "../../adapters/main.ts";
 import type { SlackAdapter } from "../../adapters/slack/index.ts";
-import { blockActions, postSigned, slashCommand, SIGNING_SECRET, type Who } from "./payloads.ts";
+import { blockActions, postSigned, slashCommand, type Who } from "./payloads.ts";
+import { installByOAuth, slackOAuthEnv } from "../support/slack-oauth.ts";
+import { JOIN_CODE } from "../../src/domain/join-codes.ts";
 
 const REGION: FakeTeam = { teamId: "T0REGION", teamName: "Region Hovedstaden", domain: "regionh", botUserId: "U0BOTR", botId: "B0BOTR" };
-const CODE = /[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){3}/;
+const CODE = JOIN_CODE;
 
 interface Button { type: string; action_id: string; value: string; text: { text: string } }
 
@@ -47,27 +49,12 @@ describeEachDatabase("one partnership across Slack workspaces", (db) => {
 
   beforeAll(async () => {
     fake = await FakeSlack.start({ teams: [DEFAULT_TEAM, REGION], tokens: {} });
-    const env = {
-      PORT: "0",
-      PARTNERPULS_PLAYGROUND: "off",
-      PARTNERPULS_LANGUAGE: "en",
-      SLACK_CLIENT_ID: fake.clientId,
-      SLACK_CLIENT_SECRET: fake.clientSecret,
-      SLACK_STATE_SECRET: "a-long-random-state-secret",
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-    };
+    const env = { PORT: "0", PARTNERPULS_PLAYGROUND: "off", PARTNERPULS_LANGUAGE: "en", ...slackOAuthEnv(fake) };
     app = await startApp(loadConfig(env), db(), env);
     slack = app.adapters.slack as SlackAdapter;
     base = app.server.url;
     // Each workspace installs the app through the OAuth flow.
-    for (const team of [DEFAULT_TEAM, REGION]) {
-      const page = await fetch(`${base}/slack/install`);
-      const cookie = page.headers.get("set-cookie")!.split(";")[0]!;
-      const state = new URL((await page.text()).match(/href="([^"]+oauth\/v2\/authorize[^"]+)"/)![1]!.replace(/&amp;/g, "&")).searchParams.get("state")!;
-      const done = await fetch(`${base}/slack/oauth_redirect?code=${fake.oauthCode(team.teamId)}&state=${encodeURIComponent(state)}`, { headers: { cookie }, redirect: "manual" });
-      expect(done.status).toBe(200);
-    }
+    for (const team of [DEFAULT_TEAM, REGION]) await installByOAuth(base, fake, team);
   });
   afterAll(async () => {
     await app?.stop();

@@ -10,10 +10,11 @@ import type { SlackAdapter } from "../../adapters/slack/index.ts";
 import { FakeTeams, TeamsWorld, postActivity, personalConversationId, type Activity } from "../support/fake-teams.ts";
 import { FakeSlack, DEFAULT_TEAM, type FakeMessage } from "../support/fake-slack.ts";
 import { seenFromActivity } from "../behaviour/drivers/teams.ts";
-import { blockActions, postSigned, slashCommand, SIGNING_SECRET, type Who } from "../slack/payloads.ts";
+import { blockActions, postSigned, slashCommand, type Who } from "../slack/payloads.ts";
+import { installByOAuth, slackOAuthEnv } from "../support/slack-oauth.ts";
+import { JOIN_CODE as CODE } from "../../src/domain/join-codes.ts";
 import { messageProblems } from "./validate-card.ts";
 
-const CODE = /[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){3}/;
 
 describeEachDatabase("one partnership across Slack and Teams", (db) => {
   let teams: FakeTeams;
@@ -48,20 +49,13 @@ describeEachDatabase("one partnership across Slack and Teams", (db) => {
       TEAMS_LOCAL: "1",
       PARTNERPULS_PLAYGROUND: "off",
       PARTNERPULS_LANGUAGE: "en",
-      SLACK_CLIENT_ID: slackFake.clientId,
-      SLACK_CLIENT_SECRET: slackFake.clientSecret,
-      SLACK_STATE_SECRET: "a-long-random-state-secret",
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slackFake.apiUrl,
+      ...slackOAuthEnv(slackFake),
     };
     app = await startApp(loadConfig(env), db(), env);
     world = new TeamsWorld(teams.url, { tenantId: "3c1d9b2e-0f4a-4e8b-a1c2-5d6e7f8a9b0c" });
     teams.members.set(tanja.id, { id: tanja.id, name: tanja.name, aadObjectId: tanja.aadObjectId });
     await postTeams(world.installPersonal(tanja));
-    const page = await fetch(`${app.server.url}/slack/install`);
-    const cookie = page.headers.get("set-cookie")!.split(";")[0]!;
-    const state = new URL((await page.text()).match(/href="([^"]+oauth\/v2\/authorize[^"]+)"/)![1]!.replace(/&amp;/g, "&")).searchParams.get("state")!;
-    await fetch(`${app.server.url}/slack/oauth_redirect?code=${slackFake.oauthCode(DEFAULT_TEAM.teamId)}&state=${encodeURIComponent(state)}`, { headers: { cookie }, redirect: "manual" });
+    await installByOAuth(app.server.url, slackFake, DEFAULT_TEAM);
   });
   afterAll(async () => {
     await app?.stop();

@@ -1,4 +1,4 @@
-// The playground page: four people (a coordinator and three partners) and the steering group's
+// The playground page: five people (a coordinator and four partners, one in a workspace of her own) and the steering group's
 // channel, driven through the local adapter's HTTP API. No framework, no build step. The server
 // renders every message to HTML (adapters/local/render.ts); this script only places it, posts
 // button presses and commands back, and re-fetches every pane after each change.
@@ -119,7 +119,7 @@
     for (const time of $$(".msg-meta time[datetime]", root)) time.textContent = timeLabel(time.dateTime);
   }
 
-  /** The page's language, and (`people`) the language all four people read the bot in. */
+  /** The page's language, and (`people`) the language all the cast read the bot in. */
   async function setLang(next, people = true) {
     lang = next;
     try {
@@ -714,7 +714,7 @@
       showAlert("err.load", { message: e.message });
       return;
     }
-    // The bot speaks the page's language from the start: the four people choose it (as `language`
+    // The bot speaks the page's language from the start: the cast choose it (as `language`
     // would); the EN/DA switch changes both, and says so.
     try {
       await api("POST", "/language", { lang });
