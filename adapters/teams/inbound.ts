@@ -177,6 +177,7 @@ export class Inbound {
     if (!this.firstDelivery(a, tenantId)) return;
     try {
       await this.remember(a, tenantId);
+      await this.installed(a, tenantId);
     } catch (e) {
       // The turn can still be answered; the next activity will teach us again.
       this.o.log(`could not store where ${a.from.id} is: ${describeFailure(e)}`);
@@ -235,6 +236,18 @@ export class Inbound {
     };
   }
 
+  /**
+   * Teams says nothing when a whole tenant removes the app, only that it was removed from a chat or
+   * a team: when none is left where the bot is installed, the tenant has removed it, and nothing
+   * more is sent there. Installed anywhere again, delivery resumes.
+   */
+  private async installed(a: TeamsActivity, tenantId: string): Promise<void> {
+    if (a.type !== "installationUpdate") return;
+    const workspace = { platform: "teams", externalId: tenantId };
+    if (!a.action?.startsWith("remove")) await this.o.core.workspaceRestored(workspace);
+    else if (!(await this.o.store.installedAnywhere(tenantId))) await this.o.core.workspaceRemoved(workspace);
+  }
+
   private async remember(a: TeamsActivity, tenantId: string): Promise<void> {
     const { store } = this.o;
     const scope = scopeOf(a);
@@ -258,7 +271,7 @@ export class Inbound {
       await store.rememberChannel(tenantId, here, { reference: channelRef, name: a.channelData?.channel?.name ?? (scope === "groupChat" ? a.conversation.name : undefined), teamId }, installing);
       if (teamId) await store.rememberTeam(tenantId, teamId, this.reference(a, tenantId, teamId, "channel"), installing);
       await store.rememberConversation(tenantId, channelRef);
-    }
+    } else await store.forgetInstall(tenantId, teamId ?? null, here);
     const people = [a.from, ...(a.membersAdded ?? [])].filter((u) => u.aadObjectId && u.id !== a.recipient.id);
     for (const u of people) await store.rememberUser(tenantId, { user: person(u), ...(teamId ? { teamId } : {}), ...(u === a.from && a.locale ? { locale: a.locale } : {}) }, installing);
   }

@@ -125,6 +125,22 @@ export class ConversationStore {
     await this.merge(tenantId, `conversation:${reference.conversation.id}`, reference);
   }
 
+  /** The app was removed from a team (its channels go too) or a group chat: nothing is posted there any more. */
+  async forgetInstall(tenantId: string, teamId: string | null, channelId: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      DELETE FROM "TeamsConversation" WHERE "tenantId" = ${tenantId}
+        AND (key = ${`channel:${channelId}`} OR (${teamId}::text IS NOT NULL AND (key = ${`team:${teamId}`} OR (key LIKE 'channel:%' AND reference->>'teamId' = ${teamId}))))`;
+    this.written.clear();
+  }
+
+  /** Whether the app is installed anywhere in the tenant: a team, a group chat, or someone's own chat with the bot. */
+  async installedAnywhere(tenantId: string): Promise<boolean> {
+    const [row] = await this.prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM "TeamsConversation" WHERE "tenantId" = ${tenantId}
+        AND (key LIKE 'team:%' OR key LIKE 'channel:%' OR (key LIKE 'user:%' AND jsonb_typeof(reference->'personal') = 'object'))`;
+    return Number(row?.n ?? 0) > 0;
+  }
+
   /** Display names for people (by aadObjectId) and channels (by id), for rendering mentions. */
   async names(tenantId: string, users: string[], channels: string[]): Promise<Map<string, string>> {
     const names = new Map<string, string>();

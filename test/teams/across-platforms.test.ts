@@ -92,4 +92,18 @@ describeEachDatabase("one partnership across Slack and Teams", (db) => {
     expect(person.workspace).toMatchObject({ platform: "teams", externalId: world.tenantId });
     expect(await slash("status")).toMatch(/Sund By/);
   });
+
+  it("stops sending to the tenant once the app is installed nowhere there, and resumes when it is again", { timeout: 60_000 }, async () => {
+    const sent = () => teams.messages(personalConversationId(tanja.id)).length;
+    await postTeams(world.installPersonal(tanja, "remove"));
+    expect(slackFake.conversation(slackFake.dmChannel("U0MAJA")).at(-1)!.text).toMatch(/Partnerpuls was removed from the workspace .*The member of Sund By who works there/);
+    const before = sent();
+    await slash("remind");
+    expect(sent()).toBe(before);
+    await postTeams(world.installPersonal(tanja));
+    const back = sent();
+    await slash("remind");
+    expect(sent()).toBe(back + 1);
+    expect(tanjaSees().at(-1)!.questions.length).toBeGreaterThan(0);
+  });
 });
