@@ -3,6 +3,7 @@
 // workspace B and two of the research centre in a Teams tenant, who join with codes from where
 // they work; and one member of a patients' association with no chat account, on her own page.
 // All five answer from where they are; the status counts them all, and the digest reports them.
+// A tenant that removes the app everywhere gets nothing more until it is installed again.
 import { it, expect, beforeAll, afterAll } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -164,5 +165,22 @@ describeEachDatabase("a check-in across organisations, workspaces and platforms"
     // No home channel: the digest goes to the coordinator, who sees all five counted.
     const digest = slackFake.conversation(slackFake.dmChannel("U0MAJA")).at(-1)!;
     expect(digest.text).toMatch(/5 of 5|5\/5|100 ?%/);
+  });
+
+  it("stops sending to a tenant once the app is installed nowhere there, and resumes when it is again", { timeout: 60_000 }, async () => {
+    const sentTo = (p: TeamsPerson) => teams.messages(personalConversationId(p.id)).length;
+    for (const p of researchers) await postTeams(world.installPersonal(p, "remove"));
+    expect(slackFake.conversation(slackFake.dmChannel("U0MAJA")).at(-1)!.text).toMatch(/Partnerpuls was removed from the workspace .*The 2 members of Sund By who work there/);
+    const before = researchers.map(sentTo);
+    await coord("checkin start sections=2");
+    expect(researchers.map(sentTo)).toEqual(before);
+    // The region's people are reached as before.
+    expect(slackFake.conversation(slackFake.dmChannel(regional[0]!)).at(-1)!.text).toMatch(/check-in #2/i);
+    // Tanja installs it again: her reminder comes.
+    await postTeams(world.installPersonal(researchers[0]!));
+    const back = sentTo(researchers[0]!);
+    await coord("remind");
+    expect(sentTo(researchers[0]!)).toBe(back + 1);
+    expect(sentTo(researchers[1]!)).toBe(before[1]);
   });
 });
