@@ -8,7 +8,6 @@ import { message, plainOf, textMessage } from "../messages/model.ts";
 import type { Command } from "../commands/parse.ts";
 import { t, tn, formatDate, type Key } from "../i18n/i18n.ts";
 import { listMessage } from "../messages/build.ts";
-import { nameKey } from "../domain/names.ts";
 import { hasRole } from "../policy.ts";
 import { JOIN_ATTEMPTS_PER_HOUR, joinCodeHash, joinCodeRefusal, newJoinCode, normaliseJoinCode } from "../domain/join-codes.ts";
 import { enqueueDeliveries, type OutboxItem } from "../outbox/outbox.ts";
@@ -26,11 +25,7 @@ export class Joining {
 
   /** A new code for the partnership, with the sentence to pass on. The code is shown only here. */
   async invite(ctx: Context, p: PartnershipRow, m: MembershipRow, cmd: Extract<Command, { name: "partnership.invite" }>): Promise<Message> {
-    let organisation: { id: string; name: string } | null = null;
-    if (cmd.org !== undefined) {
-      organisation = await this.c.db.organisation.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id, nameKey: nameKey(cmd.org) }, select: { id: true, name: true } });
-      if (!organisation) throw new UserError("err.unknown-org", { name: cmd.org }, "org.add");
-    }
+    const organisation = await this.c.partnerships.organisationNamed(p, cmd.org);
     const code = newJoinCode();
     const expiresAt = new Date(this.c.now().getTime() + cmd.days * 24 * HOUR_MS);
     const number = await this.c.db.$transaction(async (tx) => {
@@ -123,7 +118,7 @@ export class Joining {
         create: { workspaceId: p.workspaceId, partnershipId: p.id, joinCodeId: code.id, personId: ctx.person.id },
         update: { status: "pending", decidedAt: null, decidedById: null },
       });
-      await this.askCoordinators(tx, p, request.id, ctx.person, ws.name ?? "", now);
+      await this.askCoordinators(tx, p, request.id, code, ctx.person, ws.name ?? "", now);
       return request;
     });
     if (!made) throw new UserError("err.join-code");
@@ -132,17 +127,16 @@ export class Joining {
   }
 
   /** The card each coordinator gets, in their own workspace and language. */
-  private async askCoordinators(tx: Tx, p: PartnershipRow, requestId: string, person: PersonRow, workspaceName: string, now: Date): Promise<void> {
+  private async askCoordinators(tx: Tx, p: PartnershipRow, requestId: string, code: { number: number; roles: string[]; organisationId: string | null }, person: PersonRow, workspaceName: string, now: Date): Promise<void> {
     const coordinators = await tx.membership.findMany({ where: { partnershipId: p.id, removedAt: null, roles: { has: "coordinator" } }, include: { person: true } });
-    const code = await tx.joinRequest.findUniqueOrThrow({ where: { id: requestId }, include: { joinCode: true } });
-    const org = code.joinCode.organisationId ? await tx.organisation.findFirst({ where: { id: code.joinCode.organisationId }, select: { name: true } }) : null;
+    const org = code.organisationId ? await tx.organisation.findFirst({ where: { id: code.organisationId }, select: { name: true } }) : null;
     const items: OutboxItem[] = [];
     for (const c of coordinators) {
       const address = await this.c.addresses.of(c.person, tx);
       if (!address) continue;
       const lang = this.c.langOfPerson(c.person, p);
       const who = person.displayName || t(lang, "join.someone");
-      const text = t(lang, "join.asks", { person: who, workspace: workspaceName || t(lang, "join.their-workspace"), partnership: p.name, n: code.joinCode.number, as: [this.c.roleList(lang, code.joinCode.roles), org?.name].filter(Boolean).join(" · ") });
+      const text = t(lang, "join.asks", { person: who, workspace: workspaceName || t(lang, "join.their-workspace"), partnership: p.name, n: code.number, as: [this.c.roleList(lang, code.roles), org?.name].filter(Boolean).join(" · ") });
       const value = JSON.stringify({ j: requestId });
       items.push({
         workspaceId: p.workspaceId,

@@ -4,11 +4,10 @@
 import type { Message } from "../messages/model.ts";
 import { message } from "../messages/model.ts";
 import { t, formatDate } from "../i18n/i18n.ts";
-import { nameKey } from "../domain/names.ts";
 import { WEB_PLATFORM, type Actor } from "../ports.ts";
 import { randomUUID } from "node:crypto";
 import { MEMBER_PATH, reportKey, signMember, verifyMember } from "../report/link.ts";
-import { UserError, type Context, type CoreContext, type PartnershipRow } from "./context.ts";
+import { type Context, type CoreContext, type PartnershipRow } from "./context.ts";
 
 /** How long a member page's link works; `member add "…" web` again gives a new one. */
 const MEMBER_LINK_DAYS = 365;
@@ -21,8 +20,7 @@ export class MemberPages {
    * a signed link the coordinator passes on. Adding the same name again gives the same person a new link.
    */
   async addWebMember(ctx: Context, p: PartnershipRow, name: string, orgName: string | undefined, roles: string[]): Promise<Message> {
-    const organisation = orgName !== undefined ? await this.c.db.organisation.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id, nameKey: nameKey(orgName) } }) : null;
-    if (orgName !== undefined && !organisation) throw new UserError("err.unknown-org", { name: orgName }, "org.add");
+    const organisation = await this.c.partnerships.organisationNamed(p, orgName);
     const web = await this.c.db.workspace.upsert({ where: { platform_externalId: { platform: WEB_PLATFORM, externalId: WEB_PLATFORM } }, create: { platform: WEB_PLATFORM, externalId: WEB_PLATFORM, name: "" }, update: {} });
     const known = await this.c.db.membership.findFirst({ where: { partnershipId: p.id, person: { workspaceId: web.id, displayName: name } }, include: { person: true } });
     const person = known?.person ?? (await this.c.db.person.create({ data: { workspaceId: web.id, platformUserId: `web-${randomUUID()}`, displayName: name } }));

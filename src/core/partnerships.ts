@@ -77,13 +77,16 @@ export class Partnerships {
   }
 
 
+  /** The partnership's organisation a command names (`org="…"`), none if it names none; an unknown one is refused. */
+  async organisationNamed(p: PartnershipRow, name: string | undefined): Promise<{ id: string; name: string } | null> {
+    if (name === undefined) return null;
+    const org = await this.c.db.organisation.findFirst({ where: { workspaceId: p.workspaceId, partnershipId: p.id, nameKey: nameKey(name) }, select: { id: true, name: true } });
+    if (!org) throw new UserError("err.unknown-org", { name }, "org.add");
+    return org;
+  }
+
   async addMember(ctx: Context, p: PartnershipRow, userId: string, orgName: string | undefined, roles: string[]): Promise<Message> {
-    let organisationId: string | null = null;
-    if (orgName !== undefined) {
-      const org = await this.c.db.organisation.findFirst({ where: { workspaceId: ctx.workspaceId, partnershipId: p.id, nameKey: nameKey(orgName) } });
-      if (!org) throw new UserError("err.unknown-org", { name: orgName }, "org.add");
-      organisationId = org.id;
-    }
+    const organisationId = (await this.organisationNamed(p, orgName))?.id ?? null;
     // The person named is in the coordinator's own workspace, where the mention was typed.
     const home = ctx.person.workspaceId;
     const person = await this.c.db.person.upsert({

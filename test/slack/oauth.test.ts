@@ -8,7 +8,8 @@ import { startApp } from "../../adapters/main.ts";
 import type { SlackAdapter } from "../../adapters/slack/index.ts";
 import { PermanentDeliveryError } from "../../src/ports.ts";
 import { textMessage } from "../../src/messages/model.ts";
-import { postSigned, slashCommand, SIGNING_SECRET, type Who } from "./payloads.ts";
+import { postSigned, slashCommand, type Who } from "./payloads.ts";
+import { slackOAuthEnv } from "../support/slack-oauth.ts";
 
 const OTHER: FakeTeam = { teamId: "T0OTHER", teamName: "Other", domain: "other", botUserId: "U0BOT2", botId: "B0BOT2" };
 
@@ -25,15 +26,7 @@ describeEachDatabase("Slack OAuth installs", (db) => {
 
   beforeAll(async () => {
     fake = await FakeSlack.start({ teams: [DEFAULT_TEAM, OTHER], tokens: {} });
-    const env = {
-      PORT: "0",
-      PARTNERPULS_PLAYGROUND: "off",
-      SLACK_CLIENT_ID: fake.clientId,
-      SLACK_CLIENT_SECRET: fake.clientSecret,
-      SLACK_STATE_SECRET: "a-long-random-state-secret",
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-    };
+    const env = { PORT: "0", PARTNERPULS_PLAYGROUND: "off", ...slackOAuthEnv(fake) };
     app = await startApp(loadConfig(env), db(), env);
     slack = app.adapters.slack as SlackAdapter;
     base = app.server.url;
