@@ -16,6 +16,7 @@ import { JobQueue, type Tx as QueueTx } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
+import { invitedMembership, saveAnswer } from "./answers.ts";
 import { REFUSAL_KEY, quietOf, UserError, AnswerPayload, type RoundWithPartnership, type Context, type CoreContext, type Tx } from "./context.ts";
 
 /** Which page to show: one a button names, or the next unanswered one from a page on (or from the start). */
@@ -31,6 +32,11 @@ export const COPY_UPDATE_DELAY_MS = 8_000;
 /** The copies of a poll card an invitation records (Invitation.pollRefs). */
 export function copiesOf(pollRefs: unknown): MessageRef[] {
   return Array.isArray(pollRefs) ? (pollRefs as MessageRef[]).filter((r) => typeof r?.conversationId === "string" && typeof r?.messageId === "string") : [];
+}
+
+/** The copies but the one a button was pressed on. */
+function otherCopies(pollRefs: unknown, card: MessageRef | undefined): MessageRef[] {
+  return copiesOf(pollRefs).filter((ref) => !card || ref.conversationId !== card.conversationId || ref.messageId !== card.messageId);
 }
 
 /** One closed card per copy: by its place among the copies, as a key outlives erasure and holds no platform id. */
@@ -139,18 +145,14 @@ export class Polls {
   async invitedMembership(ctx: Context, roundId: string) {
     // One query on the hot path (every button press); the round alone only to explain a refusal.
     // By the person alone: a member from another workspace answers a round of the partnership's.
-    const found = await this.c.db.invitation.findFirst({
-      where: { roundId, membership: { personId: ctx.person.id } },
-      include: { round: { include: { partnership: true } }, membership: { select: { roles: true, removedAt: true } } },
-    });
+    const found = await invitedMembership(this.c.db, roundId, ctx.person.id, this.c.results.knownSnapshot(roundId));
     if (!found) {
       await this.c.roundWithPartnership(ctx.workspaceId, roundId); // "that button no longer works" if the round is gone
       throw new UserError("err.not-invited");
     }
     const allowed = mayUsePoll(found.membership);
     if (!allowed.ok) throw new UserError(REFUSAL_KEY[allowed.reason], { partnership: found.round.partnership.name });
-    const { round, membership: _membership, ...inv } = found;
-    return { round, inv, lang: this.c.langFor(ctx, round.partnership) };
+    return { round: found.round, inv: found.invitation, lang: this.c.langFor(ctx, found.round.partnership) };
   }
 
 
@@ -183,21 +185,17 @@ export class Polls {
       if (!a.c || !(snapshot.choiceSets[item.choices] ?? []).some((c) => c.value === a.c)) throw new UserError("err.bad-button");
       choice = a.c;
     }
-    const allItemIds = askedItemIds(snapshot, round.sectionIds);
-    const answered = await this.c.db.$transaction(async (tx) => {
-      // One answer per member per statement per round: a retry or double click overwrites itself.
-      await tx.answer.upsert({
-        where: { roundId_membershipId_itemId: { roundId: round.id, membershipId: inv.membershipId, itemId: item.id } },
-        create: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId, itemId: item.id, rating, choice },
-        update: { rating, choice },
-      });
-      const rows = await tx.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
-      const have = new Set(rows.map((x) => x.itemId));
-      const complete = allItemIds.every((id) => have.has(id));
-      if (complete && !inv.completedAt) await tx.invitation.update({ where: { id: inv.id }, data: { completedAt: now } });
-      await this.updateOtherCopies(tx, ctx, inv, card);
-      return rows;
-    });
+    const asked = askedItemIds(snapshot, round.sectionIds);
+    const answer = { itemId: item.id, rating, choice };
+    // The person's other copies of the poll are updated in the same transaction; with none (the
+    // usual case), saving is one statement.
+    const answered = otherCopies(inv.pollRefs, card).length
+      ? await this.c.db.$transaction(async (tx) => {
+          const rows = await saveAnswer(tx, inv, answer, asked, now);
+          await this.updateOtherCopies(tx, ctx, inv, card);
+          return rows;
+        })
+      : await saveAnswer(this.c.db, inv, answer, asked, now);
     const answeredIds = new Set(answered.map((a) => a.itemId));
     const page = pageOf(pollPages(snapshot, askedSectionIds(snapshot, round.sectionIds)), item.id)!;
     const pageDone = page.itemIds.every((id) => answeredIds.has(id));
@@ -216,7 +214,7 @@ export class Polls {
    */
   async updateOtherCopies(tx: Tx, ctx: Context, inv: { id: string; workspaceId: string; roundId: string; pollRefs: unknown }, card: MessageRef | undefined): Promise<void> {
     const copy = { kind: "poll.copy" as const, roundId: inv.roundId, invitationId: inv.id };
-    const others = copiesOf(inv.pollRefs).filter((ref) => !card || ref.conversationId !== card.conversationId || ref.messageId !== card.messageId);
+    const others = otherCopies(inv.pollRefs, card);
     const stale = others.length ? await withoutWaitingUpdate(tx, ctx.actor.workspace, others, copy) : [];
     await enqueueDeliveries(
       tx,

@@ -74,6 +74,11 @@ export class RoundResults {
   /** Reads go through the Reader each method is given (the caller's transaction, or the client). */
   constructor(private readonly now: () => Date) {}
 
+  /** The snapshot of a round parsed already, if any: a caller need not read it again. */
+  knownSnapshot(roundId: string): Snapshot | undefined {
+    return this.snapshots.get(roundId);
+  }
+
   snapshotOf(round: { id: string; snapshot: unknown }): Snapshot {
     let snap = this.snapshots.get(round.id);
     if (!snap) {
