@@ -99,11 +99,28 @@ export function catalogue<K extends string>(en: Record<K, Entry>, da: Record<K, 
   return { words, text };
 }
 
+// Building an Intl formatter costs far more than using one (a poll card formats its closing date
+// on every press): each is built once per language and options.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function dateFormat(lang: Lang, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${lang} ${JSON.stringify(options)}`;
+  let f = dateFormats.get(key);
+  if (!f) {
+    if (dateFormats.size > 1000) dateFormats.clear();
+    dateFormats.set(key, (f = new Intl.DateTimeFormat(localeOf(lang), options)));
+  }
+  return f;
+}
+function numberFormat(lang: Lang, digits: number): Intl.NumberFormat {
+  const key = `${lang} ${digits}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(localeOf(lang), { minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  return f;
+}
+
 export function formatDecimal(lang: Lang, x: number, digits = 1): string {
-  return x.toLocaleString(lang === "da" ? "da-DK" : "en-GB", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
+  return numberFormat(lang, digits).format(x);
 }
 
 export function formatSigned(lang: Lang, x: number): string {
@@ -115,38 +132,35 @@ export function formatPercent(lang: Lang, ratio: number): string {
   return `${Math.round(ratio * 100)} %`;
 }
 
-/** A date as people in the partnership's time zone read it, e.g. "1 Dec 2026" / "1. dec. 2026". */
 /** "Mon 7 Dec 2026, 09:00" in the zone given. */
 export function formatDateTime(lang: Lang, date: Date, timeZone: string): string {
   // The hour as formatClock writes it, so one sentence never has both "9.00" and "09.00".
-  return date.toLocaleString(lang === "da" ? "da-DK" : "en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: lang === "da" ? "numeric" : "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
+  return dateFormat(lang, { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: lang === "da" ? "numeric" : "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(date);
 }
 
+/** A date as people in the partnership's time zone read it, e.g. "1 Dec 2026" / "1. dec. 2026". */
 export function formatDate(lang: Lang, date: Date, timeZone: string): string {
-  return date.toLocaleDateString(lang === "da" ? "da-DK" : "en-GB", {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    timeZone,
-  });
+  return dateFormat(lang, { day: "numeric", month: "short", year: "numeric", timeZone }).format(date);
 }
 
-const localeOf = (lang: Lang) => (lang === "da" ? "da-DK" : "en-GB");
+function localeOf(lang: Lang): string {
+  return lang === "da" ? "da-DK" : "en-GB";
+}
 
 /** A time of day as each language writes it: "09:00" in English, "9.00" in Danish (da-DK's own form). */
 export function formatClock(lang: Lang, hour: number, minute: number): string {
-  return new Intl.DateTimeFormat(localeOf(lang), { hour: lang === "da" ? "numeric" : "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" }).format(Date.UTC(2024, 0, 1, hour, minute));
+  return dateFormat(lang, { hour: lang === "da" ? "numeric" : "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" }).format(Date.UTC(2024, 0, 1, hour, minute));
 }
 
 /** "Monday" / "mandag" (0 = Sunday), from Intl rather than a word list of our own. */
 export function weekdayName(lang: Lang, weekday: number): string {
   // 7 January 2024 was a Sunday.
-  return new Intl.DateTimeFormat(localeOf(lang), { weekday: "long", timeZone: "UTC" }).format(Date.UTC(2024, 0, 7 + weekday));
+  return dateFormat(lang, { weekday: "long", timeZone: "UTC" }).format(Date.UTC(2024, 0, 7 + weekday));
 }
 
 /** "January" / "januar" (1 = January). */
 export function monthName(lang: Lang, month: number): string {
-  return new Intl.DateTimeFormat(localeOf(lang), { month: "long", timeZone: "UTC" }).format(Date.UTC(2024, month - 1, 1));
+  return dateFormat(lang, { month: "long", timeZone: "UTC" }).format(Date.UTC(2024, month - 1, 1));
 }
 
 export function hasKey(key: string): key is Key {
