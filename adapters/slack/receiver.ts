@@ -253,19 +253,34 @@ export class SlackReceiver implements Receiver {
       sendJson(res, 503, { error: "not ready" });
       return;
     }
-    // A replay, or Slack's retry of an event some instance has taken (no ack within 3 s): acked
-    // and not done again. An event no instance has seen (say, after a crash) is done now.
+    // A button press is acknowledged at once, before it waits for the database behind other
+    // presses: its answer carries nothing (the card is replaced afterwards), and Slack sends an
+    // interaction only once, so nothing rests on the ack coming later.
+    const retry = Number.isFinite(retryNum) ? retryNum : undefined;
+    if (body.type === "block_actions") {
+      res.writeHead(200).end();
+      await this.track(this.take(this.app, body, res, retry, retryReason, true)).catch((e: unknown) => this.log(`a button press could not be taken: ${e instanceof Error ? e.message : String(e)}`));
+      return;
+    }
+    await this.take(this.app, body, res, retry, retryReason, false);
+  }
+
+  /**
+   * A replay, or Slack's retry of an event some instance has taken (no ack within 3 s), is acked
+   * and not done again. An event no instance has seen (say, after a crash) is done now.
+   */
+  private async take(app: App, body: Record<string, unknown>, res: http.ServerResponse, retryNum: number | undefined, retryReason: string | undefined, ackedEarly: boolean): Promise<void> {
     if (!(await this.firstTime(body))) {
-      res.writeHead(200, body.type === "event_callback" ? { "x-slack-no-retry": "1" } : {}).end();
+      if (!ackedEarly) res.writeHead(200, body.type === "event_callback" ? { "x-slack-no-retry": "1" } : {}).end();
       return;
     }
     this.stats.accepted++;
-    await this.dispatch(this.app, body, res, Number.isFinite(retryNum) ? retryNum : undefined, retryReason);
+    await this.dispatch(app, body, res, retryNum, retryReason, ackedEarly);
   }
 
   /** Hands a verified request to Bolt; resolves once it is acknowledged (the rest goes on, tracked). */
-  private dispatch(app: App, body: Record<string, unknown>, res: http.ServerResponse, retryNum: number | undefined, retryReason: string | undefined): Promise<void> {
-    let acked = false;
+  private dispatch(app: App, body: Record<string, unknown>, res: http.ServerResponse, retryNum: number | undefined, retryReason: string | undefined, ackedEarly = false): Promise<void> {
+    let acked = ackedEarly;
     let onAck!: () => void;
     const ackSent = new Promise<void>((r) => (onAck = r));
     const respond = (status: number, response?: unknown) => {
@@ -277,6 +292,7 @@ export class SlackReceiver implements Receiver {
       onAck();
     };
     const ack: AckFn<unknown> = async (response?: unknown) => {
+      if (ackedEarly) return;
       if (acked) throw new Error("this request was acknowledged already");
       respond(200, response);
     };
@@ -297,6 +313,6 @@ export class SlackReceiver implements Receiver {
         },
       ),
     );
-    return Promise.race([ackSent, processing]);
+    return ackedEarly ? Promise.resolve() : Promise.race([ackSent, processing]);
   }
 }
