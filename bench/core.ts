@@ -1,12 +1,8 @@
 // Benchmarks the core on one database (run by bench/run.ts, one process per database, so each
 // peak RSS is its own). Prints one JSON line. Every figure comes with a baseline measured in the
 // same process, so the ratio means something on a noisy machine.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
-import { openDatabase, type Database } from "../src/store/database.ts";
+import { openBenchDatabase } from "./database.ts";
 import { Partnerpuls } from "../src/core.ts";
 import type { WorkspaceRef } from "../src/ports.ts";
 import { findBuiltIn, CHECKLIST_KEY } from "../src/instruments/catalogue.ts";
@@ -29,28 +25,7 @@ function stats(xs: number[]) {
   return { p50: percentile(s, 50), p99: percentile(s, 99), n: s.length };
 }
 
-async function openBenchDatabase(): Promise<{ db: Database; cleanup(): Promise<void> }> {
-  if (kind === "pglite") {
-    const dir = mkdtempSync(path.join(tmpdir(), "partnerpuls-bench-"));
-    const db = await openDatabase({ url: dir });
-    return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
-  }
-  const base = process.env.PARTNERPULS_TEST_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres";
-  const name = `partnerpuls_bench_${process.pid}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    try { await c.query(sql); } finally { await c.end(); }
-  };
-  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString() });
-  return { db, cleanup: async () => { await db.close(); await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`); } };
-}
-
-const { db, cleanup } = await openBenchDatabase();
+const { db, cleanup } = await openBenchDatabase(kind, "core");
 const prisma = db.prisma;
 try {
   const ws: WorkspaceRef = { platform: "local", externalId: "bench" };

@@ -59,6 +59,21 @@ for (const database of ["pglite", "postgres"]) {
   console.log(`peak RSS of the process: ${r.peakRssMb} MB`);
 }
 
+// ---- a partnership of 2,000 members: the coordinator's commands, on each database ----
+for (const database of ["pglite", "postgres"]) {
+  if (database === "postgres" && (await postgresUp())) continue;
+  const run = spawnSync(process.execPath, ["--import", "tsx", "bench/scale.ts", database], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const line = run.stdout.trim().split("\n").pop() ?? "";
+  if (run.status !== 0 || !line.startsWith("{")) {
+    console.error(`scale on ${database}: benchmark failed (exit ${run.status})\n${run.stdout}`);
+    process.exitCode = 1;
+    continue;
+  }
+  const r = JSON.parse(line);
+  console.log(`\n== a partnership of ${r.members} members in ${r.organisations} organisations on ${database} (${r.answers} answers; goal: each command under 2 s) ==`);
+  console.log(`${Object.entries(r.ms as Record<string, number>).map(([k, v]) => `${k} ${v} ms`).join(", ")} | slowest ${r.slowest} ms: ${r.slowest < 2000 ? "within" : "over"} the goal | peak RSS ${r.peakRssMb} MB`);
+}
+
 // ---- the clock: one and three bot processes on PostgreSQL ----
 if (await postgresUp()) console.log("\nclock: skipped (PostgreSQL is not reachable)");
 else {
