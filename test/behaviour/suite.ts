@@ -387,8 +387,15 @@ export function behaviourSuite(factory: DriverFactory) {
 
   describe("a meeting, from its agenda to its minutes, on the bot's clock", () => {
     const zone = "Europe/Copenhagen";
-    // Ten days from now, at 14:00 in Copenhagen, for 90 minutes.
-    const day = localDate(Date.now() + 10 * 86_400_000, zone);
+    // Ten days from now or a few more, at 14:00 in Copenhagen, for 90 minutes: a Wednesday, Thursday
+    // or Friday, so that the reminder two days before an agreement due 14 days later falls on a
+    // weekday too (reminders keep weekends quiet; on a Monday it would move past the due date).
+    const day = (() => {
+      for (let k = 10; ; k++) {
+        const d = localDate(Date.now() + k * 86_400_000, zone);
+        if ([3, 4, 5].includes(new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay())) return d;
+      }
+    })();
     const iso = (d: { year: number; month: number; day: number }) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
     const startsAt = zonedTimeToUtc(day.year, day.month, day.day, 14, 0, zone);
     const dueIn = (days: number) => iso(localDate(startsAt.getTime() + days * 86_400_000, zone));
