@@ -1,11 +1,11 @@
-// The two statements of a poll button press, the hottest path of the product: who is pressing
-// (their invitation with its round, its partnership and their membership, in one query) and
-// saving the answer (the upsert, the person's answers so far and the completed mark, in one
-// statement). Through Prisma's model API these were nine round trips; each costs about as much as
+// The statements of a poll button press, the hottest path of the product: who is pressing and
+// their invitation (with its round, its partnership and their membership) in one query, and
+// saving the answer (the upsert, the person's answers so far and the completed mark) in one
+// statement. Through Prisma's model API a press was nine round trips; each costs about as much as
 // the upsert itself on the embedded database.
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../generated/prisma/client.ts";
-import type { Db, MembershipRow, PartnershipRow, RoundRow, RoundWithPartnership, Tx } from "./context.ts";
+import type { Db, MembershipRow, PartnershipRow, PersonRow, RoundRow, RoundWithPartnership, Tx } from "./context.ts";
 
 export type InvitationRow = NonNullable<Awaited<ReturnType<Db["invitation"]["findFirst"]>>>;
 export type AnswerRow = { itemId: string; rating: number | null; choice: string | null };
@@ -25,22 +25,21 @@ function part<T>(row: Record<string, unknown>, alias: string): T {
   return out as T;
 }
 
-/**
- * The invitation of this person to this round, or null. `knownSnapshot`: the round's snapshot when
- * the caller has it already (it never changes, and it is the largest column): it is not read again.
- */
-export async function invitedMembership(db: Db, roundId: string, personId: string, knownSnapshot: unknown): Promise<InvitedMembership | null> {
-  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+/** The invitation of `person` (a parameter, or a column of an outer query) to a round, as one row. */
+function invitationQuery(roundId: string, person: Prisma.Sql, knownSnapshot: unknown): Prisma.Sql {
+  return Prisma.sql`
     SELECT ${COLUMNS}, CASE WHEN ${knownSnapshot !== undefined} THEN NULL ELSE r."snapshot" END AS "r.snapshot",
       m."roles" AS "m.roles", m."removedAt" AS "m.removedAt"
     FROM "Invitation" i
       JOIN "Membership" m ON m."id" = i."membershipId"
       JOIN "Round" r ON r."id" = i."roundId"
       JOIN "Partnership" p ON p."id" = r."partnershipId"
-    WHERE i."roundId" = ${roundId} AND m."personId" = ${personId}
+    WHERE i."roundId" = ${roundId} AND m."personId" = ${person}
     LIMIT 1`;
-  const row = rows[0];
-  if (!row) return null;
+}
+
+function invitedFrom(row: Record<string, unknown>, knownSnapshot: unknown): InvitedMembership | null {
+  if (row["i.id"] === null || row["i.id"] === undefined) return null;
   const round = part<RoundRow>(row, "r");
   if (round.snapshot === null) round.snapshot = knownSnapshot as RoundRow["snapshot"];
   return {
@@ -48,6 +47,30 @@ export async function invitedMembership(db: Db, roundId: string, personId: strin
     round: { ...round, partnership: part<PartnershipRow>(row, "p") },
     membership: { roles: row["m.roles"] as string[], removedAt: row["m.removedAt"] as Date | null },
   };
+}
+
+/**
+ * The invitation of this person to this round, or null. `knownSnapshot`: the round's snapshot when
+ * the caller has it already (it never changes, and it is the largest column): it is not read again.
+ */
+export async function invitedMembership(db: Db, roundId: string, personId: string, knownSnapshot: unknown): Promise<InvitedMembership | null> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>(invitationQuery(roundId, Prisma.sql`${personId}`, knownSnapshot));
+  return rows[0] ? invitedFrom(rows[0], knownSnapshot) : null;
+}
+
+const PERSON_COLUMNS = Prisma.raw(Object.values(Prisma.PersonScalarFieldEnum).map((f) => `pe."${f}" AS "pe.${f}"`).join(", "));
+
+/** A person by their platform id, with their invitation to a round (a poll button's): one query for both. */
+export async function personWithInvitation(db: Db, workspaceId: string, platformUserId: string, roundId: string, knownSnapshot: unknown): Promise<{ person: PersonRow; invited: InvitedMembership | null } | null> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+    SELECT ${PERSON_COLUMNS}, x.* FROM "Person" pe
+      LEFT JOIN LATERAL (${invitationQuery(roundId, Prisma.raw(`pe."id"`), knownSnapshot)}) x ON true
+    WHERE pe."workspaceId" = ${workspaceId} AND pe."platformUserId" = ${platformUserId}`;
+  const row = rows[0];
+  if (!row) return null;
+  const person: Record<string, unknown> = {};
+  for (const f of Object.values(Prisma.PersonScalarFieldEnum)) person[f] = row[`pe.${f}`];
+  return { person: person as PersonRow, invited: invitedFrom(row, knownSnapshot) };
 }
 
 /**

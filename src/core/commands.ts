@@ -18,6 +18,17 @@ import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, 
  * A reply says the language the core chose for its recipient, so an adapter's own words match it.
  * Builders that chose another (a poll in the partnership's language, `language da`) set it themselves.
  */
+/** The round a poll button names (its value's `r`), read before the press so the person and their invitation come in one query. */
+function pollRoundOf(actionId: string, value: string): string | undefined {
+  if (!actionId.startsWith("poll.")) return undefined;
+  try {
+    const r = (JSON.parse(value) as { r?: unknown } | null)?.r;
+    return typeof r === "string" && r.length <= 64 ? r : undefined;
+  } catch {
+    return undefined; // press() says the button no longer works
+  }
+}
+
 function inLang(reply: Message, ctx: Context): Message {
   return reply.lang ? reply : { ...reply, lang: ctx.lang };
 }
@@ -77,7 +88,7 @@ export class Commands {
 
   /** A button press on `card` (when the platform says which message). Returns the message that replaces it, or a short reply. */
   async action(actor: Actor, actionId: string, value: string, card?: MessageRef, fields?: Record<string, string>): Promise<Message> {
-    const ctx = await this.c.context(actor);
+    const ctx = await this.c.context(actor, pollRoundOf(actionId, value));
     try {
       const reply = await this.press(ctx, actionId, value, card, fields);
       this.c.onEvent({ kind: "press", actionId, outcome: "ok" });

@@ -12,6 +12,7 @@ import { nameKey } from "../domain/names.ts";
 import { randomUUID } from "node:crypto";
 import { type QuietHours } from "../clock/quiet.ts";
 import { Addresses } from "./addresses.ts";
+import { personWithInvitation, type InvitedMembership } from "./answers.ts";
 import type { Partnerships, Rounds, Polls, Comments, Digests, Actions, Schedules, Meetings, Agendas, Agreements, DataRights, Instruments, Home, Commands, Reports, Joining, MemberPages } from "./rooms.ts";
 
 export type Db = PrismaClient;
@@ -93,6 +94,8 @@ export interface Context {
   lang: Lang;
   /** what the asker's platform can show */
   capabilities: Capabilities;
+  /** a poll button's round: the asker's invitation to it, read with the person (see context) */
+  invitation?: { roundId: string; found: InvitedMembership | null };
 }
 
 export class CoreContext {
@@ -150,7 +153,7 @@ export class CoreContext {
    * command needs it: asking for help, or mistyping, leaves no trace in the database. Until then
    * the ids are fresh UUIDs that match no row, so every query simply finds nothing.
    */
-  async context(actor: Actor): Promise<Context> {
+  async context(actor: Actor, pollRoundId?: string): Promise<Context> {
     const ws = actor.workspace;
     let workspace = await this.workspaceOf(ws);
     // A request from a workspace that removed the app: it is installed there again.
@@ -158,7 +161,9 @@ export class CoreContext {
       await this.joining.workspaceRestored(ws);
       workspace = await this.workspaceOf(ws);
     }
-    let person = workspace ? await this.db.person.findUnique({ where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } } }) : null;
+    // A press of a poll button (the hot path) reads the person and their invitation in one query.
+    const withInvitation = workspace && pollRoundId ? await personWithInvitation(this.db, workspace.id, actor.userId, pollRoundId, this.results.knownSnapshot(pollRoundId)) : undefined;
+    let person = withInvitation !== undefined ? (withInvitation?.person ?? null) : workspace ? await this.db.person.findUnique({ where: { workspaceId_platformUserId: { workspaceId: workspace.id, platformUserId: actor.userId } } }) : null;
     // The name and locale the platform gives now: messages sent to them later use them.
     const locale = langFromLocale(actor.locale) ? actor.locale! : null;
     if (person && ((actor.displayName && actor.displayName !== person.displayName) || (locale && locale !== person.locale)))
@@ -167,7 +172,8 @@ export class CoreContext {
     const stored = person !== null;
     person ??= { id: randomUUID(), workspaceId, platformUserId: actor.userId, displayName: actor.displayName ?? "", language: null, locale, timeZone: null, nudgesOff: false, createdAt: this.now() };
     const lang = (isLang(person.language) ? person.language : null) ?? langFromLocale(actor.locale) ?? this.defaultLanguage;
-    return { actor, workspaceId, person, stored, lang, capabilities: actor.capabilities ?? TEXT_ONLY };
+    const invitation = withInvitation && pollRoundId ? { roundId: pollRoundId, found: withInvitation.invited } : undefined;
+    return { actor, workspaceId, person, stored, lang, capabilities: actor.capabilities ?? TEXT_ONLY, ...(invitation ? { invitation } : {}) };
   }
 
   /** A workspace's row; its id never changes, so it is looked up once per process. */

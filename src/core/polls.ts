@@ -145,7 +145,10 @@ export class Polls {
   async invitedMembership(ctx: Context, roundId: string) {
     // One query on the hot path (every button press); the round alone only to explain a refusal.
     // By the person alone: a member from another workspace answers a round of the partnership's.
-    const found = await invitedMembership(this.c.db, roundId, ctx.person.id, this.c.results.knownSnapshot(roundId));
+    // Read with the person already when the press came in (once: later reads see later changes).
+    const prefetched = ctx.invitation?.roundId === roundId ? ctx.invitation : undefined;
+    delete ctx.invitation;
+    const found = prefetched ? prefetched.found : await invitedMembership(this.c.db, roundId, ctx.person.id, this.c.results.knownSnapshot(roundId));
     if (!found) {
       await this.c.roundWithPartnership(ctx.workspaceId, roundId); // "that button no longer works" if the round is gone
       throw new UserError("err.not-invited");
