@@ -119,13 +119,14 @@ export class InboundSeenTable implements InboundSeen {
   private pruning: Promise<void> | null = null;
 
   constructor(
-    private readonly prisma: Pick<PrismaClient, "inboundSeen">,
+    private readonly prisma: Pick<PrismaClient, "inboundSeen" | "$executeRaw">,
     private readonly options: { now?: () => number; log?: (line: string) => void; keepMs?: number; pruneEveryMs?: number } = {},
   ) {}
 
   async firstTime(key: string): Promise<boolean> {
     const now = (this.options.now ?? Date.now)();
-    const { count } = await this.prisma.inboundSeen.createMany({ data: [{ key, seenAt: new Date(now) }], skipDuplicates: true });
+    // On every request: one plain statement, without the model API's work around it.
+    const count = await this.prisma.$executeRaw`INSERT INTO "InboundSeen" ("key", "seenAt") VALUES (${key}, ${new Date(now)}) ON CONFLICT DO NOTHING`;
     // Old keys go now and then, in the background: no request waits for it.
     if (!this.pruning && now - this.lastPrune >= (this.options.pruneEveryMs ?? 60_000)) {
       this.lastPrune = now;
