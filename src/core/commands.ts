@@ -14,10 +14,6 @@ import { JOIN_CODE_DEFAULTS } from "../domain/join-codes.ts";
 import type { Role } from "../policy.ts";
 import { UserError, AnswerPayload, SectionPayload, RoundPayload, ActionPayload, PostponePayload, StatementPayload, type Context, type CoreContext, type PartnershipRow, type MembershipRow } from "./context.ts";
 
-/**
- * A reply says the language the core chose for its recipient, so an adapter's own words match it.
- * Builders that chose another (a poll in the partnership's language, `language da`) set it themselves.
- */
 /** The round a poll button names (its value's `r`), read before the press so the person and their invitation come in one query. */
 function pollRoundOf(actionId: string, value: string): string | undefined {
   if (!actionId.startsWith("poll.")) return undefined;
@@ -29,6 +25,10 @@ function pollRoundOf(actionId: string, value: string): string | undefined {
   }
 }
 
+/**
+ * A reply says the language the core chose for its recipient, so an adapter's own words match it.
+ * Builders that chose another (a poll in the partnership's language, `language da`) set it themselves.
+ */
 function inLang(reply: Message, ctx: Context): Message {
   return reply.lang ? reply : { ...reply, lang: ctx.lang };
 }
