@@ -18,6 +18,17 @@ async function postgresUp(): Promise<string | null> {
   }
 }
 
+/** A benchmark's result: its last line that is a JSON object holding `key` (a log line may follow it). */
+function resultLine(stdout: string, key: string): string {
+  return (
+    stdout
+      .trim()
+      .split("\n")
+      .reverse()
+      .find((l) => l.startsWith("{") && l.includes(`"${key}"`)) ?? ""
+  );
+}
+
 const f = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 
 for (const database of ["pglite", "postgres"]) {
@@ -29,7 +40,7 @@ for (const database of ["pglite", "postgres"]) {
     }
   }
   const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "bench/core.ts", database], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const line = run.stdout.trim().split("\n").pop() ?? "";
+  const line = resultLine(run.stdout, "recordAnswer");
   if (run.status !== 0 || !line.startsWith("{")) {
     console.error(`${database}: benchmark failed (exit ${run.status})\n${run.stdout}`);
     process.exitCode = 1;
@@ -63,7 +74,7 @@ for (const database of ["pglite", "postgres"]) {
 for (const database of ["pglite", "postgres"]) {
   if (database === "postgres" && (await postgresUp())) continue;
   const run = spawnSync(process.execPath, ["--import", "tsx", "bench/scale.ts", database], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const line = run.stdout.trim().split("\n").pop() ?? "";
+  const line = resultLine(run.stdout, "slowest");
   if (run.status !== 0 || !line.startsWith("{")) {
     console.error(`scale on ${database}: benchmark failed (exit ${run.status})\n${run.stdout}`);
     process.exitCode = 1;
@@ -78,7 +89,7 @@ for (const database of ["pglite", "postgres"]) {
 if (await postgresUp()) console.log("\nclock: skipped (PostgreSQL is not reachable)");
 else {
   const run = spawnSync(process.execPath, ["--import", "tsx", "bench/clock.ts"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const line = run.stdout.trim().split("\n").pop() ?? "";
+  const line = resultLine(run.stdout, "scaling");
   if (run.status !== 0 || !line.startsWith("{")) {
     console.error(`clock: benchmark failed (exit ${run.status})\n${run.stdout}`);
     process.exitCode = 1;
@@ -105,7 +116,7 @@ function section(title: string, args: string[], format: (stdout: string) => stri
   console.log(`\n== ${title} ==\n${format(run.stdout.trim())}`);
 }
 const sendLine = (stdout: string) => {
-  const r = JSON.parse(stdout.split("\n").pop()!);
+  const r = JSON.parse(resultLine(stdout, "partners"));
   return `${r.partners} partners: ${r.seconds} s, ${r.sent} messages sent, ${r.rateLimited} answered 429 (waited out), ${r.duplicates} duplicates, ${r.losses} losses`;
 };
 section("Slack: acknowledging a signed block_actions vote at 200 requests/s (in-memory PGlite)", ["bench/slack.ts"], (s) => s);
@@ -113,6 +124,6 @@ section("Slack: a round to 1,000 partners (fake Web API: 50 chat.postMessage/s, 
 section("Teams: an adaptiveCard/action vote round trip at 100 requests/s (in-memory PGlite)", ["bench/teams.ts"], (s) => s.split("\n").filter((l) => !l.startsWith("{") && !l.startsWith("==")).join("\n"));
 section("Teams: a round to 1,000 partners (fake connector enforcing Teams' per-conversation and per-tenant limits, a 429 every 100 calls)", ["bench/send-teams.ts"], sendLine);
 section("Across organisations: a round to 1,000 partners in 3 Slack workspaces and 2 Teams tenants (200 each; each paced and limited on its own, a 429 every 100 calls)", ["bench/send-across.ts"], (stdout) => {
-  const r = JSON.parse(stdout.split("\n").pop()!);
+  const r = JSON.parse(resultLine(stdout, "ceilings"));
   return `${r.partners} partners: ${r.seconds} s; the slowest workspace's ceiling is ${Math.max(r.ceilings.slack, r.ceilings.teams)} s (Slack ${r.ceilings.slack} s, Teams ${r.ceilings.teams} s), so ${r.ofCeiling} % of it; ${r.rateLimited.slack + r.rateLimited.teams} answered 429 (waited out), ${r.duplicates} duplicates, ${r.losses} losses`;
 });
