@@ -3,6 +3,7 @@
 // same process, so the ratio means something on a noisy machine.
 import { performance } from "node:perf_hooks";
 import { openBenchDatabase } from "./database.ts";
+import { addPartners } from "./seed.ts";
 import { Partnerpuls } from "../src/core.ts";
 import type { WorkspaceRef } from "../src/ports.ts";
 import { findBuiltIn, CHECKLIST_KEY } from "../src/instruments/catalogue.ts";
@@ -37,10 +38,7 @@ try {
   const workspace = await prisma.workspace.findFirstOrThrow({ where: { externalId: "bench" } });
   const partnership = await prisma.partnership.findFirstOrThrow({ where: { workspaceId: workspace.id } });
   const org = await prisma.organisation.findFirstOrThrow({ where: { partnershipId: partnership.id } });
-  await prisma.person.createMany({ data: Array.from({ length: PARTNERS }, (_, i) => ({ workspaceId: workspace.id, platformUserId: `p${i}`, displayName: `Partner ${i}` })) });
-  const people = await prisma.person.findMany({ where: { workspaceId: workspace.id, platformUserId: { startsWith: "p" } } });
-  await prisma.membership.createMany({ data: people.map((p) => ({ workspaceId: workspace.id, partnershipId: partnership.id, personId: p.id, organisationId: org.id, roles: ["partner"] })) });
-  const members = await prisma.membership.findMany({ where: { partnershipId: partnership.id, roles: { has: "partner" } }, include: { person: true } });
+  const members = await addPartners(prisma, workspace.id, partnership.id, Array.from({ length: PARTNERS }, (_, i) => `p${i}`), [org.id]);
 
   // 20 closed rounds of 50 partners × 35 statements (35,000 answers), written in bulk.
   const checklist = findBuiltIn(CHECKLIST_KEY)!;

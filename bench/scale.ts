@@ -8,6 +8,7 @@ import { Partnerpuls } from "../src/core.ts";
 import type { WorkspaceRef } from "../src/ports.ts";
 import { findBuiltIn, CHECKLIST_KEY } from "../src/instruments/catalogue.ts";
 import { openBenchDatabase } from "./database.ts";
+import { addPartners } from "./seed.ts";
 
 const kind = process.argv[2] === "postgres" ? "postgres" : "pglite";
 const MEMBERS = 2_000;
@@ -30,16 +31,13 @@ try {
   const workspace = await prisma.workspace.findFirstOrThrow({ where: { externalId: "scale" } });
   const partnership = await prisma.partnership.findFirstOrThrow({ where: { workspaceId: workspace.id } });
   const orgs = await prisma.organisation.findMany({ where: { partnershipId: partnership.id }, orderBy: { name: "asc" } });
-  await prisma.person.createMany({ data: Array.from({ length: MEMBERS }, (_, i) => ({ workspaceId: workspace.id, platformUserId: `m${i}`, displayName: `Member ${i}` })) });
-  const people = await prisma.person.findMany({ where: { workspaceId: workspace.id, platformUserId: { startsWith: "m" } }, orderBy: { platformUserId: "asc" } });
-  await prisma.membership.createMany({ data: people.map((p, i) => ({ workspaceId: workspace.id, partnershipId: partnership.id, personId: p.id, organisationId: orgs[i % ORGANISATIONS]!.id, roles: ["partner"] })) });
+  await addPartners(prisma, workspace.id, partnership.id, Array.from({ length: MEMBERS }, (_, i) => `m${i}`), orgs.map((o) => o.id));
 
   const ms: Record<string, number> = {};
   const timed = async (name: string, text: string) => {
     const t = performance.now();
-    const reply = await say(text);
+    await say(text);
     ms[name] = Math.round(performance.now() - t);
-    if (process.env.BENCH_VERBOSE) console.error(name, reply.slice(0, 400));
   };
   await timed("checkin start", "checkin start deadline=14d");
   const round = await prisma.round.findFirstOrThrow({ where: { partnershipId: partnership.id, closedAt: null } });

@@ -19,9 +19,10 @@ const COLUMNS = Prisma.raw(
     .join(", "),
 );
 
-function part<T>(row: Record<string, unknown>, alias: string): T {
+/** One table's row out of a joined row whose columns are named "<alias>.<field>". */
+function part<T>(row: Record<string, unknown>, alias: string, fields: Record<string, string>): T {
   const out: Record<string, unknown> = {};
-  for (const f of Object.values(TABLES[alias as keyof typeof TABLES])) out[f] = row[`${alias}.${f}`];
+  for (const f of Object.values(fields)) out[f] = row[`${alias}.${f}`];
   return out as T;
 }
 
@@ -40,11 +41,11 @@ function invitationQuery(roundId: string, person: Prisma.Sql, knownSnapshot: unk
 
 function invitedFrom(row: Record<string, unknown>, knownSnapshot: unknown): InvitedMembership | null {
   if (row["i.id"] === null || row["i.id"] === undefined) return null;
-  const round = part<RoundRow>(row, "r");
+  const round = part<RoundRow>(row, "r", TABLES.r);
   if (round.snapshot === null) round.snapshot = knownSnapshot as RoundRow["snapshot"];
   return {
-    invitation: part<InvitationRow>(row, "i"),
-    round: { ...round, partnership: part<PartnershipRow>(row, "p") },
+    invitation: part<InvitationRow>(row, "i", TABLES.i),
+    round: { ...round, partnership: part<PartnershipRow>(row, "p", TABLES.p) },
     membership: { roles: row["m.roles"] as string[], removedAt: row["m.removedAt"] as Date | null },
   };
 }
@@ -68,9 +69,7 @@ export async function personWithInvitation(db: Db, workspaceId: string, platform
     WHERE pe."workspaceId" = ${workspaceId} AND pe."platformUserId" = ${platformUserId}`;
   const row = rows[0];
   if (!row) return null;
-  const person: Record<string, unknown> = {};
-  for (const f of Object.values(Prisma.PersonScalarFieldEnum)) person[f] = row[`pe.${f}`];
-  return { person: person as PersonRow, invited: invitedFrom(row, knownSnapshot) };
+  return { person: part<PersonRow>(row, "pe", Prisma.PersonScalarFieldEnum), invited: invitedFrom(row, knownSnapshot) };
 }
 
 /**
