@@ -2,7 +2,8 @@
 // their invitation (with its round, its partnership and their membership) in one query, and
 // saving the answer (the upsert, the person's answers so far and the completed mark) in one
 // statement. Through Prisma's model API a press was nine round trips; each costs about as much as
-// the upsert itself on the embedded database.
+// the upsert itself on the embedded database. The outbox's poll cards (a round's 1,000 polls) read
+// the same row the same way.
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Db, MembershipRow, PartnershipRow, PersonRow, RoundRow, RoundWithPartnership, Tx } from "./context.ts";
@@ -26,17 +27,22 @@ function part<T>(row: Record<string, unknown>, alias: string, fields: Record<str
   return out as T;
 }
 
-/** The invitation of `person` (a parameter, or a column of an outer query) to a round, as one row. */
-function invitationQuery(roundId: string, person: Prisma.Sql, knownSnapshot: unknown): Prisma.Sql {
+/** An invitation (the one `where` picks) with its membership, round and partnership, as one row; `extra`: more columns. */
+function invitationQuery(where: Prisma.Sql, knownSnapshot: unknown, extra: Prisma.Sql = Prisma.empty): Prisma.Sql {
   return Prisma.sql`
     SELECT ${COLUMNS}, CASE WHEN ${knownSnapshot !== undefined} THEN NULL ELSE r."snapshot" END AS "r.snapshot",
-      m."roles" AS "m.roles", m."removedAt" AS "m.removedAt"
+      m."roles" AS "m.roles", m."removedAt" AS "m.removedAt"${extra}
     FROM "Invitation" i
       JOIN "Membership" m ON m."id" = i."membershipId"
       JOIN "Round" r ON r."id" = i."roundId"
       JOIN "Partnership" p ON p."id" = r."partnershipId"
-    WHERE i."roundId" = ${roundId} AND m."personId" = ${person}
+    WHERE ${where}
     LIMIT 1`;
+}
+
+/** The invitation of `person` (a parameter, or a column of an outer query) to a round. */
+function personInvitationQuery(roundId: string, person: Prisma.Sql, knownSnapshot: unknown): Prisma.Sql {
+  return invitationQuery(Prisma.sql`i."roundId" = ${roundId} AND m."personId" = ${person}`, knownSnapshot);
 }
 
 function invitedFrom(row: Record<string, unknown>, knownSnapshot: unknown): InvitedMembership | null {
@@ -55,7 +61,7 @@ function invitedFrom(row: Record<string, unknown>, knownSnapshot: unknown): Invi
  * the caller has it already (it never changes, and it is the largest column): it is not read again.
  */
 export async function invitedMembership(db: Db, roundId: string, personId: string, knownSnapshot: unknown): Promise<InvitedMembership | null> {
-  const rows = await db.$queryRaw<Record<string, unknown>[]>(invitationQuery(roundId, Prisma.sql`${personId}`, knownSnapshot));
+  const rows = await db.$queryRaw<Record<string, unknown>[]>(personInvitationQuery(roundId, Prisma.sql`${personId}`, knownSnapshot));
   return rows[0] ? invitedFrom(rows[0], knownSnapshot) : null;
 }
 
@@ -65,11 +71,32 @@ const PERSON_COLUMNS = Prisma.raw(Object.values(Prisma.PersonScalarFieldEnum).ma
 export async function personWithInvitation(db: Db, workspaceId: string, platformUserId: string, roundId: string, knownSnapshot: unknown): Promise<{ person: PersonRow; invited: InvitedMembership | null } | null> {
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
     SELECT ${PERSON_COLUMNS}, x.* FROM "Person" pe
-      LEFT JOIN LATERAL (${invitationQuery(roundId, Prisma.raw(`pe."id"`), knownSnapshot)}) x ON true
+      LEFT JOIN LATERAL (${personInvitationQuery(roundId, Prisma.raw(`pe."id"`), knownSnapshot)}) x ON true
     WHERE pe."workspaceId" = ${workspaceId} AND pe."platformUserId" = ${platformUserId}`;
   const row = rows[0];
   if (!row) return null;
   return { person: part<PersonRow>(row, "pe", Prisma.PersonScalarFieldEnum), invited: invitedFrom(row, knownSnapshot) };
+}
+
+/** What the outbox needs to build a poll card it delivers: the invitation as above, the person's language and their answers so far. */
+export type InvitationToDeliver = InvitedMembership & { person: { language: string | null; locale: string | null }; answers: AnswerRow[] };
+
+/** An invitation to a round by its id, for a poll card the outbox delivers: one query (it was seven through the model API). */
+export async function invitationToDeliver(db: Db, invitationId: string, roundId: string, knownSnapshot: unknown): Promise<InvitationToDeliver | null> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>(
+    invitationQuery(
+      Prisma.sql`i."id" = ${invitationId} AND i."roundId" = ${roundId}`,
+      knownSnapshot,
+      Prisma.sql`,
+        (SELECT jsonb_build_object('language', pe."language", 'locale', pe."locale") FROM "Person" pe WHERE pe."id" = m."personId") AS "person",
+        (SELECT coalesce(jsonb_agg(jsonb_build_object('itemId', a."itemId", 'rating', a."rating", 'choice', a."choice")), '[]'::jsonb)
+           FROM "Answer" a WHERE a."workspaceId" = i."workspaceId" AND a."roundId" = i."roundId" AND a."membershipId" = i."membershipId") AS "answers"`,
+    ),
+  );
+  const row = rows[0];
+  const invited = row ? invitedFrom(row, knownSnapshot) : null;
+  if (!row || !invited) return null;
+  return { ...invited, person: row["person"] as InvitationToDeliver["person"], answers: row["answers"] as AnswerRow[] };
 }
 
 /**

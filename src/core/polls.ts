@@ -16,7 +16,7 @@ import { JobQueue, type Tx as QueueTx } from "../jobs/queue.ts";
 import { nextAllowed, isQuiet } from "../clock/quiet.ts";
 import type { JobOutcome } from "../clock/clock.ts";
 import type { ClaimedJob } from "../jobs/queue.ts";
-import { invitedMembership, saveAnswer } from "./answers.ts";
+import { invitationToDeliver, invitedMembership, saveAnswer } from "./answers.ts";
 import { REFUSAL_KEY, quietOf, UserError, AnswerPayload, type RoundWithPartnership, type Context, type CoreContext, type Tx } from "./context.ts";
 
 /** Which page to show: one a button names, or the next unanswered one from a page on (or from the start). */
@@ -55,38 +55,36 @@ export class Polls {
       await tx.invitation.updateMany({ where: { id: after.invitationId }, data: { sentAt: now } });
       return;
     }
-    // Every copy is kept (the first poll and each reminder), so that each stays up to date.
+    // Every copy is kept (the first poll and each reminder), so that each stays up to date. One
+    // statement, as the courier finishes each of a round's deliveries with it.
     const copy = JSON.stringify([{ conversationId: ref.conversationId, messageId: ref.messageId }]);
-    await tx.$executeRaw`
-      UPDATE "Invitation" SET "sentAt" = ${now},
-        "pollRefs" = CASE WHEN "pollRefs" @> ${copy}::jsonb THEN "pollRefs" ELSE "pollRefs" || ${copy}::jsonb END
-      WHERE id = ${after.invitationId}`;
-    const inv = await tx.invitation.findFirst({ where: { id: after.invitationId }, select: { roundId: true, workspaceId: true, pollRefs: true, round: { select: { closedAt: true } }, membership: { select: { person: { select: { workspaceId: true } } } } } });
+    const [inv] = await tx.$queryRaw<{ roundId: string; workspaceId: string; membershipId: string; pollRefs: unknown; closedAt: Date | null }[]>`
+      UPDATE "Invitation" i SET "sentAt" = ${now},
+        "pollRefs" = CASE WHEN i."pollRefs" @> ${copy}::jsonb THEN i."pollRefs" ELSE i."pollRefs" || ${copy}::jsonb END
+      FROM "Round" r
+      WHERE i.id = ${after.invitationId} AND r.id = i."roundId"
+      RETURNING i."roundId", i."workspaceId", i."membershipId", i."pollRefs", r."closedAt"`;
     // A poll that was already on its way when its round closed gets the closed card too, where it landed: in the person's workspace.
-    if (inv?.round.closedAt)
-      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: await this.c.addresses.ref(inv.membership.person.workspaceId, tx), to: { kind: "update", ref }, render: { kind: "poll.copy", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: closedCardKey(after.invitationId, copiesOf(inv.pollRefs).findIndex((r) => r.messageId === ref.messageId && r.conversationId === ref.conversationId)) }]);
+    if (!inv?.closedAt) return;
+    const member = await tx.membership.findUnique({ where: { id: inv.membershipId }, select: { person: { select: { workspaceId: true } } } });
+    if (member)
+      await enqueueDeliveries(tx, [{ workspaceId: inv.workspaceId, workspace: await this.c.addresses.ref(member.person.workspaceId, tx), to: { kind: "update", ref }, render: { kind: "poll.copy", roundId: inv.roundId, invitationId: after.invitationId }, dedupeKey: closedCardKey(after.invitationId, copiesOf(inv.pollRefs).findIndex((r) => r.messageId === ref.messageId && r.conversationId === ref.conversationId)) }]);
   }
 
 
   /** Builds a message the outbox holds as a reference (polls, their copies); null: it no longer applies. */
   async renderDelivery(ref: Exclude<RenderRef, { kind: "meeting.agenda" }>): Promise<Message | null> {
-    const inv = await this.c.db.invitation.findFirst({
-      where: { id: ref.invitationId, roundId: ref.roundId },
-      include: { round: { include: { partnership: true } }, membership: { include: { person: true } } },
-    });
-    if (!inv) return null;
-    const { round } = inv;
-    const lang = this.c.langOfPerson(inv.membership.person, round.partnership);
-    const answers = await this.c.db.answer.findMany({ where: { workspaceId: inv.workspaceId, roundId: round.id, membershipId: inv.membershipId }, select: { itemId: true, rating: true, choice: true } });
+    const found = await invitationToDeliver(this.c.db, ref.invitationId, ref.roundId, this.c.results.knownSnapshot(ref.roundId));
+    if (!found) return null;
+    const { invitation: inv, round, membership, answers } = found;
+    const lang = this.c.langOfPerson(found.person, round.partnership);
     // A copy already sent shows the card as it is now: the answers so far, or the closed card.
     if (ref.kind !== "poll") return this.pollViewFrom(round, inv.organisationId, lang, answers, undefined, undefined, false, { texts: await this.c.comments.of(round, inv, answers, undefined) });
     // A poll for a round that has closed, or for someone no longer a member, is not sent.
-    if (round.closedAt || round.closesAt <= this.c.now() || inv.membership.removedAt) return null;
+    if (round.closedAt || round.closesAt <= this.c.now() || membership.removedAt) return null;
     if (ref.reminder && inv.completedAt) return null;
     return this.pollViewFrom(round, inv.organisationId, lang, answers, undefined, ref.reminder ? t(lang, "poll.reminder") : undefined, ref.withSnooze ?? false, { texts: await this.c.comments.of(round, inv, answers, undefined) });
   }
-
-
 
   async pollView(
     workspaceId: string,

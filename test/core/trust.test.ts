@@ -1,6 +1,7 @@
 // Trust at every door, on both databases: complete erasure that leaves released results as they
 // were, removed members refused at every button, a partnership created in a DM, and no poll for a
-// round that closed while its polls were still queued.
+// round that closed while its polls were still queued (and the closed card for one that landed as
+// it closed).
 import { it, expect, beforeAll, afterAll } from "vitest";
 import { describeEachDatabase } from "../support/databases.ts";
 import { RecordingPort, coreWithCourier } from "../support/recording-port.ts";
@@ -157,6 +158,35 @@ describeEachDatabase("trust", (db) => {
     expect(polls.filter((d) => flat(d.message).match(/closed/i) === null)).toEqual([]);
     const skipped = await db().prisma.job.count({ where: { kind: "deliver", status: "skipped", outcome: "round closed before delivery" } });
     expect(skipped).toBeGreaterThanOrEqual(3);
+  });
+
+  it("replaces a poll that landed just as its round closed with the closed card, where it landed", async () => {
+    const isPoll = (m: Message) => m.blocks.some((b) => b.type === "question" && b.options.some((o) => o.actionId === "poll.answer"));
+    const sentBefore = port.dms.length;
+    const deliver = port.deliver.bind(port);
+    let closing: Promise<unknown> | null = null;
+    // The round closes while the first poll is with the platform: that poll, and any other the
+    // courier had already built, land after the close.
+    port.deliver = async (d) => {
+      const ref = await deliver(d);
+      if (d.to.kind === "user" && isPoll(d.message)) await (closing ??= app.core.command(as("coord"), "checkin close"));
+      return ref;
+    };
+    try {
+      await app.core.command(as("coord"), "checkin start sections=1");
+      await app.settle();
+    } finally {
+      port.deliver = deliver;
+    }
+    expect(closing).not.toBeNull();
+    const landed = port.dms.slice(sentBefore).filter((d) => isPoll(d.message));
+    expect(landed.length).toBeGreaterThan(0);
+    for (const poll of landed) {
+      const replaced = port.updates.filter((u) => u.ref.messageId === poll.id);
+      expect(replaced).toHaveLength(1);
+      expect(isPoll(replaced[0]!.message)).toBe(false);
+      expect(flat(replaced[0]!.message)).toMatch(/closed/i);
+    }
   });
 
   it("lets one coordinator create several partnerships from a DM; their digests go to the steering members", async () => {
