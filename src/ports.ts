@@ -133,8 +133,11 @@ export interface PlatformStore {
 export class RateLimitedError extends Error {
   constructor(
     readonly retryAfterMs: number,
-    /** whether the limit hit was the conversation's or the whole workspace's */
-    readonly scope: "conversation" | "workspace" = "workspace",
+    /**
+     * Whose limit was hit: the conversation's, the whole workspace's, or "unsaid" when the
+     * platform does not tell (the courier then reads it by what else is limited; see Pacer.limited).
+     */
+    readonly scope: "conversation" | "workspace" | "unsaid" = "unsaid",
   ) {
     super(`rate limited: retry after ${retryAfterMs} ms`);
     this.name = "RateLimitedError";

@@ -18,7 +18,7 @@ import { SLACK_API_TIMEOUT_MS } from "./config.ts";
  * one message per second per conversation (short bursts tolerated) inside a workspace-wide limit;
  * conversations.open (the first DM to a person) and chat.update (replacing a card) are Tier 3,
  * "50+ per minute, sporadic bursts welcome". A delivery may need any of the three, so the default
- * workspace budget is the Tier 3 floor: 50 per minute, at most a fifth of it in any one second.
+ * workspace budget is the Tier 3 floor: 50 per minute, at most 10 of them in any one second.
  * A round for 1,000 partners then takes about 20 minutes, well inside any answer window, and Slack
  * has no reason to throttle it; a 429 anyway (Slack's limits move) is the courier's to wait out.
  * SLACK_MESSAGES_PER_MINUTE raises the budget where Slack allows more (e.g. Marketplace apps).
@@ -27,7 +27,8 @@ export function slackLimits(perMinute = 50): PlatformLimits {
   return {
     perConversation: [{ count: 1, perMs: 1_000 }],
     perWorkspace: [
-      { count: Math.max(1, Math.ceil(perMinute / 5)), perMs: 1_000 },
+      // Bursts of up to 10 in a second; a budget above 600 a minute is spread evenly instead.
+      { count: Math.max(Math.ceil(perMinute / 60), Math.min(10, Math.ceil(perMinute / 5))), perMs: 1_000 },
       { count: perMinute, perMs: 60_000 },
     ],
   };
@@ -73,13 +74,14 @@ export const PERMANENT_SLACK_ERRORS = new Set([
 ]);
 
 /** Translates a Web API failure into what the courier understands; anything else is retried. */
-export function deliveryError(e: unknown): unknown {
+export function deliveryError(e: unknown, limit: RateLimitedError["scope"] = "unsaid"): unknown {
+  if (e instanceof RateLimitedError || e instanceof PermanentDeliveryError) return e;
   const err = e as Partial<WebAPICallError> & { code?: string };
   if (err?.code === ErrorCode.RateLimitedError) {
     const retryAfter = (e as { retryAfter?: number }).retryAfter;
-    // Slack does not say which limit was hit; the courier pacing each conversation at 1/s makes the
-    // workspace's the likely one, and pausing the workspace is the safe reading.
-    return new RateLimitedError(Math.max(1, retryAfter ?? 1) * 1000, "workspace");
+    // chat.postMessage's limit is about one a second per conversation inside a workspace-wide one,
+    // and Slack does not say which was hit: the courier tells them apart (Pacer.limited).
+    return new RateLimitedError(Math.max(1, retryAfter ?? 1) * 1000, limit);
   }
   if (err?.code === ErrorCode.PlatformError) {
     const code = (e as { data?: { error?: string } }).data?.error ?? "unknown_error";
@@ -160,7 +162,7 @@ export class SlackChatPort implements ChatPort {
         await client.chat.update({ channel: d.to.ref.conversationId, ts: d.to.ref.messageId, text: rendered.text, blocks: rendered.blocks });
         return d.to.ref;
       }
-      const channel = d.to.kind === "user" ? await this.dmChannel(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
+      const channel = d.to.kind === "user" ? await this.dmChannelOrLimit(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
       const metadata = d.deliveryId ? { event_type: DELIVERY_EVENT, event_payload: { delivery: d.deliveryId } } : undefined;
       // An answer in a thread is also shown in the channel (reply_broadcast): the minutes under their agenda, seen by all.
       const thread = d.to.kind === "channel" && d.to.threadOf ? { thread_ts: d.to.threadOf, reply_broadcast: true } : {};
@@ -213,6 +215,15 @@ export class SlackChatPort implements ChatPort {
       return null; // not in the channel, or an installation without channels:read
     }
     return members;
+  }
+
+  /** dmChannel, where a 429 is the workspace's: conversations.open's Tier 3 limit is per method and workspace, not per person. */
+  private async dmChannelOrLimit(client: WebClient, teamId: string, userId: string): Promise<string> {
+    try {
+      return await this.dmChannel(client, teamId, userId);
+    } catch (e) {
+      throw deliveryError(e, "workspace");
+    }
   }
 
   /** The bot's direct-message channel with a person (opened once, then remembered). */

@@ -13,7 +13,7 @@ import { classify, type Sender } from "./send.ts";
  * Per conversation (Teams' "per bot per thread" limits: 7 in 1 s, 8 in 2 s, 60 in 30 s, 1,800 in
  * an hour) and per tenant (30 requests a second per app and tenant): we stay at 25 a second, which
  * leaves room for replies to people's commands (not paced) and for the jitter between booking a
- * slot and the request reaching Teams; a 429 pauses the whole tenant, so avoiding one pays.
+ * slot and the request reaching Teams.
  */
 export const TEAMS_LIMITS: PlatformLimits = {
   perConversation: [

@@ -57,9 +57,9 @@ export function retryAfterMs(header: string | null, now = Date.now()): number {
 export function classify(e: unknown, what: string): unknown {
   const f = httpFailure(e);
   if (!f) return e;
-  // Teams does not say which limit a 429 is for (the conversation's or the tenant's): pausing the
-  // whole tenant is the safe reading, and keeps a second instance from pushing on.
-  if (f.status === 429) return new RateLimitedError(retryAfterMs(f.retryAfter), "workspace");
+  // Teams does not say which limit a 429 is for (the conversation's or the tenant's): the courier
+  // tells them apart (Pacer.limited).
+  if (f.status === 429) return new RateLimitedError(retryAfterMs(f.retryAfter), "unsaid");
   if (f.status === 403 || f.status === 404)
     return new PermanentDeliveryError(`${what}: Teams answered ${f.status}${f.code ? ` ${f.code}` : ""} (${f.status === 403 ? "the bot was removed or blocked" : "the conversation no longer exists"})`);
   const err = new Error(`${what}: Teams answered ${f.status}${f.code ? ` ${f.code}` : ""}`);

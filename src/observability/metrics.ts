@@ -38,6 +38,7 @@ class BoundedLabel {
 const COURIER: [keyof CourierStats, string, string][] = [
   ["delivered", "partnerpuls_outbox_delivered_total", "messages the courier delivered"],
   ["rateLimited", "partnerpuls_outbox_rate_limited_total", "429s the courier waited out (Retry-After)"],
+  ["workspacePaused", "partnerpuls_outbox_workspace_paused_total", "429s read as the whole workspace's or tenant's limit (everything there waited, not one conversation)"],
   ["retried", "partnerpuls_outbox_retried_total", "deliveries put back to be tried again after a failure"],
   ["failed", "partnerpuls_outbox_failed_total", "deliveries given up for good"],
   ["leaseLost", "partnerpuls_outbox_lease_lost_total", "deliveries whose lease ran out while being sent"],

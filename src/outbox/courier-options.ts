@@ -26,6 +26,8 @@ export interface CourierOptions {
 export interface CourierStats {
   delivered: number;
   rateLimited: number;
+  /** of those, the 429s that paused the whole workspace (or tenant), not only a conversation */
+  workspacePaused: number;
   retried: number;
   failed: number;
   leaseLost: number;

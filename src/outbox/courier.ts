@@ -27,7 +27,7 @@ type Progress = { sending: true } | { landed: MessageRef };
 
 export class Courier {
   readonly queue: JobQueue;
-  readonly stats: CourierStats = { delivered: 0, rateLimited: 0, retried: 0, failed: 0, leaseLost: 0, resumed: 0, recovered: 0, unchecked: 0 };
+  readonly stats: CourierStats = { delivered: 0, rateLimited: 0, workspacePaused: 0, retried: 0, failed: 0, leaseLost: 0, resumed: 0, recovered: 0, unchecked: 0 };
   private readonly ports = new Map<Platform, ChatPort>();
   private readonly pacer: Pacer;
   private readonly concurrency: number;
@@ -361,7 +361,12 @@ export class Courier {
     if (e instanceof RateLimitedError) {
       this.stats.rateLimited++;
       // Recorded for the key, so every instance waits it out, not only this one.
-      await this.pacer.pause(e.scope === "conversation" ? lane : wsKey, e.retryAfterMs);
+      if (e.scope === "unsaid") {
+        if ((await this.pacer.limited(lane, wsKey, e.retryAfterMs)) === "workspace") this.stats.workspacePaused++;
+      } else {
+        await this.pacer.pause(e.scope === "conversation" ? lane : wsKey, e.retryAfterMs);
+        if (e.scope === "workspace") this.stats.workspacePaused++;
+      }
       await this.queue.retryAt(job, new Date(Date.now() + e.retryAfterMs), `429: retry after ${e.retryAfterMs} ms`, false, true);
       return;
     }

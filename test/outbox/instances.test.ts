@@ -1,8 +1,9 @@
 // Two outbox couriers on one database, as two bot instances on one PostgreSQL server (each with
 // its own connection pool), and on PGlite as two in one process sharing the embedded database.
-// The sending budget, a 429's pause and a conversation's order live in the database, so together
-// they behave as one instance would. Slack is the fake at its HTTP boundary, reached through the
-// real port (the SDK's WebClient); everything else is the real courier and queue.
+// The sending budget, a 429's pause (a conversation's, or the workspace's when two conversations
+// are limited at once) and a conversation's order live in the database, so together they behave as
+// one instance would. Slack is the fake at its HTTP boundary, reached through the real port (the
+// SDK's WebClient); everything else is the real courier and queue.
 import { it, expect, beforeAll, afterAll, describe } from "vitest";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { Courier } from "../../src/outbox/courier.ts";
@@ -134,27 +135,52 @@ function suite(name: string, open: () => Promise<Pair>) {
       expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(4_000);
     }, 90_000);
 
-    it("a 429 one instance was answered pauses the other until Retry-After has passed", async () => {
-      const { fake, a, b, enqueue } = await instances("TPAUSE");
+    it("a lone 429 holds back only its conversation: the rest of the workspace goes on, from either instance", async () => {
+      const { fake, a, b, enqueue } = await instances("TLONE");
       fake.limit({ kind: "every", n: 1, retryAfterS: 2, methods: "chat.postMessage" });
       await enqueue([{ to: { kind: "user", userId: "U1" }, text: "first", key: "U1" }]);
       expect(await a.pass()).toBe(1);
       const [limited] = fake.callsTo("chat.postMessage");
       expect(limited!.status).toBe(429);
-      expect(a.stats.rateLimited).toBe(1);
+      expect(a.stats).toMatchObject({ rateLimited: 1, workspacePaused: 0 });
       fake.clearLimits();
 
-      // Instance b has heard no 429 itself; its first post still waits for the workspace's pause.
+      // Another conversation is not held back, from the other instance either.
       await enqueue([{ to: { kind: "user", userId: "U2" }, text: "second", key: "U2" }]);
       expect(await b.pass()).toBe(1);
       const toU2 = fake.callsTo("chat.postMessage").filter((c) => c.args.channel === fake.dmChannel("U2"));
       expect(toU2.map((c) => c.status)).toEqual([200]);
-      console.log(`${name}: b's first post came ${toU2[0]!.at - limited!.at} ms after a's 429 (Retry-After 2 s)`);
+      expect(toU2[0]!.at - limited!.at).toBeLessThan(2_000);
+
+      // The conversation limited waits out its Retry-After, then gets its message once.
+      await a.settle(30_000);
+      const toU1 = fake.callsTo("chat.postMessage").filter((c) => c.args.channel === fake.dmChannel("U1"));
+      expect(toU1.map((c) => c.status)).toEqual([429, 200]);
       // A lower bound only (a slow machine makes it later, never earlier); 10 ms for timer rounding.
-      expect(toU2[0]!.at - limited!.at).toBeGreaterThanOrEqual(1_990);
+      expect(toU1[1]!.at - limited!.at).toBeGreaterThanOrEqual(1_990);
+      expect(fake.deliveryCounts(["U1", "U2"].map((u) => fake.dmChannel(u)))).toMatchObject({ duplicates: 0, losses: 0 });
+    }, 60_000);
+
+    it("429s from two conversations at once hold back the whole workspace, the other instance too, until Retry-After has passed", async () => {
+      const { fake, a, b, enqueue } = await instances("TPAUSE");
+      fake.limit({ kind: "every", n: 1, retryAfterS: 2, methods: "chat.postMessage" });
+      await enqueue(["U1", "U2"].map((u) => ({ to: { kind: "user" as const, userId: u }, text: "first", key: u })));
+      expect(await a.pass()).toBe(2);
+      const limited = fake.callsTo("chat.postMessage");
+      expect(limited.map((c) => c.status)).toEqual([429, 429]);
+      expect(a.stats).toMatchObject({ rateLimited: 2, workspacePaused: 1 });
+      fake.clearLimits();
+
+      // Instance b has heard no 429 itself; its first post, to a third person, still waits for the workspace's pause.
+      await enqueue([{ to: { kind: "user", userId: "U3" }, text: "second", key: "U3" }]);
+      expect(await b.pass()).toBe(1);
+      const toU3 = fake.callsTo("chat.postMessage").filter((c) => c.args.channel === fake.dmChannel("U3"));
+      expect(toU3.map((c) => c.status)).toEqual([200]);
+      console.log(`${name}: b's first post came ${toU3[0]!.at - limited[1]!.at} ms after a's second 429 (Retry-After 2 s)`);
+      expect(toU3[0]!.at - limited[1]!.at).toBeGreaterThanOrEqual(1_990);
 
       await a.settle(30_000);
-      const counts = fake.deliveryCounts(["U1", "U2"].map((u) => fake.dmChannel(u)));
+      const counts = fake.deliveryCounts(["U1", "U2", "U3"].map((u) => fake.dmChannel(u)));
       expect(counts).toMatchObject({ duplicates: 0, losses: 0 });
     }, 60_000);
 

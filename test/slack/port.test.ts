@@ -87,9 +87,14 @@ describe("the Slack ChatPort", () => {
       { count: 10, perMs: 1000 },
       { count: 50, perMs: 60_000 },
     ]);
+    // Bursts of 10 at most; a budget above 600 a minute goes out evenly, never faster than it averages.
     expect(slackLimits(600).perWorkspace).toEqual([
-      { count: 120, perMs: 1000 },
+      { count: 10, perMs: 1000 },
       { count: 600, perMs: 60_000 },
+    ]);
+    expect(slackLimits(3000).perWorkspace).toEqual([
+      { count: 50, perMs: 1000 },
+      { count: 3000, perMs: 60_000 },
     ]);
   });
 });

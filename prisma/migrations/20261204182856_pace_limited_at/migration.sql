@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "PaceBudget" ADD COLUMN     "limitedAt" BIGINT;
