@@ -6,10 +6,9 @@
 // begun them (`resumed`, `progress`), so the caller can look before doing them again.
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import { Prisma } from "../generated/prisma/client.ts";
 
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
-type Writer = Pick<PrismaClient, "job"> | Tx;
+type Writer = Pick<PrismaClient, "$executeRaw"> | Tx;
 
 export interface NewJob {
   workspaceId: string;
@@ -75,11 +74,16 @@ export class JobQueue {
   /** Adds jobs; those whose dedupeKey exists already are skipped. Returns how many were added. */
   static async enqueue(db: Writer, jobs: NewJob[]): Promise<number> {
     if (jobs.length === 0) return 0;
-    const r = await db.job.createMany({
-      data: jobs.map((j) => ({ workspaceId: j.workspaceId, kind: j.kind, dueAt: j.dueAt, payload: j.payload as Prisma.InputJsonValue, dedupeKey: j.dedupeKey, lane: j.lane ?? null })),
-      skipDuplicates: true,
-    });
-    return r.count;
+    // One parameter holding every row: Prisma's createMany spent over a second building the query
+    // for a round's 3,000 jobs (its polls and nudges); PostgreSQL reads the JSON in a tenth of that.
+    // In order (WITH ORDINALITY), as a lane's jobs are claimed in the order they were enqueued (seq).
+    const rows = jobs.map((j) => ({ id: randomUUID(), workspaceId: j.workspaceId, kind: j.kind, dueAt: j.dueAt.toISOString(), payload: j.payload, dedupeKey: j.dedupeKey, lane: j.lane ?? null }));
+    return await db.$executeRaw`
+      INSERT INTO "Job" ("id", "workspaceId", "kind", "dueAt", "payload", "dedupeKey", "lane")
+      SELECT e->>'id', e->>'workspaceId', e->>'kind', (e->>'dueAt')::timestamp(3), e->'payload', e->>'dedupeKey', e->>'lane'
+      FROM jsonb_array_elements(${JSON.stringify(rows)}::jsonb) WITH ORDINALITY AS x(e, n)
+      ORDER BY n
+      ON CONFLICT DO NOTHING`;
   }
 
   /**

@@ -63,7 +63,7 @@ export function laneOf(workspace: WorkspaceRef, to: Destination): string {
 }
 
 /** Writes deliveries into the outbox (inside the caller's transaction when given one). */
-export async function enqueueDeliveries(db: Pick<PrismaClient, "job"> | Tx, items: OutboxItem[]): Promise<number> {
+export async function enqueueDeliveries(db: Pick<PrismaClient, "$executeRaw"> | Tx, items: OutboxItem[]): Promise<number> {
   const now = new Date();
   return JobQueue.enqueue(
     db,
