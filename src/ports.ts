@@ -109,6 +109,11 @@ export interface ChatPort {
    */
   deliver(delivery: Delivery): Promise<MessageRef | null>;
   /**
+   * What a delivery needs from the platform that nobody sees (Slack: opening the DM), done before
+   * its slot is booked, so that the send itself follows the slot at once. Throws as deliver does.
+   */
+  prepare?(delivery: Pick<Delivery, "workspace" | "to">): Promise<void>;
+  /**
    * For a delivery an earlier run began sending and never recorded (it crashed): looks in the
    * destination for the message that carries `deliveryId`; where it landed, or null if it is not
    * there (then it is sent). Throws RateLimitedError to be asked again later; any other error

@@ -27,8 +27,10 @@ export function slackLimits(perMinute = 50): PlatformLimits {
   return {
     perConversation: [{ count: 1, perMs: 1_000 }],
     perWorkspace: [
-      // Bursts of up to 10 in a second; a budget above 600 a minute is spread evenly instead.
-      { count: Math.max(Math.ceil(perMinute / 60), Math.min(10, Math.ceil(perMinute / 5))), perMs: 1_000 },
+      // Bursts of up to 10 in a second; a budget above 600 a minute is spread evenly instead, one
+      // send every so many ms: a burst of it would take longer to get out than its window, and run
+      // into the next one's at Slack.
+      perMinute > 600 ? { count: 1, perMs: Math.floor(60_000 / perMinute) } : { count: Math.min(10, Math.ceil(perMinute / 5)), perMs: 1_000 },
       { count: perMinute, perMs: 60_000 },
     ],
   };
@@ -74,14 +76,14 @@ export const PERMANENT_SLACK_ERRORS = new Set([
 ]);
 
 /** Translates a Web API failure into what the courier understands; anything else is retried. */
-export function deliveryError(e: unknown, limit: RateLimitedError["scope"] = "unsaid"): unknown {
-  if (e instanceof RateLimitedError || e instanceof PermanentDeliveryError) return e;
+export function deliveryError(e: unknown): unknown {
   const err = e as Partial<WebAPICallError> & { code?: string };
   if (err?.code === ErrorCode.RateLimitedError) {
     const retryAfter = (e as { retryAfter?: number }).retryAfter;
     // chat.postMessage's limit is about one a second per conversation inside a workspace-wide one,
-    // and Slack does not say which was hit: the courier tells them apart (Pacer.limited).
-    return new RateLimitedError(Math.max(1, retryAfter ?? 1) * 1000, limit);
+    // conversations.open's is the workspace's, and Slack does not say which was hit: the courier
+    // tells them apart by what else is limited (Pacer.limited).
+    return new RateLimitedError(Math.max(1, retryAfter ?? 1) * 1000, "unsaid");
   }
   if (err?.code === ErrorCode.PlatformError) {
     const code = (e as { data?: { error?: string } }).data?.error ?? "unknown_error";
@@ -162,16 +164,31 @@ export class SlackChatPort implements ChatPort {
         await client.chat.update({ channel: d.to.ref.conversationId, ts: d.to.ref.messageId, text: rendered.text, blocks: rendered.blocks });
         return d.to.ref;
       }
-      const channel = d.to.kind === "user" ? await this.dmChannelOrLimit(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
+      const channel = d.to.kind === "user" ? await this.dmChannel(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
       const metadata = d.deliveryId ? { event_type: DELIVERY_EVENT, event_payload: { delivery: d.deliveryId } } : undefined;
       // An answer in a thread is also shown in the channel (reply_broadcast): the minutes under their agenda, seen by all.
       const thread = d.to.kind === "channel" && d.to.threadOf ? { thread_ts: d.to.threadOf, reply_broadcast: true } : {};
       const posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false, unfurl_media: false, ...thread, ...(metadata ? { metadata } : {}) });
       const ref = { conversationId: posted.channel ?? channel, messageId: posted.ts! };
-      await d.landed?.(ref);
+      // Where it landed is recorded before uploads, so that one failing cannot post it again. With
+      // nothing to upload the courier finishes it next, and a crash before that finds it again by
+      // its metadata (findDelivered): a commit fewer for each of a round's polls.
+      if (rendered.files.length > 0 || rendered.images.length > 0) await d.landed?.(ref);
       await this.upload(client, ref.conversationId, rendered.files);
       await this.uploadImages(client, ref.conversationId, rendered.images);
       return ref;
+    } catch (e) {
+      throw deliveryError(e);
+    }
+  }
+
+  /** Opens (or recalls) the DM a delivery to a person goes to, before the courier books its slot. */
+  async prepare(d: Pick<Delivery, "workspace" | "to">): Promise<void> {
+    if (d.workspace.platform !== "slack" || d.to.kind !== "user") return;
+    const token = await this.options.tokens.botToken(d.workspace.externalId);
+    if (!token) return; // deliver says why
+    try {
+      await this.dmChannel(this.client(token), d.workspace.externalId, d.to.userId);
     } catch (e) {
       throw deliveryError(e);
     }
@@ -215,15 +232,6 @@ export class SlackChatPort implements ChatPort {
       return null; // not in the channel, or an installation without channels:read
     }
     return members;
-  }
-
-  /** dmChannel, where a 429 is the workspace's: conversations.open's Tier 3 limit is per method and workspace, not per person. */
-  private async dmChannelOrLimit(client: WebClient, teamId: string, userId: string): Promise<string> {
-    try {
-      return await this.dmChannel(client, teamId, userId);
-    } catch (e) {
-      throw deliveryError(e, "workspace");
-    }
   }
 
   /** The bot's direct-message channel with a person (opened once, then remembered). */

@@ -208,6 +208,7 @@ export class Courier {
     if (!inDoubt) {
       message = await this.build(job, payload, wsKey, lane);
       if (!message) return;
+      if (port.prepare && !(await this.prepare(port, job, payload, wsKey, lane))) return;
       if (payload.to.kind !== "update" && !(await this.queue.progress(job, { sending: true } satisfies Progress))) {
         this.stats.leaseLost++;
         return;
@@ -299,6 +300,17 @@ export class Courier {
     }
     if (!message) await this.queue.complete(job, undefined, { status: "skipped", note: "no longer applies" });
     return message;
+  }
+
+  /** port.prepare for a delivery; false: it failed, and the delivery is settled as a failed send is. */
+  private async prepare(port: ChatPort, job: ClaimedJob, payload: DeliveryPayload, wsKey: string, lane: string): Promise<boolean> {
+    try {
+      await port.prepare!({ workspace: payload.workspace, to: payload.to });
+      return true;
+    } catch (e) {
+      await this.failed(job, e, wsKey, lane);
+      return false;
+    }
   }
 
   /** Marks a delivery done (with what it means, e.g. an invitation sent) while the lease holds. */

@@ -2,7 +2,7 @@
 // and, behind the real courier and outbox, every partner polled exactly once through 429s.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { SlackChatPort, SLACK_LIMITS_DEFAULT, slackLimits } from "../../adapters/slack/port.ts";
-import { RateLimitedError, PermanentDeliveryError, type Actor, type Delivery } from "../../src/ports.ts";
+import { RateLimitedError, PermanentDeliveryError, type Actor, type Delivery, type MessageRef } from "../../src/ports.ts";
 import { message, textMessage } from "../../src/messages/model.ts";
 import { FakeSlack } from "../support/fake-slack.ts";
 import { describeEachDatabase } from "../support/databases.ts";
@@ -44,12 +44,18 @@ describe("the Slack ChatPort", () => {
     expect(JSON.stringify(m!.blocks)).toContain("Round closed");
   });
 
-  it("uploads a message's files beside it", async () => {
+  it("uploads a message's files beside it, saying where the message landed before it uploads", async () => {
     const m = message("Export", [{ type: "text", text: "Here it is" }, { type: "file", filename: "results.csv", mimeType: "text/csv", content: "round,mean\n1,3.5\n" }]);
-    const ref = (await port.deliver(toUser("U2", m)))!;
+    const landed: { ref: MessageRef; filesSoFar: number }[] = [];
+    const ref = (await port.deliver({ ...toUser("U2", m), landed: async (r) => void landed.push({ ref: r, filesSoFar: fake.files.size }) }))!;
     const files = [...fake.files.values()];
     expect(files).toHaveLength(1);
     expect(files[0]).toMatchObject({ filename: "results.csv", content: "round,mean\n1,3.5\n", channels: [ref.conversationId] });
+    expect(landed).toEqual([{ ref, filesSoFar: 0 }]);
+    // A message with nothing to upload is finished as soon as deliver returns: no landing to record.
+    const plain: MessageRef[] = [];
+    await port.deliver({ ...toUser("U2"), landed: async (r) => void plain.push(r) });
+    expect(plain).toEqual([]);
   });
 
   it("turns a 429 into RateLimitedError with Slack's Retry-After, without retrying itself", async () => {
@@ -87,13 +93,13 @@ describe("the Slack ChatPort", () => {
       { count: 10, perMs: 1000 },
       { count: 50, perMs: 60_000 },
     ]);
-    // Bursts of 10 at most; a budget above 600 a minute goes out evenly, never faster than it averages.
+    // Bursts of 10 at most; a budget above 600 a minute goes out evenly, one send every 20 ms for 3,000.
     expect(slackLimits(600).perWorkspace).toEqual([
       { count: 10, perMs: 1000 },
       { count: 600, perMs: 60_000 },
     ]);
     expect(slackLimits(3000).perWorkspace).toEqual([
-      { count: 50, perMs: 1000 },
+      { count: 1, perMs: 20 },
       { count: 3000, perMs: 60_000 },
     ]);
   });

@@ -54,7 +54,8 @@ describeEachDatabase("Teams: the port", (db) => {
     expect(teams.port.platform).toBe("teams");
     expect(teams.port.limits.perConversation).toContainEqual({ count: 7, perMs: 1000 });
     expect(teams.port.limits.perConversation).toContainEqual({ count: 60, perMs: 30_000 });
-    expect(teams.port.limits.perWorkspace).toEqual([{ count: 25, perMs: 1000 }]);
+    // One send every 36 ms: under 28 a second, evenly spaced.
+    expect(teams.port.limits.perWorkspace).toEqual([{ count: 1, perMs: 36 }]);
   });
 
   it("sends to a person in their 1:1 chat, as a new message with a valid card", async () => {
@@ -107,8 +108,8 @@ describeEachDatabase("Teams: the port", (db) => {
     const e = await teams.port.deliver(toUser(anders.aadObjectId)).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RateLimitedError);
     expect((e as RateLimitedError).retryAfterMs).toBe(3000);
-    // Teams does not say which limit it was: the courier pauses the whole tenant.
-    expect((e as RateLimitedError).scope).toBe("workspace");
+    // Teams does not say which limit it was: the courier reads it (a lone one is the conversation's).
+    expect((e as RateLimitedError).scope).toBe("unsaid");
     fake.failures.push({ status: 429 });
     const e2 = await teams.port.deliver(toUser(anders.aadObjectId)).catch((x: unknown) => x);
     expect((e2 as RateLimitedError).retryAfterMs).toBe(1000);
