@@ -18,7 +18,7 @@ import { loadConfig } from "../src/config.ts";
 import { startApp } from "../adapters/main.ts";
 import { ConversationStore, type StoredReference } from "../adapters/teams/store.ts";
 import type { Actor } from "../src/ports.ts";
-import { FakeTeams, TeamsWorld, personalConversationId, type TeamsPerson } from "../test/support/fake-teams.ts";
+import { FakeTeams, TEAMS_PUBLISHED_LIMITS, TeamsWorld, personalConversationId, type TeamsPerson } from "../test/support/fake-teams.ts";
 import { seedPartners } from "./seed.ts";
 
 const PARTNERS = 1_000;
@@ -28,6 +28,9 @@ export interface TeamsSendResult {
   platform: "teams";
   partners: number;
   seconds: number;
+  /** the partners at Teams' per-tenant limit: the fastest any sender could go */
+  ceiling: number;
+  ofCeiling: number;
   sent: number;
   rateLimited: number;
   duplicates: number;
@@ -102,6 +105,8 @@ export async function teams(partners: number): Promise<TeamsSendResult> {
         platform: "teams",
         partners,
         seconds: +(ms / 1000).toFixed(1),
+        ceiling: +(partners / TEAMS_PUBLISHED_LIMITS.perTenant[0]!.count).toFixed(1),
+        ofCeiling: Math.round((100 * partners) / TEAMS_PUBLISHED_LIMITS.perTenant[0]!.count / (ms / 1000)),
         sent,
         rateLimited,
         duplicates,

@@ -44,6 +44,9 @@ async function slack() {
     platform: "slack",
     partners: PARTNERS,
     seconds: +(ms / 1000).toFixed(1),
+    // The fake's 50 posts a second: the fastest any sender could go.
+    ceiling: PARTNERS / 50,
+    ofCeiling: Math.round((100 * PARTNERS) / 50 / (ms / 1000)),
     sent: posts.filter((c) => c.status === 200).length,
     rateLimited: fake.calls.filter((c) => c.status === 429).length,
     duplicates: counts.duplicates,
