@@ -108,7 +108,9 @@ export async function createTeamsAdapter(deps: AdapterDeps, config: TeamsConfig,
     routes: [MESSAGES_PATH],
     port,
     async start() {},
-    async stop() {},
+    // Pressed cards still being replaced are replaced before the process goes.
+    stop: () => inbound.settle(),
+    settle: () => inbound.settle(),
     health: () => ({ authentication: config.local ? "off (TEAMS_LOCAL=1)" : config.appType, received, rejected }),
   };
 }
