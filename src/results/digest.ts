@@ -74,6 +74,22 @@ export class RoundResults {
   /** Reads go through the Reader each method is given (the caller's transaction, or the client). */
   constructor(private readonly now: () => Date) {}
 
+  /**
+   * Rounds as findMany would give them, but the two large columns (the snapshot, the release: tens
+   * of kilobytes of JSON each, and neither changes once written) are read only for rounds this
+   * process has not parsed yet: a digest reads its round and up to HISTORY earlier ones.
+   */
+  private async rounds(db: Reader, args: { where: Prisma.RoundWhereInput; orderBy?: Prisma.RoundOrderByWithRelationInput; take?: number }): Promise<RoundRow[]> {
+    const rows = await db.round.findMany({ ...args, omit: { snapshot: true, release: true } });
+    const missing = rows.filter((r) => !this.snapshots.has(r.id) || !this.releases.has(r.id)).map((r) => r.id);
+    const large = missing.length ? new Map((await db.round.findMany({ where: { id: { in: missing } }, select: { id: true, snapshot: true, release: true } })).map((r) => [r.id, r])) : new Map();
+    return rows.map((r) => ({ ...r, snapshot: large.get(r.id)?.snapshot ?? (this.snapshots.get(r.id) as object), release: large.get(r.id)?.release ?? (this.releases.get(r.id) as object) }));
+  }
+
+  private async round(db: Reader, args: { where: Prisma.RoundWhereInput; orderBy?: Prisma.RoundOrderByWithRelationInput }): Promise<RoundRow | null> {
+    return (await this.rounds(db, { ...args, take: 1 }))[0] ?? null;
+  }
+
   /** The snapshot of a round parsed already, if any: a caller need not read it again. */
   knownSnapshot(roundId: string): Snapshot | undefined {
     return this.snapshots.get(roundId);
@@ -159,15 +175,15 @@ export class RoundResults {
     if (!p) return null;
     const now = this.now();
     const newestFirst = known ? [...known.rounds].sort((a, b) => b.number - a.number) : null;
-    const latest = newestFirst ? newestFirst.find((r) => r.opensAt <= now) : await db.round.findFirst({ where: { workspaceId, partnershipId, opensAt: { lte: now } }, orderBy: { number: "desc" } });
+    const latest = newestFirst ? newestFirst.find((r) => r.opensAt <= now) : await this.round(db, { where: { workspaceId, partnershipId, opensAt: { lte: now } }, orderBy: { number: "desc" } });
     if (!latest) return null;
     let round = latest;
     if (roundId) {
-      const chosen = newestFirst ? newestFirst.find((r) => r.id === roundId) : await db.round.findFirst({ where: { id: roundId, workspaceId, partnershipId } });
+      const chosen = newestFirst ? newestFirst.find((r) => r.id === roundId) : await this.round(db, { where: { id: roundId, workspaceId, partnershipId } });
       if (!chosen) return null;
       round = chosen;
     } else if (!latest.closedAt) {
-      round = (newestFirst ? newestFirst.find((r) => r.closedAt) : await db.round.findFirst({ where: { workspaceId, partnershipId, closedAt: { not: null } }, orderBy: { number: "desc" } })) ?? latest;
+      round = (newestFirst ? newestFirst.find((r) => r.closedAt) : await this.round(db, { where: { workspaceId, partnershipId, closedAt: { not: null } }, orderBy: { number: "desc" } })) ?? latest;
     }
     const snapshot = this.snapshotOf(round);
     const { release, released } = await this.releaseOf(db, round);
@@ -176,7 +192,7 @@ export class RoundResults {
     const sameSeries = (r: RoundRow) => r.instrumentKey === round.instrumentKey && r.instrumentVersion === round.instrumentVersion && r.number < round.number && r.closedAt !== null;
     const earlier = newestFirst
       ? newestFirst.filter(sameSeries).slice(0, HISTORY)
-      : await db.round.findMany({
+      : await this.rounds(db, {
           where: { workspaceId, partnershipId, instrumentKey: round.instrumentKey, instrumentVersion: round.instrumentVersion, number: { lt: round.number }, closedAt: { not: null } },
           orderBy: { number: "desc" },
           take: HISTORY,
