@@ -1,11 +1,11 @@
 // Sliding-window pacing shared by every instance: before each send the courier books a slot under
 // every window that applies (the conversation's, the workspace's or tenant's) and waits until the
 // slot comes. The budget lives in the database (PaceBudget, PaceSlot), so two instances together
-// send no more than one would; a 429 pauses its key there (the conversation's or the workspace's, see
-// limited()), so every instance waits it out. One
-// booking is one statement (partnerpuls_pace_reserve, in the pace_budgets migration), timed by
-// the database's clock, so the instances' own clocks need not agree: each instance sleeps until its
-// slot by its own clock, corrected by how far ahead of the database's it has been seen to be.
+// send no more than one would; a 429 pauses its key there (the conversation's or the workspace's,
+// see limited()), so every instance waits it out. One booking is one statement
+// (partnerpuls_pace_reserve, in the pace_budgets migration), timed by the database's clock, so the
+// instances' own clocks need not agree: each instance sleeps until its slot by its own clock,
+// corrected by how far ahead of the database's it has been seen to be.
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RateLimit } from "../ports.ts";
 
