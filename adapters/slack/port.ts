@@ -152,11 +152,16 @@ export class SlackChatPort implements ChatPort {
     return c;
   }
 
+  /** The Web API client of a team the app is installed in; PermanentDeliveryError if it is not. */
+  private async installedClient(teamId: string): Promise<WebClient> {
+    const token = await this.options.tokens.botToken(teamId);
+    if (!token) throw new PermanentDeliveryError(`slack: the app is not installed in team ${teamId}`);
+    return this.client(token);
+  }
+
   async deliver(d: Delivery): Promise<MessageRef | null> {
     if (d.workspace.platform !== "slack") throw new PermanentDeliveryError(`the Slack adapter cannot deliver to a ${d.workspace.platform} workspace`);
-    const token = await this.options.tokens.botToken(d.workspace.externalId);
-    if (!token) throw new PermanentDeliveryError(`slack: the app is not installed in team ${d.workspace.externalId}`);
-    const client = this.client(token);
+    const client = await this.installedClient(d.workspace.externalId);
     const rendered = renderMessage(d.message, { lang: this.options.lang, surface: "message", files: "upload" });
     try {
       if (d.to.kind === "update") {
@@ -185,10 +190,9 @@ export class SlackChatPort implements ChatPort {
   /** Opens (or recalls) the DM a delivery to a person goes to, before the courier books its slot. */
   async prepare(d: Pick<Delivery, "workspace" | "to">): Promise<void> {
     if (d.workspace.platform !== "slack" || d.to.kind !== "user") return;
-    const token = await this.options.tokens.botToken(d.workspace.externalId);
-    if (!token) return; // deliver says why
+    const client = await this.installedClient(d.workspace.externalId);
     try {
-      await this.dmChannel(this.client(token), d.workspace.externalId, d.to.userId);
+      await this.dmChannel(client, d.workspace.externalId, d.to.userId);
     } catch (e) {
       throw deliveryError(e);
     }
@@ -203,9 +207,7 @@ export class SlackChatPort implements ChatPort {
   async findDelivered(d: Pick<Delivery, "workspace" | "to">, deliveryId: string): Promise<MessageRef | null> {
     if (d.workspace.platform !== "slack") throw new PermanentDeliveryError(`the Slack adapter cannot look in a ${d.workspace.platform} workspace`);
     if (d.to.kind === "update") return d.to.ref;
-    const token = await this.options.tokens.botToken(d.workspace.externalId);
-    if (!token) throw new PermanentDeliveryError(`slack: the app is not installed in team ${d.workspace.externalId}`);
-    const client = this.client(token);
+    const client = await this.installedClient(d.workspace.externalId);
     try {
       const channel = d.to.kind === "user" ? await this.dmChannel(client, d.workspace.externalId, d.to.userId) : d.to.channelId;
       const history = await client.conversations.history({ channel, limit: HISTORY_LOOKBACK, include_all_metadata: true });
